@@ -1,0 +1,683 @@
+// One virtual Bluetooth LE controller: it answers the HCI commands a host (noble, bleno, or any
+// other stack) writes, keeps the controller state they change, and turns what happens on the air
+// into the events hosts parse. Everything a host can write is answered with a status, never an
+// exception: malformed and unknown commands get the codes a real controller returns.
+import { addressFromBytes, addressToBytes, AddressType, BdAddr } from './address';
+import type { Air } from './air';
+import {
+  AdvReportType,
+  DEFAULT_EVENT_MASK,
+  DEFAULT_LE_EVENT_MASK,
+  Ev,
+  EventMaskBit,
+  LeEv,
+  leEventMaskBit,
+  Op,
+  Status,
+} from './hci';
+import {
+  aclPacket,
+  commandComplete,
+  commandStatus,
+  disconnectionComplete,
+  eventPacket,
+  HciAcl,
+  HciCommand,
+  isAclStart,
+  leAdvertisingReport,
+  leConnectionComplete,
+  leMetaEvent,
+  numberOfCompletedPackets,
+  parseHostPacket,
+} from './hci-packet';
+import { AclBoundary } from './hci';
+import { ConnectionParameters, Link, MAX_DATA_LENGTH, MIN_DATA_LENGTH, Phy, validConnectionParameters } from './link';
+import type { Prng } from './prng';
+import { supportedCommandsMask } from './supported-commands';
+
+export interface ControllerOptions {
+  /** A label for logs and captures, e.g. "toy" or "phone". */
+  readonly name?: string;
+  /** The public device address; drawn from the air's seed when absent. */
+  readonly address?: BdAddr;
+  /** LE ACL buffer size the host must fragment to (LE_Read_Buffer_Size), 27..1023. */
+  readonly aclBufferSize?: number;
+  /** LE ACL buffers the host may fill before Number Of Completed Packets frees them. */
+  readonly aclBufferCount?: number;
+  /** Largest LL payload this controller supports (27 without DLE, up to 251). */
+  readonly maxDataLength?: number;
+}
+
+export interface AdvertisingState {
+  enabled: boolean;
+  /** Advertising interval in units of 0.625 ms. */
+  intervalUnits: number;
+  type: number;
+  ownAddressType: AddressType;
+  data: Buffer;
+  scanResponse: Buffer;
+}
+
+export interface ScanState {
+  enabled: boolean;
+  active: boolean;
+  filterDuplicates: boolean;
+  seen: Set<string>;
+}
+
+export interface InitiatorState {
+  readonly peerAddress: BdAddr;
+  readonly peerAddressType: AddressType;
+  readonly minUnits: number;
+  readonly params: ConnectionParameters;
+}
+
+/** What the host sees of a received advertisement. */
+export interface Advertisement {
+  readonly from: Controller;
+  readonly type: number;
+  readonly address: BdAddr;
+  readonly addressType: AddressType;
+  readonly data: Buffer;
+  readonly scanResponse: Buffer;
+}
+
+type Reply = { readonly complete: Uint8Array } | { readonly status: number };
+
+interface CommandSpec {
+  /** Parameter bytes the command must carry. */
+  readonly length: number;
+  /** Commands answered by Command Status (the rest by Command Complete). */
+  readonly statusStyle?: boolean;
+  readonly run: (params: Buffer) => Reply;
+}
+
+const ok = (bytes: number[] | Uint8Array = []): Reply => ({ complete: Buffer.concat([Buffer.from([Status.success]), Buffer.from(bytes)]) });
+const fail = (status: number): Reply => ({ complete: Buffer.from([status]) });
+const u16 = (n: number): number[] => [n & 0xff, (n >> 8) & 0xff];
+
+/** HCI 5.2 / LMP 5.2: noble and bleno refuse a controller below HCI version 6 (4.0). */
+const HCI_VERSION = 0x0b;
+/** 0xFFFF is the company identifier reserved for testing: this controller is nobody's product. */
+const MANUFACTURER = 0xffff;
+/** LE features: encryption (bit 0), data length extension (bit 5), 2M PHY (bit 8), Coded PHY (bit 11). */
+const LE_FEATURES = Buffer.from([0x21, 0x09, 0, 0, 0, 0, 0, 0]);
+/** LMP features page 0: LE supported (controller), bit 38; BR/EDR not supported, bit 37. */
+const LMP_FEATURES = Buffer.from([0, 0, 0, 0, 0x60, 0, 0, 0]);
+
+export class Controller {
+  readonly name: string;
+  address: BdAddr;
+  randomAddress: BdAddr | undefined;
+  readonly aclBufferSize: number;
+  readonly aclBufferCount: number;
+  readonly maxDataLength: number;
+  powered = true;
+
+  readonly advertising: AdvertisingState = Controller.initialAdvertising();
+  readonly scan: ScanState = { enabled: false, active: false, filterDuplicates: false, seen: new Set() };
+  initiator: InitiatorState | undefined;
+  readonly links = new Map<number, Link<Controller>>();
+
+  private eventMask = DEFAULT_EVENT_MASK;
+  private leEventMask = DEFAULT_LE_EVENT_MASK;
+  private scanParams = { active: false };
+  private suggestedDataLength = MIN_DATA_LENGTH;
+  private defaultPhy = { tx: 0b111, rx: 0b111 };
+  private nextHandle = 0x0040;
+  private completed = new Map<number, number>();
+  private completedFlushPending = false;
+  private host: ((packet: Buffer) => void) | undefined;
+  private readonly hostTaps: Array<(direction: 'toController' | 'toHost', packet: Buffer) => void> = [];
+  private readonly commands: ReadonlyMap<number, CommandSpec>;
+
+  constructor(
+    private readonly air: Air,
+    readonly prng: Prng,
+    options: ControllerOptions = {},
+  ) {
+    this.name = options.name ?? 'controller';
+    this.address = options.address ?? Controller.drawPublicAddress(prng);
+    this.aclBufferSize = clamp(options.aclBufferSize ?? 251, 27, 1023);
+    this.aclBufferCount = clamp(options.aclBufferCount ?? 8, 1, 255);
+    this.maxDataLength = clamp(options.maxDataLength ?? MAX_DATA_LENGTH, MIN_DATA_LENGTH, MAX_DATA_LENGTH);
+    this.commands = this.commandTable();
+  }
+
+  // ---- the host side -------------------------------------------------------------------------
+
+  /** Connects a host: everything the controller sends goes to `sink`, in order. */
+  attachHost(sink: (packet: Buffer) => void): void {
+    this.host = sink;
+  }
+
+  detachHost(): void {
+    this.host = undefined;
+  }
+
+  /** Observes every packet crossing this controller's HCI, both ways (captures use it). */
+  tap(observer: (direction: 'toController' | 'toHost', packet: Buffer) => void): void {
+    this.hostTaps.push(observer);
+  }
+
+  /** One whole H4 packet from the host. */
+  fromHost(packet: Buffer): void {
+    for (const observe of this.hostTaps) observe('toController', packet);
+    if (!this.powered) return;
+    const parsed = parseHostPacket(packet);
+    if (parsed.kind === 'command') this.onCommand(parsed.command);
+    else if (parsed.kind === 'acl') this.onAcl(parsed.acl);
+    else if (parsed.opcode !== undefined) {
+      this.air.log(this, `malformed command: ${parsed.reason}`);
+      this.reply(parsed.opcode, this.commands.get(parsed.opcode)?.statusStyle ? { status: Status.invalidParameters } : fail(Status.invalidParameters));
+    } else {
+      this.air.log(this, `dropped: ${parsed.reason}`);
+    }
+  }
+
+  private toHost(packet: Buffer): void {
+    this.air.clock.defer(() => {
+      for (const observe of this.hostTaps) observe('toHost', packet);
+      this.host?.(packet);
+    });
+  }
+
+  private eventEnabled(bit: number): boolean {
+    return ((this.eventMask >> BigInt(bit)) & 1n) === 1n;
+  }
+
+  private sendLeMeta(subevent: number, params: Uint8Array): void {
+    if (!this.eventEnabled(EventMaskBit.leMeta)) return;
+    if (((this.leEventMask >> BigInt(leEventMaskBit(subevent))) & 1n) !== 1n) return;
+    this.toHost(leMetaEvent(subevent, params));
+  }
+
+  private reply(op: number, reply: Reply): void {
+    this.toHost('complete' in reply ? commandComplete(op, reply.complete) : commandStatus(op, reply.status));
+  }
+
+  private onCommand(command: HciCommand): void {
+    const spec = this.commands.get(command.opcode);
+    if (!spec) {
+      this.air.log(this, `unknown command 0x${command.opcode.toString(16).padStart(4, '0')}`);
+      this.reply(command.opcode, fail(Status.unknownCommand));
+      return;
+    }
+    if (command.params.length !== spec.length) {
+      const status = Status.invalidParameters;
+      this.reply(command.opcode, spec.statusStyle ? { status } : fail(status));
+      return;
+    }
+    this.reply(command.opcode, spec.run(command.params));
+  }
+
+  // ---- commands ------------------------------------------------------------------------------
+
+  private commandTable(): Map<number, CommandSpec> {
+    const t = new Map<number, CommandSpec>();
+    const def = (op: number, length: number, run: (p: Buffer) => Reply, statusStyle = false): void => {
+      t.set(op, { length, run, statusStyle });
+    };
+
+    def(Op.reset, 0, () => {
+      this.reset();
+      return ok();
+    });
+    def(Op.setEventMask, 8, (p) => {
+      this.eventMask = p.readBigUInt64LE(0);
+      return ok();
+    });
+    def(Op.setEventMaskPage2, 8, () => ok());
+    def(Op.writeLeHostSupported, 2, () => ok());
+    def(Op.readLeHostSupported, 0, () => ok([1, 0]));
+    def(Op.readLocalVersion, 0, () => ok([HCI_VERSION, ...u16(0), HCI_VERSION, ...u16(MANUFACTURER), ...u16(0)]));
+    def(Op.readLocalSupportedCommands, 0, () => ok(supportedCommandsMask([...t.keys()])));
+    def(Op.readLocalSupportedFeatures, 0, () => ok(LMP_FEATURES));
+    // No BR/EDR buffers: hosts read the LE ones; report them here too for hosts that ask.
+    def(Op.readBufferSize, 0, () => ok([...u16(this.aclBufferSize), 0, ...u16(this.aclBufferCount), ...u16(0)]));
+    def(Op.readBdAddr, 0, () => ok(addressToBytes(this.address)));
+    def(Op.readRssi, 2, (p) => {
+      const handle = p.readUInt16LE(0);
+      const link = this.links.get(handle);
+      if (!link) return fail(Status.unknownConnectionId);
+      const rssi = this.air.rssi(this, link.other(this).controller);
+      return ok([...u16(handle), rssi & 0xff]);
+    });
+    def(Op.disconnect, 3, (p) => this.disconnectCommand(p.readUInt16LE(0), p[2]!), true);
+    def(Op.readRemoteVersion, 2, (p) => this.readRemoteVersion(p.readUInt16LE(0)), true);
+
+    def(Op.leSetEventMask, 8, (p) => {
+      this.leEventMask = p.readBigUInt64LE(0);
+      return ok();
+    });
+    def(Op.leReadBufferSize, 0, () => ok([...u16(this.aclBufferSize), this.aclBufferCount]));
+    def(Op.leReadLocalSupportedFeatures, 0, () => ok(LE_FEATURES));
+    def(Op.leSetRandomAddress, 6, (p) => {
+      this.randomAddress = addressFromBytes(p);
+      return ok();
+    });
+    def(Op.leSetAdvertisingParameters, 15, (p) => this.setAdvertisingParameters(p));
+    def(Op.leReadAdvertisingTxPower, 0, () => ok([0]));
+    def(Op.leSetAdvertisingData, 32, (p) => this.setAdvertisingPayload('data', p));
+    def(Op.leSetScanResponseData, 32, (p) => this.setAdvertisingPayload('scanResponse', p));
+    def(Op.leSetAdvertiseEnable, 1, (p) => this.setAdvertiseEnable(p[0]!));
+    def(Op.leSetScanParameters, 7, (p) => {
+      if (this.scan.enabled) return fail(Status.commandDisallowed);
+      if (p[0]! > 1) return fail(Status.invalidParameters);
+      this.scanParams = { active: p[0] === 1 };
+      return ok();
+    });
+    def(Op.leSetScanEnable, 2, (p) => this.setScanEnable(p[0]!, p[1]!));
+    def(Op.leCreateConnection, 25, (p) => this.createConnection(p), true);
+    def(Op.leCreateConnectionCancel, 0, () => this.cancelCreateConnection());
+    def(Op.leReadFilterAcceptListSize, 0, () => ok([0]));
+    def(Op.leClearFilterAcceptList, 0, () => ok());
+    def(Op.leConnectionUpdate, 14, (p) => this.connectionUpdate(p), true);
+    def(Op.leReadRemoteFeatures, 2, (p) => this.readRemoteFeatures(p.readUInt16LE(0)), true);
+    def(Op.leRand, 0, () => ok(this.prng.bytes(8)));
+    def(Op.leStartEncryption, 28, (p) => this.startEncryption(p), true);
+    def(Op.leLtkReply, 18, (p) => this.ltkReply(p.readUInt16LE(0), p.subarray(2, 18)));
+    def(Op.leLtkNegativeReply, 2, (p) => this.ltkReply(p.readUInt16LE(0), undefined));
+    def(Op.leReadSupportedStates, 0, () => ok([0xff, 0xff, 0xff, 0xff, 0xff, 0x03, 0, 0]));
+    def(Op.leSetDataLength, 6, (p) => this.setDataLength(p.readUInt16LE(0), p.readUInt16LE(2)));
+    def(Op.leReadSuggestedDefaultDataLength, 0, () => ok([...u16(this.suggestedDataLength), ...u16(txTime(this.suggestedDataLength))]));
+    def(Op.leWriteSuggestedDefaultDataLength, 4, (p) => {
+      const octets = p.readUInt16LE(0);
+      if (octets < MIN_DATA_LENGTH || octets > MAX_DATA_LENGTH) return fail(Status.invalidParameters);
+      this.suggestedDataLength = octets;
+      return ok();
+    });
+    def(Op.leReadMaximumDataLength, 0, () => {
+      const n = this.maxDataLength;
+      return ok([...u16(n), ...u16(txTime(n)), ...u16(n), ...u16(txTime(n))]);
+    });
+    def(Op.leReadPhy, 2, (p) => {
+      const handle = p.readUInt16LE(0);
+      const link = this.links.get(handle);
+      if (!link) return fail(Status.unknownConnectionId);
+      return ok([...u16(handle), phyCode(link.phy), phyCode(link.phy)]);
+    });
+    def(Op.leSetDefaultPhy, 3, (p) => {
+      this.defaultPhy = { tx: p[0]! & 1 ? 0b111 : p[1]!, rx: p[0]! & 2 ? 0b111 : p[2]! };
+      return ok();
+    });
+    def(Op.leSetPhy, 7, (p) => this.setPhy(p), true);
+    return t;
+  }
+
+  private reset(): void {
+    for (const link of [...this.links.values()]) this.air.disconnect(link, this, Status.connectionTimeout, { silentFor: this });
+    Object.assign(this.advertising, Controller.initialAdvertising());
+    Object.assign(this.scan, { enabled: false, active: false, filterDuplicates: false, seen: new Set() });
+    this.initiator = undefined;
+    this.eventMask = DEFAULT_EVENT_MASK;
+    this.leEventMask = DEFAULT_LE_EVENT_MASK;
+    this.randomAddress = undefined;
+    this.completed.clear();
+    this.air.advertisingChanged(this);
+  }
+
+  private setAdvertisingParameters(p: Buffer): Reply {
+    if (this.advertising.enabled) return fail(Status.commandDisallowed);
+    const minUnits = p.readUInt16LE(0);
+    const maxUnits = p.readUInt16LE(2);
+    const type = p[4]!;
+    const ownAddressType = p[5]!;
+    if (type > 4 || ownAddressType > 3 || minUnits > maxUnits) return fail(Status.invalidParameters);
+    // Directed high duty cycle (type 1) has no interval; the others need at least 20 ms.
+    if (type !== 1 && (minUnits < 0x20 || maxUnits > 0x4000)) return fail(Status.invalidParameters);
+    this.advertising.intervalUnits = minUnits;
+    this.advertising.type = type;
+    this.advertising.ownAddressType = ownAddressType === 1 ? 'random' : 'public';
+    return ok();
+  }
+
+  private setAdvertisingPayload(which: 'data' | 'scanResponse', p: Buffer): Reply {
+    const length = p[0]!;
+    if (length > 31) return fail(Status.invalidParameters);
+    this.advertising[which] = Buffer.from(p.subarray(1, 1 + length));
+    this.air.advertisingChanged(this);
+    return ok();
+  }
+
+  private setAdvertiseEnable(enable: number): Reply {
+    if (enable > 1) return fail(Status.invalidParameters);
+    if (enable === 1 && this.advertising.ownAddressType === 'random' && !this.randomAddress) return fail(Status.invalidParameters);
+    this.advertising.enabled = enable === 1;
+    this.air.advertisingChanged(this);
+    return ok();
+  }
+
+  private setScanEnable(enable: number, filterDuplicates: number): Reply {
+    if (enable > 1 || filterDuplicates > 1) return fail(Status.invalidParameters);
+    const starting = enable === 1 && !this.scan.enabled;
+    this.scan.enabled = enable === 1;
+    this.scan.active = this.scanParams.active;
+    this.scan.filterDuplicates = filterDuplicates === 1;
+    if (starting) this.scan.seen = new Set();
+    this.air.scanningChanged(this);
+    return ok();
+  }
+
+  private createConnection(p: Buffer): Reply {
+    if (this.initiator) return { status: Status.commandDisallowed };
+    const filterPolicy = p[4]!;
+    const peerAddressType = p[5]!;
+    const minUnits = p.readUInt16LE(13);
+    const maxUnits = p.readUInt16LE(15);
+    const latency = p.readUInt16LE(17);
+    const timeoutUnits = p.readUInt16LE(19);
+    if (filterPolicy > 1 || peerAddressType > 3) return { status: Status.invalidParameters };
+    if (!validConnectionParameters(minUnits, maxUnits, { latency, timeoutUnits })) return { status: Status.invalidParameters };
+    this.initiator = {
+      peerAddress: addressFromBytes(p.subarray(6, 12)),
+      peerAddressType: peerAddressType & 1 ? 'random' : 'public',
+      minUnits,
+      // The central picks the fastest interval the host allows, as phones do when idle.
+      params: { intervalUnits: minUnits, latency, timeoutUnits },
+    };
+    this.air.clock.defer(() => this.air.initiate(this));
+    return { status: Status.success };
+  }
+
+  private cancelCreateConnection(): Reply {
+    if (!this.initiator) return fail(Status.commandDisallowed);
+    const initiator = this.initiator;
+    this.initiator = undefined;
+    this.air.clock.defer(() =>
+      this.sendLeMeta(
+        LeEv.connectionComplete,
+        leConnectionComplete({
+          status: Status.unknownConnectionId,
+          handle: 0,
+          role: 0,
+          peerAddressType: initiator.peerAddressType === 'random' ? 1 : 0,
+          peerAddress: addressToBytes(initiator.peerAddress),
+          intervalUnits: 0,
+          latency: 0,
+          timeoutUnits: 0,
+        }).subarray(4),
+      ),
+    );
+    return ok();
+  }
+
+  private disconnectCommand(handle: number, reason: number): Reply {
+    const link = this.links.get(handle);
+    if (!link) return { status: Status.unknownConnectionId };
+    // Only these reasons may be given to HCI_Disconnect (Vol 4, Part E, 7.1.6).
+    const allowed: number[] = [0x05, 0x13, 0x14, 0x15, 0x1a, 0x29, 0x3b];
+    if (!allowed.includes(reason)) return { status: Status.invalidParameters };
+    this.air.clock.defer(() => this.air.disconnect(link, this, reason));
+    return { status: Status.success };
+  }
+
+  private readRemoteVersion(handle: number): Reply {
+    if (!this.links.has(handle)) return { status: Status.unknownConnectionId };
+    this.air.clock.defer(() => {
+      if (!this.eventEnabled(EventMaskBit.readRemoteVersionComplete)) return;
+      this.toHost(eventPacket(Ev.readRemoteVersionComplete, Buffer.from([Status.success, ...u16(handle), HCI_VERSION, ...u16(MANUFACTURER), ...u16(0)])));
+    });
+    return { status: Status.success };
+  }
+
+  private readRemoteFeatures(handle: number): Reply {
+    if (!this.links.has(handle)) return { status: Status.unknownConnectionId };
+    this.air.clock.defer(() => this.sendLeMeta(LeEv.readRemoteFeaturesComplete, Buffer.from([Status.success, ...u16(handle), ...LE_FEATURES])));
+    return { status: Status.success };
+  }
+
+  private connectionUpdate(p: Buffer): Reply {
+    const handle = p.readUInt16LE(0);
+    const link = this.links.get(handle);
+    if (!link) return { status: Status.unknownConnectionId };
+    const minUnits = p.readUInt16LE(2);
+    const maxUnits = p.readUInt16LE(4);
+    const latency = p.readUInt16LE(6);
+    const timeoutUnits = p.readUInt16LE(8);
+    if (!validConnectionParameters(minUnits, maxUnits, { latency, timeoutUnits })) return { status: Status.invalidParameters };
+    this.air.clock.defer(() => {
+      if (!link.open) return;
+      link.params = { intervalUnits: maxUnits, latency, timeoutUnits };
+      for (const end of [link.central, link.peripheral]) end.controller.connectionUpdated(link, end.handle);
+    });
+    return { status: Status.success };
+  }
+
+  private startEncryption(p: Buffer): Reply {
+    const handle = p.readUInt16LE(0);
+    const link = this.links.get(handle);
+    if (!link) return { status: Status.unknownConnectionId };
+    if (link.roleOf(this) !== 'central') return { status: Status.commandDisallowed };
+    const key = Buffer.from(p.subarray(12, 28));
+    const peer = link.peripheral;
+    this.air.clock.defer(() => peer.controller.longTermKeyRequested(link, p.subarray(2, 12), key));
+    return { status: Status.success };
+  }
+
+  private pendingLtk = new Map<number, { link: Link<Controller>; key: Buffer }>();
+
+  /** The peripheral side of encryption start: ask the host for the key the central used. */
+  private longTermKeyRequested(link: Link<Controller>, randAndEdiv: Uint8Array, key: Buffer): void {
+    const handle = link.end(this).handle;
+    this.pendingLtk.set(handle, { link, key });
+    const asked = this.eventEnabled(EventMaskBit.leMeta) && ((this.leEventMask >> BigInt(leEventMaskBit(LeEv.longTermKeyRequest))) & 1n) === 1n;
+    if (asked) this.sendLeMeta(LeEv.longTermKeyRequest, Buffer.from([...u16(handle), ...randAndEdiv]));
+    else this.ltkReply(handle, undefined);
+  }
+
+  private ltkReply(handle: number, key: Uint8Array | undefined): Reply {
+    const pending = this.pendingLtk.get(handle);
+    if (!pending) return fail(Status.unknownConnectionId);
+    this.pendingLtk.delete(handle);
+    const { link } = pending;
+    const matched = key !== undefined && Buffer.from(key).equals(pending.key);
+    this.air.clock.defer(() => {
+      if (!link.open) return;
+      if (matched) link.encrypted = true;
+      for (const end of [link.central, link.peripheral]) {
+        // A missing key fails the start at the central; a wrong one fails the MIC on both ends.
+        if (!matched && key === undefined && end === link.peripheral) continue;
+        end.controller.encryptionChanged(end.handle, matched ? Status.success : key === undefined ? Status.pinOrKeyMissing : 0x3d, matched);
+      }
+    });
+    return ok(u16(handle));
+  }
+
+  private setDataLength(handle: number, txOctets: number): Reply {
+    const link = this.links.get(handle);
+    if (!link) return fail(Status.unknownConnectionId);
+    if (txOctets < MIN_DATA_LENGTH || txOctets > MAX_DATA_LENGTH) return fail(Status.invalidParameters);
+    const end = link.end(this);
+    const before = end.txOctets;
+    end.txOctets = Math.min(txOctets, this.maxDataLength, link.other(this).controller.maxDataLength);
+    if (end.txOctets !== before) this.air.clock.defer(() => this.air.dataLengthChanged(link));
+    return ok(u16(handle));
+  }
+
+  private setPhy(p: Buffer): Reply {
+    const handle = p.readUInt16LE(0);
+    const link = this.links.get(handle);
+    if (!link) return { status: Status.unknownConnectionId };
+    const allPhys = p[2]!;
+    const tx = allPhys & 1 ? 0b111 : p[3]!;
+    const rx = allPhys & 2 ? 0b111 : p[4]!;
+    const peer = link.other(this).controller.defaultPhy;
+    const common = tx & rx & peer.tx & peer.rx;
+    const phy: Phy = common & 0b010 ? '2M' : common & 0b001 ? '1M' : common & 0b100 ? 'coded' : link.phy;
+    this.air.clock.defer(() => {
+      if (!link.open) return;
+      link.phy = phy;
+      for (const end of [link.central, link.peripheral]) {
+        end.controller.sendLeMeta(LeEv.phyUpdateComplete, Buffer.from([Status.success, ...u16(end.handle), phyCode(phy), phyCode(phy)]));
+      }
+    });
+    return { status: Status.success };
+  }
+
+  // ---- ACL data ------------------------------------------------------------------------------
+
+  private onAcl(acl: HciAcl): void {
+    const link = this.links.get(acl.handle);
+    if (!link) {
+      this.air.log(this, `ACL data for unknown handle 0x${acl.handle.toString(16)} dropped`);
+      return;
+    }
+    if (acl.data.length > this.aclBufferSize) {
+      this.air.log(this, `ACL packet of ${acl.data.length} bytes exceeds the ${this.aclBufferSize}-byte buffer: dropped`);
+    } else if (acl.boundary === AclBoundary.continuing || isAclStart(acl.boundary)) {
+      // The link layer carries the data in PDUs no longer than the connection's data length.
+      const size = link.end(this).txOctets;
+      for (let offset = 0; offset < acl.data.length || offset === 0; offset += size) {
+        const start = offset === 0 && isAclStart(acl.boundary);
+        this.air.transmit(this, link, Buffer.from(acl.data.subarray(offset, offset + size)), start);
+        if (acl.data.length === 0) break;
+      }
+    } else {
+      this.air.log(this, `ACL packet with reserved boundary flag ${acl.boundary} dropped`);
+    }
+    // The buffer is free once the packet is sent (or refused): hosts stall without this event.
+    this.completed.set(acl.handle, (this.completed.get(acl.handle) ?? 0) + 1);
+    if (!this.completedFlushPending) {
+      this.completedFlushPending = true;
+      this.air.clock.defer(() => this.flushCompleted());
+    }
+  }
+
+  private flushCompleted(): void {
+    this.completedFlushPending = false;
+    const counts = new Map([...this.completed].filter(([handle]) => this.links.has(handle)));
+    this.completed.clear();
+    if (counts.size > 0) this.toHost(numberOfCompletedPackets(counts));
+  }
+
+  // ---- what the air tells this controller ----------------------------------------------------
+
+  /** An advertising PDU (and, on an active scan, the scan response) reached this scanner. */
+  receiveAdvertisement(adv: Advertisement, rssi: number): void {
+    if (!this.scan.enabled || !this.powered) return;
+    this.report(adv, adv.type === 0x00 ? AdvReportType.advInd : adv.type === 0x02 ? AdvReportType.advScanInd : AdvReportType.advNonconnInd, adv.data, rssi);
+    const scannable = adv.type === 0x00 || adv.type === 0x02;
+    if (this.scan.active && scannable) this.report(adv, AdvReportType.scanRsp, adv.scanResponse, rssi);
+  }
+
+  private report(adv: Advertisement, eventType: number, data: Buffer, rssi: number): void {
+    // The duplicate filter keys on address, report type and data, so a changed advertisement
+    // (a toy opening its pairing window, say) is still reported.
+    const key = `${adv.addressType}/${adv.address}/${eventType}/${data.toString('hex')}`;
+    if (this.scan.filterDuplicates) {
+      if (this.scan.seen.has(key)) return;
+      if (this.scan.seen.size >= 1024) this.scan.seen.clear();
+      this.scan.seen.add(key);
+    }
+    this.sendLeMeta(
+      LeEv.advertisingReport,
+      leAdvertisingReport({ eventType, addressType: adv.addressType === 'random' ? 1 : 0, address: addressToBytes(adv.address), data, rssi }).subarray(4),
+    );
+  }
+
+  allocateHandle(): number {
+    while (this.links.has(this.nextHandle)) this.nextHandle = this.nextHandle >= 0x0eff ? 0x0040 : this.nextHandle + 1;
+    const handle = this.nextHandle;
+    this.nextHandle = this.nextHandle >= 0x0eff ? 0x0040 : this.nextHandle + 1;
+    return handle;
+  }
+
+  connected(link: Link<Controller>, peerAddress: BdAddr, peerAddressType: AddressType): void {
+    const end = link.end(this);
+    this.links.set(end.handle, link);
+    this.sendLeMeta(
+      LeEv.connectionComplete,
+      leConnectionComplete({
+        status: Status.success,
+        handle: end.handle,
+        role: link.roleOf(this) === 'central' ? 0 : 1,
+        peerAddressType: peerAddressType === 'random' ? 1 : 0,
+        peerAddress: addressToBytes(peerAddress),
+        intervalUnits: link.params.intervalUnits,
+        latency: link.params.latency,
+        timeoutUnits: link.params.timeoutUnits,
+      }).subarray(4),
+    );
+  }
+
+  disconnected(handle: number, reason: number): void {
+    if (!this.links.delete(handle)) return;
+    this.completed.delete(handle);
+    this.pendingLtk.delete(handle);
+    if (this.eventEnabled(EventMaskBit.disconnectionComplete)) this.toHost(disconnectionComplete(handle, reason));
+  }
+
+  connectionUpdated(link: Link<Controller>, handle: number): void {
+    const p = link.params;
+    this.sendLeMeta(LeEv.connectionUpdateComplete, Buffer.from([Status.success, ...u16(handle), ...u16(p.intervalUnits), ...u16(p.latency), ...u16(p.timeoutUnits)]));
+  }
+
+  dataLengthChanged(link: Link<Controller>): void {
+    const end = link.end(this);
+    const rx = link.other(this).txOctets;
+    this.sendLeMeta(LeEv.dataLengthChange, Buffer.from([...u16(end.handle), ...u16(end.txOctets), ...u16(txTime(end.txOctets)), ...u16(rx), ...u16(txTime(rx))]));
+  }
+
+  encryptionChanged(handle: number, status: number, enabled: boolean): void {
+    if (!this.eventEnabled(EventMaskBit.encryptionChange)) return;
+    this.toHost(eventPacket(Ev.encryptionChange, Buffer.from([status, ...u16(handle), enabled ? 1 : 0])));
+  }
+
+  /** One LL data PDU from the peer: hosts get it as one ACL packet, flagged as real controllers do. */
+  receiveData(link: Link<Controller>, pdu: Buffer, start: boolean): void {
+    const handle = link.end(this).handle;
+    if (!this.links.has(handle)) return;
+    this.toHost(aclPacket(handle, start ? AclBoundary.firstFlushable : AclBoundary.continuing, pdu));
+  }
+
+  /** Reports a failed initiation (the air gave up on the peer). */
+  connectionFailed(status: number): void {
+    const initiator = this.initiator;
+    if (!initiator) return;
+    this.initiator = undefined;
+    this.sendLeMeta(
+      LeEv.connectionComplete,
+      leConnectionComplete({
+        status,
+        handle: 0,
+        role: 0,
+        peerAddressType: initiator.peerAddressType === 'random' ? 1 : 0,
+        peerAddress: addressToBytes(initiator.peerAddress),
+        intervalUnits: 0,
+        latency: 0,
+        timeoutUnits: 0,
+      }).subarray(4),
+    );
+  }
+
+  /** The address this controller advertises from. */
+  advertisingAddress(): { address: BdAddr; type: AddressType } {
+    return this.advertising.ownAddressType === 'random' && this.randomAddress
+      ? { address: this.randomAddress, type: 'random' }
+      : { address: this.address, type: 'public' };
+  }
+
+  private static initialAdvertising(): AdvertisingState {
+    return { enabled: false, intervalUnits: 0x0800, type: 0, ownAddressType: 'public', data: Buffer.alloc(0), scanResponse: Buffer.alloc(0) };
+  }
+
+  private static drawPublicAddress(prng: Prng): BdAddr {
+    // A fixed upper half, so every virtual device reads as one vendor in captures.
+    const tail = prng.bytes(3);
+    return addressFromBytes(Buffer.from([tail[0]!, tail[1]!, tail[2]!, 0xdc, 0x1b, 0x00]));
+  }
+}
+
+function clamp(n: number, min: number, max: number): number {
+  return Math.max(min, Math.min(max, Math.floor(n)));
+}
+
+/** Transmission time in µs of a PDU carrying `octets` on LE 1M (Vol 6, Part B, 4.5.10). */
+function txTime(octets: number): number {
+  return (octets + 14) * 8;
+}
+
+function phyCode(phy: Phy): number {
+  return phy === '1M' ? 1 : phy === '2M' ? 2 : 3;
+}

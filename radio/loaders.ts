@@ -1,0 +1,79 @@
+// Loaders that give each simulated device its own, unmodified noble or bleno bound to its own
+// virtual controller (or, when the user selects hardware, to a real adapter with module
+// resolution left alone). Several phones and toys can live in one process this way.
+import path from 'node:path';
+import type { Air, Device } from './air';
+import type { ControllerOptions } from './controller';
+import { installVirtualHciResolution, underJest } from './resolve-hook';
+
+export type Noble = typeof import('@abandonware/noble');
+export type Bleno = typeof import('@abandonware/bleno');
+
+/** Where a stack's HCI goes: a controller on a virtual air, or a real adapter (hciN). */
+export type Radio = { readonly kind: 'virtual'; readonly air: Air } | { readonly kind: 'hardware'; readonly deviceId?: number };
+
+export interface LoadedNoble {
+  readonly noble: Noble;
+  /** The virtual device behind it; absent on hardware. */
+  readonly device?: Device;
+}
+
+export interface LoadedBleno {
+  readonly bleno: Bleno;
+  readonly device?: Device;
+}
+
+/** The radio chosen by the environment: PLUSHLINK_RADIO=hardware (with PLUSHLINK_HCI_DEVICE=N) selects an adapter. */
+export function radioFromEnvironment(air: Air): Radio {
+  if (process.env.PLUSHLINK_RADIO === 'hardware') {
+    const id = process.env.PLUSHLINK_HCI_DEVICE;
+    return { kind: 'hardware', ...(id !== undefined ? { deviceId: Number(id) } : {}) };
+  }
+  return { kind: 'virtual', air };
+}
+
+/** A fresh, independent noble instance (noble's own custom-binding entry makes one per call). */
+export function loadNoble(radio: Radio, options: ControllerOptions = {}): LoadedNoble {
+  const device = radio.kind === 'virtual' ? radio.air.addDevice({ name: 'central', ...options }) : undefined;
+  if (radio.kind === 'virtual' && !underJest()) installVirtualHciResolution();
+  const withCustomBinding = require('@abandonware/noble/with-custom-binding') as (options: { deviceId?: number }) => Noble;
+  const deviceId = device?.deviceId ?? (radio.kind === 'hardware' ? radio.deviceId : undefined);
+  const noble = withCustomBinding(deviceId === undefined ? {} : { deviceId });
+  return device ? { noble, device } : { noble };
+}
+
+/**
+ * A fresh bleno. bleno is a singleton made at require time that reads BLENO_HCI_DEVICE_ID when its
+ * first stateChange listener is added, so each one comes from a fresh module cache and is
+ * initialised here, with the variable set, before it is handed out.
+ */
+export function loadBleno(radio: Radio, options: ControllerOptions = {}): LoadedBleno {
+  const device = radio.kind === 'virtual' ? radio.air.addDevice({ name: 'peripheral', ...options }) : undefined;
+  if (radio.kind === 'virtual' && !underJest()) installVirtualHciResolution();
+  const deviceId = device?.deviceId ?? (radio.kind === 'hardware' ? radio.deviceId : undefined);
+  const saved = process.env.BLENO_HCI_DEVICE_ID;
+  try {
+    if (deviceId === undefined) delete process.env.BLENO_HCI_DEVICE_ID;
+    else process.env.BLENO_HCI_DEVICE_ID = String(deviceId);
+    const bleno = freshBleno();
+    // Adding the first stateChange listener is what binds bleno to its device.
+    bleno.on('stateChange', () => undefined);
+    return device ? { bleno, device } : { bleno };
+  } finally {
+    if (saved === undefined) delete process.env.BLENO_HCI_DEVICE_ID;
+    else process.env.BLENO_HCI_DEVICE_ID = saved;
+  }
+}
+
+function freshBleno(): Bleno {
+  if (underJest()) {
+    let loaded: Bleno | undefined;
+    jest.isolateModules(() => {
+      loaded = require('@abandonware/bleno') as Bleno;
+    });
+    return loaded!;
+  }
+  const root = path.dirname(require.resolve('@abandonware/bleno/package.json')) + path.sep;
+  for (const key of Object.keys(require.cache)) if (key.startsWith(root)) delete require.cache[key];
+  return require('@abandonware/bleno') as Bleno;
+}

@@ -1,0 +1,155 @@
+// The virtual stand-in for @abandonware/bluetooth-hci-socket: the same surface noble and bleno
+// use (bindRaw/bindUser/bindControl, start/stop, isDevUp, setFilter, write, 'data'/'error'),
+// bound to a virtual controller in this process or, when PLUSHLINK_AIR names one, to an air
+// served by another process over H4/TCP.
+import { EventEmitter } from 'node:events';
+import { connect, Socket } from 'node:net';
+import { H4Framer } from './h4-framer';
+import { unrefTimersScheduledThisTurn } from './poll-timer';
+import { lookupController } from './registry';
+import type { Controller } from './controller';
+
+/** The environment variable naming a remote air, e.g. `tcp:127.0.0.1:9000`. */
+export const AIR_ENV = 'PLUSHLINK_AIR';
+
+interface Endpoint {
+  write(packet: Buffer): void;
+  isUp(): boolean;
+  close(): void;
+}
+
+export interface DeviceInfo {
+  devId: number | null;
+  devUp: boolean | null;
+  idVendor: null;
+  idProduct: null;
+  busNumber: null;
+  deviceAddress: null;
+}
+
+export class VirtualHciSocket extends EventEmitter {
+  private endpoint: Endpoint | undefined;
+  private running = false;
+
+  bindRaw(devId?: number): number {
+    return this.bind(devId);
+  }
+
+  /** User-channel mode behaves like raw mode here: the controller is ours alone either way. */
+  bindUser(devId?: number): number {
+    return this.bind(devId);
+  }
+
+  /** bleno's management socket (for loading LTKs into the kernel): nothing to do without a kernel. */
+  bindControl(): number {
+    return 0;
+  }
+
+  start(): void {
+    this.running = true;
+  }
+
+  stop(): void {
+    this.running = false;
+  }
+
+  reset(): void {}
+
+  setFilter(_filter: Buffer): void {}
+
+  isDevUp(): boolean {
+    unrefTimersScheduledThisTurn();
+    return this.endpoint?.isUp() ?? false;
+  }
+
+  getDeviceList(): DeviceInfo[] {
+    return [];
+  }
+
+  write(data: Buffer): void {
+    if (!this.endpoint) {
+      this.fail(Object.assign(new Error('virtual HCI socket written before it was bound'), { code: 'EBADFD' }));
+      return;
+    }
+    this.endpoint.write(Buffer.from(data));
+  }
+
+  private bind(devId: number | undefined): number {
+    this.endpoint?.close();
+    const remote = process.env[AIR_ENV];
+    if (devId === undefined && remote) {
+      this.endpoint = this.remoteEndpoint(remote);
+      return 0;
+    }
+    const controller = devId === undefined ? undefined : lookupController(devId);
+    if (!controller) {
+      const why =
+        devId === undefined
+          ? `no device id was given and ${AIR_ENV} is not set`
+          : `no virtual controller has device id ${devId} (was its air closed?)`;
+      throw Object.assign(new Error(`plushlink virtual radio: ${why}`), { code: 'ENODEV', errno: -19 });
+    }
+    this.endpoint = this.localEndpoint(devId!, controller);
+    return devId!;
+  }
+
+  private deliver(packet: Buffer): void {
+    if (this.running) this.emit('data', packet);
+  }
+
+  private fail(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  private localEndpoint(devId: number, controller: Controller): Endpoint {
+    controller.attachHost((packet) => this.deliver(packet));
+    return {
+      write: (packet) => controller.fromHost(packet),
+      // A device removed from its air is down for good, like an unplugged adapter.
+      isUp: () => controller.powered && lookupController(devId) === controller,
+      close: () => controller.detachHost(),
+    };
+  }
+
+  private remoteEndpoint(spec: string): Endpoint {
+    const match = /^tcp:([^:]+|\[[^\]]+\]):(\d+)$/.exec(spec);
+    if (!match) throw Object.assign(new Error(`plushlink virtual radio: ${AIR_ENV}=${spec} is not tcp:HOST:PORT`), { code: 'EINVAL' });
+    const host = match[1]!.replace(/^\[|\]$/g, '');
+    const port = Number(match[2]);
+    const framer = new H4Framer();
+    let up = true;
+    const queued: Buffer[] = [];
+    let connected = false;
+    const socket: Socket = connect({ host, port });
+    socket.setNoDelay(true);
+    // The connection must not keep the host process alive on its own; the host's timers decide.
+    socket.unref();
+    socket.on('connect', () => {
+      connected = true;
+      for (const packet of queued.splice(0)) socket.write(packet);
+    });
+    socket.on('data', (chunk) => {
+      try {
+        for (const packet of framer.push(chunk)) this.deliver(packet);
+      } catch (error) {
+        socket.destroy(error as Error);
+      }
+    });
+    socket.on('error', (error) => {
+      up = false;
+      this.fail(error);
+    });
+    socket.on('close', () => {
+      up = false;
+    });
+    return {
+      write: (packet) => {
+        if (!up) return;
+        if (connected) socket.write(packet);
+        else queued.push(packet);
+      },
+      isUp: () => up,
+      close: () => socket.destroy(),
+    };
+  }
+}

@@ -1,0 +1,84 @@
+// Test helpers: a peripheral on bleno with one service, and a central on noble that finds it.
+import type { Bleno, Noble } from '../../radio/loaders';
+
+export const SERVICE = '7e570001000000000000000000000000';
+export const READ_CHAR = '7e570002000000000000000000000000';
+export const WRITE_CHAR = '7e570003000000000000000000000000';
+export const NOTIFY_CHAR = '7e570004000000000000000000000000';
+
+export interface TestPeripheral {
+  readonly written: Buffer[];
+  notify(data: Buffer): void;
+  readonly subscribed: Promise<void>;
+}
+
+/** Starts advertising `name` with a service of a read, a write-without-response and a notify characteristic. */
+export function startPeripheral(bleno: Bleno, name: string, readValue: Buffer): Promise<TestPeripheral> {
+  const written: Buffer[] = [];
+  let notifier: ((data: Buffer) => void) | undefined;
+  let onSubscribe: () => void = () => undefined;
+  const subscribed = new Promise<void>((resolve) => (onSubscribe = resolve));
+  const service = new bleno.PrimaryService({
+    uuid: SERVICE,
+    characteristics: [
+      new bleno.Characteristic({
+        uuid: READ_CHAR,
+        properties: ['read'],
+        onReadRequest: (offset, callback) => callback(0, readValue.subarray(offset)),
+      }),
+      new bleno.Characteristic({
+        uuid: WRITE_CHAR,
+        properties: ['writeWithoutResponse', 'write'],
+        onWriteRequest: (data, _offset, _withoutResponse, callback) => {
+          written.push(Buffer.from(data));
+          callback(0);
+        },
+      }),
+      new bleno.Characteristic({
+        uuid: NOTIFY_CHAR,
+        properties: ['notify'],
+        onSubscribe: (_max, update) => {
+          notifier = update;
+          onSubscribe();
+        },
+        onUnsubscribe: () => (notifier = undefined),
+      }),
+    ],
+  });
+  return new Promise((resolve, reject) => {
+    const start = (state: string): void => {
+      if (state !== 'poweredOn') return;
+      bleno.startAdvertising(name, [SERVICE], (error) => {
+        if (error) return reject(error);
+        bleno.setServices([service], (e) => (e ? reject(e) : resolve({ written, notify: (d) => notifier?.(d), subscribed })));
+      });
+    };
+    if (bleno.state === 'poweredOn') start('poweredOn');
+    else bleno.on('stateChange', start);
+  });
+}
+
+export function poweredOn(noble: Noble): Promise<void> {
+  return new Promise((resolve) => {
+    if ((noble as unknown as { state: string }).state === 'poweredOn') return resolve();
+    noble.on('stateChange', (state) => state === 'poweredOn' && resolve());
+  });
+}
+
+/** Scans until a peripheral advertising `name` is found. */
+export async function find(noble: Noble, name: string): Promise<import('@abandonware/noble').Peripheral> {
+  await poweredOn(noble);
+  const found = new Promise<import('@abandonware/noble').Peripheral>((resolve) => {
+    const onDiscover = (p: import('@abandonware/noble').Peripheral): void => {
+      if (p.advertisement.localName === name) {
+        noble.removeListener('discover', onDiscover);
+        resolve(p);
+      }
+    };
+    noble.on('discover', onDiscover);
+  });
+  await noble.startScanningAsync([], false);
+  const peripheral = await found;
+  await noble.stopScanningAsync();
+  return peripheral;
+}
