@@ -6,6 +6,8 @@ import { Advertisement, Controller, ControllerOptions } from './controller';
 import { Clock, FastClock } from './fast-clock';
 import { Status } from './hci';
 import { Link, MIN_DATA_LENGTH } from './link';
+import { join } from 'node:path';
+import { BtsnoopWriter, captureBtsnoop } from './btsnoop';
 import { Prng } from './prng';
 import { registerController, unregisterController } from './registry';
 
@@ -14,6 +16,8 @@ export interface AirOptions {
   readonly seed?: number;
   /** Where controllers report what they dropped or refused; silent by default. */
   readonly log?: (line: string) => void;
+  /** A folder to write one btsnoop capture per device into (`NAME-ID.btsnoop`). */
+  readonly captureDir?: string;
 }
 
 /** A controller on the air together with the HCI device id hosts bind to. */
@@ -28,12 +32,15 @@ export class Air {
   private readonly devices = new Map<Controller, number>();
   private readonly advertisingTimers = new Map<Controller, () => void>();
   private readonly logLine: ((line: string) => void) | undefined;
+  private readonly captureDir: string | undefined;
+  private readonly captures = new Map<Controller, BtsnoopWriter>();
   private added = 0;
   private closed = false;
 
   constructor(options: AirOptions = {}) {
     this.seed = (options.seed ?? 1) >>> 0;
     this.logLine = options.log;
+    this.captureDir = options.captureDir;
   }
 
   /** Adds a powered controller and registers it under a fresh HCI device id. */
@@ -42,7 +49,16 @@ export class Air {
     const controller = new Controller(this, Prng.derive(this.seed, this.added++), options);
     const deviceId = registerController(controller);
     this.devices.set(controller, deviceId);
+    if (this.captureDir) {
+      const file = `${controller.name.replace(/[^\w.-]+/g, '_')}-${deviceId}.btsnoop`;
+      this.captures.set(controller, captureBtsnoop(controller, join(this.captureDir, file)));
+    }
     return { deviceId, controller };
+  }
+
+  /** The btsnoop file capturing a device, when the air was given a capture folder. */
+  capturePath(controller: Controller): string | undefined {
+    return this.captures.get(controller)?.path;
   }
 
   get controllers(): Controller[] {
@@ -73,6 +89,8 @@ export class Air {
     const id = this.devices.get(controller);
     if (id !== undefined) unregisterController(id);
     this.devices.delete(controller);
+    this.captures.get(controller)?.close();
+    this.captures.delete(controller);
   }
 
   /** Powers everything off and releases every device id; hosts see their devices go down. */

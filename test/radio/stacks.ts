@@ -1,5 +1,6 @@
 // Test helpers: a peripheral on bleno with one service, and a central on noble that finds it.
-import type { Bleno, Noble } from '../../radio/loaders';
+import type { Air } from '../../radio/air';
+import { Bleno, loadBleno, loadNoble, Noble } from '../../radio/loaders';
 
 export const SERVICE = '7e570001000000000000000000000000';
 export const READ_CHAR = '7e570002000000000000000000000000';
@@ -81,4 +82,55 @@ export async function find(noble: Noble, name: string): Promise<import('@abandon
   const peripheral = await found;
   await noble.stopScanningAsync();
   return peripheral;
+}
+
+/** What one complete GATT session between a fresh phone and a fresh toy observed. */
+export interface GattSession {
+  readonly connectable: boolean;
+  readonly serviceUuids: string[];
+  readonly rssi: number;
+  readonly acceptedAddress: string;
+  readonly read: string;
+  readonly written: Buffer[];
+  readonly notified: string;
+  readonly finalState: string;
+}
+
+/** A phone finds "Plush 1", connects, reads, writes both ways, gets a notification and hangs up. */
+export async function exerciseGatt(air: Air): Promise<GattSession> {
+  const { bleno } = loadBleno({ kind: 'virtual', air }, { name: 'toy' });
+  const { noble } = loadNoble({ kind: 'virtual', air }, { name: 'phone' });
+  const toy = await startPeripheral(bleno, 'Plush 1', Buffer.from('hello from the toy'));
+
+  const peripheral = await find(noble, 'Plush 1');
+  const accepted = new Promise<string>((resolve) => bleno.once('accept', resolve));
+  await peripheral.connectAsync();
+  const acceptedAddress = await accepted;
+
+  const { characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync([SERVICE], []);
+  const byUuid = new Map(characteristics.map((c) => [c.uuid, c]));
+  const read = (await byUuid.get(READ_CHAR)!.readAsync()).toString();
+  await byUuid.get(WRITE_CHAR)!.writeAsync(Buffer.alloc(200, 7), true);
+  await byUuid.get(WRITE_CHAR)!.writeAsync(Buffer.from('ack me'), false);
+
+  const notify = byUuid.get(NOTIFY_CHAR)!;
+  const received = new Promise<Buffer>((resolve) => notify.once('data', resolve));
+  await notify.subscribeAsync();
+  await toy.subscribed;
+  toy.notify(Buffer.from('paw pressed'));
+  const notified = (await received).toString();
+
+  const blenoSaw = new Promise<string>((resolve) => bleno.once('disconnect', resolve));
+  await peripheral.disconnectAsync();
+  await blenoSaw;
+  return {
+    connectable: peripheral.connectable,
+    serviceUuids: peripheral.advertisement.serviceUuids,
+    rssi: peripheral.rssi,
+    acceptedAddress,
+    read,
+    written: toy.written,
+    notified,
+    finalState: peripheral.state,
+  };
 }
