@@ -1,0 +1,54 @@
+// A bare HCI host for tests: writes packets to one virtual controller and records what comes back.
+import type { Air } from '../../radio/air';
+import type { Controller, ControllerOptions } from '../../radio/controller';
+import { Ev, H4 } from '../../radio/hci';
+
+export interface ReceivedEvent {
+  readonly code: number;
+  readonly params: Buffer;
+}
+
+export class RawHost {
+  readonly controller: Controller;
+  readonly packets: Buffer[] = [];
+
+  constructor(air: Air, options: ControllerOptions = {}) {
+    this.controller = air.addDevice(options).controller;
+    this.controller.attachHost((packet) => this.packets.push(packet));
+    // Like noble and bleno: every event on, LE meta events included (off by default in the spec).
+    this.command(0x0c01, [0xff, 0xff, 0xfb, 0xff, 0x07, 0xf8, 0xbf, 0x3d]);
+  }
+
+  command(opcode: number, params: number[] | Buffer = []): void {
+    const p = Buffer.from(params);
+    this.controller.fromHost(Buffer.concat([Buffer.from([H4.command, opcode & 0xff, opcode >> 8, p.length]), p]));
+  }
+
+  get events(): ReceivedEvent[] {
+    return this.packets.filter((p) => p[0] === H4.event).map((p) => ({ code: p[1]!, params: p.subarray(3) }));
+  }
+
+  get acl(): Array<{ handle: number; boundary: number; data: Buffer }> {
+    return this.packets
+      .filter((p) => p[0] === H4.acl)
+      .map((p) => ({ handle: p.readUInt16LE(1) & 0x0fff, boundary: p.readUInt16LE(1) >> 12, data: p.subarray(5) }));
+  }
+
+  /** Return parameters (status first) of the Command Complete events for `opcode`. */
+  completions(opcode: number): Buffer[] {
+    return this.events.filter((e) => e.code === Ev.commandComplete && e.params.readUInt16LE(1) === opcode).map((e) => e.params.subarray(3));
+  }
+
+  statuses(opcode: number): number[] {
+    return this.events.filter((e) => e.code === Ev.commandStatus && e.params.readUInt16LE(2) === opcode).map((e) => e.params[0]!);
+  }
+
+  leMeta(subevent: number): Buffer[] {
+    return this.events.filter((e) => e.code === Ev.leMeta && e.params[0] === subevent).map((e) => e.params.subarray(1));
+  }
+}
+
+/** Lets everything the fast clock has queued be delivered. */
+export async function settle(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
+}
