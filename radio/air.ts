@@ -36,6 +36,8 @@ export class Air {
   private readonly captures = new Map<Controller, BtsnoopWriter>();
   private added = 0;
   private closed = false;
+  /** An open air keeps its process alive, as an adapter does; close() lets the process exit. */
+  private readonly keepAlive: NodeJS.Timeout = setInterval(() => undefined, 0x7fffffff);
 
   constructor(options: AirOptions = {}) {
     this.seed = (options.seed ?? 1) >>> 0;
@@ -97,6 +99,7 @@ export class Air {
   close(): void {
     for (const controller of this.controllers) this.removeDevice(controller);
     this.closed = true;
+    clearInterval(this.keepAlive);
   }
 
   log(controller: Controller, message: string): void {

@@ -121,9 +121,9 @@ export class VirtualHciSocket extends EventEmitter {
     const queued: Buffer[] = [];
     let connected = false;
     const socket: Socket = connect({ host, port });
+    // The open connection keeps this process alive while the air serves it, as an adapter
+    // would; when the air shuts down the connection closes and the process may exit.
     socket.setNoDelay(true);
-    // The connection must not keep the host process alive on its own; the host's timers decide.
-    socket.unref();
     socket.on('connect', () => {
       connected = true;
       for (const packet of queued.splice(0)) socket.write(packet);
