@@ -1,0 +1,241 @@
+// Sealed voice envelopes: a voice message encrypted by its sender for its recipients, so a
+// phone's backup, a relay server or a sniffer holds only ciphertext. Standard libsodium
+// constructions only (the full format and its reasoning are in docs/AUDIO.md):
+// - body: XChaCha20-Poly1305 under a random one-time content key, the cleartext header as
+//   associated data;
+// - the content key wrapped for each recipient with XChaCha20-Poly1305 under crypto_kx keys
+//   from a fresh ephemeral X25519 key and the recipient's static key;
+// - an Ed25519 signature by the sender over the header (version, id, time, ephemeral key,
+//   recipient list with their wrapped keys, body length), the sender's keys and a hash of the
+//   audio. The signature and the sender's keys travel inside the encrypted body, so a relay
+//   does not learn who sent a message, and a recipient cannot re-address it to someone else
+//   (the signature names the recipients and their wrapped keys).
+import type { PartyKeys, PeerPublicKeys } from '../pairing/keys';
+import type { Sodium } from '../pairing/sodium';
+import { ByteReader, ByteWriter, asciiBytes, bytesEqual, concatBytes } from './bytes';
+import { AudioError } from './errors';
+
+export const ENVELOPE_MAGIC = asciiBytes('PLVM');
+export const ENVELOPE_VERSION = 1;
+/** What the sealed audio is; 1: an Ogg Opus file (RFC 7845). */
+export const CONTENT_OGG_OPUS = 1;
+export const ENVELOPE_ID_BYTES = 16;
+export const MAX_RECIPIENTS = 32;
+
+const KEY_BYTES = 32;
+const TAG_BYTES = 16;
+const WRAPPED_KEY_BYTES = KEY_BYTES + TAG_BYTES;
+const SIGNATURE_BYTES = 64;
+/** Sender signing key, sender static key, signature: what precedes the audio inside the body. */
+const INNER_HEADER_BYTES = 2 * KEY_BYTES + SIGNATURE_BYTES;
+/** Every key in this design encrypts exactly one message, so a fixed nonce is safe. */
+const ZERO_NONCE = new Uint8Array(24);
+const SIGNATURE_CONTEXT = asciiBytes('plushlink voice envelope v1\0');
+const WRAP_CONTEXT = asciiBytes('plushlink envelope key wrap v1\0');
+
+/** The cleartext part of an envelope: what a relay can see and route by. */
+export interface EnvelopeHeader {
+  readonly version: number;
+  readonly contentType: number;
+  readonly id: Uint8Array;
+  /** Milliseconds since the Unix epoch, by the sender's clock. */
+  readonly time: number;
+  readonly ephemeral: Uint8Array;
+  readonly recipients: readonly { readonly static: Uint8Array; readonly wrappedKey: Uint8Array }[];
+  readonly bodyLength: number;
+}
+
+/** An envelope opened and verified by one of its recipients. */
+export interface Envelope {
+  readonly id: Uint8Array;
+  readonly time: number;
+  readonly contentType: number;
+  /** The sender's long-term keys, proven by the signature. */
+  readonly sender: PeerPublicKeys;
+  /** Static X25519 keys of every recipient, as the sender signed them. */
+  readonly recipients: readonly Uint8Array[];
+  readonly audio: Uint8Array;
+}
+
+export interface SealInput {
+  /** The voice message: an Ogg Opus file for content type 1. */
+  readonly audio: Uint8Array;
+  readonly sender: PartyKeys;
+  readonly recipients: readonly PeerPublicKeys[];
+  /** Milliseconds since the Unix epoch: the time the replay guard judges by. */
+  readonly time: number;
+  /** 16 bytes; random when absent. */
+  readonly id?: Uint8Array;
+  readonly contentType?: number;
+}
+
+function headerBytes(h: EnvelopeHeader): Uint8Array {
+  const w = new ByteWriter()
+    .bytes(ENVELOPE_MAGIC)
+    .u8(h.version)
+    .u8(h.contentType)
+    .bytes(h.id)
+    .u64(h.time, false)
+    .bytes(h.ephemeral)
+    .u8(h.recipients.length);
+  for (const r of h.recipients) w.bytes(r.static).bytes(r.wrappedKey);
+  return w.u32be(h.bodyLength).finish();
+}
+
+function readHeader(r: ByteReader): EnvelopeHeader {
+  if (!bytesEqual(r.bytes(ENVELOPE_MAGIC.length, 'magic'), ENVELOPE_MAGIC)) {
+    throw new AudioError('CORRUPT', 'not a plushlink voice envelope (bad magic)');
+  }
+  const version = r.u8('version');
+  if (version !== ENVELOPE_VERSION) throw new AudioError('UNSUPPORTED_FORMAT', `envelope version ${version}; this build reads version 1`);
+  const contentType = r.u8('content type');
+  if (contentType !== CONTENT_OGG_OPUS) throw new AudioError('UNSUPPORTED_FORMAT', `envelope content type ${contentType}`);
+  const id = r.bytes(ENVELOPE_ID_BYTES, 'id');
+  const time = r.u64('time', false);
+  const ephemeral = r.bytes(KEY_BYTES, 'ephemeral key');
+  const count = r.u8('recipient count');
+  if (count === 0 || count > MAX_RECIPIENTS) throw new AudioError('CORRUPT', `envelope has ${count} recipients (1-${MAX_RECIPIENTS})`);
+  const recipients = Array.from({ length: count }, (_, i) => ({
+    static: r.bytes(KEY_BYTES, `recipient ${i} key`),
+    wrappedKey: r.bytes(WRAPPED_KEY_BYTES, `recipient ${i} wrapped key`),
+  }));
+  recipients.forEach((a, i) => {
+    if (recipients.findIndex((b) => bytesEqual(a.static, b.static)) !== i) {
+      throw new AudioError('CORRUPT', `envelope lists recipient ${i} twice`);
+    }
+  });
+  const bodyLength = r.u32be('body length');
+  if (bodyLength < INNER_HEADER_BYTES + TAG_BYTES) throw new AudioError('CORRUPT', `envelope body length ${bodyLength} is too short`);
+  return { version, contentType, id, time, ephemeral, recipients, bodyLength };
+}
+
+/** Reads the cleartext header without any key: for relays routing by recipient and id. */
+export function readEnvelopeHeader(bytes: Uint8Array): EnvelopeHeader {
+  const r = new ByteReader(bytes, 'envelope');
+  const header = readHeader(r);
+  r.bytes(header.bodyLength, 'body');
+  r.end();
+  return header;
+}
+
+function wrapAd(id: Uint8Array, recipient: Uint8Array): Uint8Array {
+  return concatBytes([WRAP_CONTEXT, id, recipient]);
+}
+
+function signedTranscript(sodium: Sodium, header: Uint8Array, sender: PeerPublicKeys, audio: Uint8Array): Uint8Array {
+  return concatBytes([SIGNATURE_CONTEXT, header, sender.signing, sender.static, sodium.crypto_generichash(32, audio, null)]);
+}
+
+function checkKey(key: Uint8Array, length: number, what: string): void {
+  if (!(key instanceof Uint8Array) || key.length !== length) throw new AudioError('INVALID_ARGUMENT', `${what} must be ${length} bytes`);
+}
+
+/** Seals `audio` for `recipients`, signed by `sender`. Returns the envelope's bytes. */
+export function sealEnvelope(sodium: Sodium, input: SealInput): Uint8Array {
+  const { audio, sender, recipients, time } = input;
+  const id = input.id ?? sodium.randombytes_buf(ENVELOPE_ID_BYTES);
+  checkKey(id, ENVELOPE_ID_BYTES, 'envelope id');
+  if (!Number.isSafeInteger(time) || time < 0) throw new AudioError('INVALID_ARGUMENT', `envelope time ${time} is not a non-negative integer`);
+  if (recipients.length === 0 || recipients.length > MAX_RECIPIENTS) {
+    throw new AudioError('INVALID_ARGUMENT', `an envelope needs 1-${MAX_RECIPIENTS} recipients, got ${recipients.length}`);
+  }
+  recipients.forEach((r, i) => checkKey(r.static, KEY_BYTES, `recipient ${i} static key`));
+  checkKey(sender.signing.secretKey, 64, 'sender signing secret key');
+  const bodyLength = INNER_HEADER_BYTES + audio.length + TAG_BYTES;
+  if (bodyLength > 0xffffffff) throw new AudioError('TOO_LARGE', `audio of ${audio.length} bytes does not fit an envelope`);
+
+  const contentKey = sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
+  const ephemeral = sodium.crypto_kx_keypair();
+  try {
+    const wrapped = recipients.map((r) => {
+      const { sharedTx } = sodium.crypto_kx_client_session_keys(ephemeral.publicKey, ephemeral.privateKey, r.static);
+      const wrappedKey = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(contentKey, wrapAd(id, r.static), null, ZERO_NONCE, sharedTx);
+      sodium.memzero(sharedTx);
+      return { static: r.static, wrappedKey };
+    });
+    const header = headerBytes({
+      version: ENVELOPE_VERSION,
+      contentType: input.contentType ?? CONTENT_OGG_OPUS,
+      id,
+      time,
+      ephemeral: ephemeral.publicKey,
+      recipients: wrapped,
+      bodyLength,
+    });
+    const senderPublic = { static: sender.static.publicKey, signing: sender.signing.publicKey };
+    const signature = sodium.crypto_sign_detached(signedTranscript(sodium, header, senderPublic, audio), sender.signing.secretKey);
+    const plaintext = concatBytes([senderPublic.signing, senderPublic.static, signature, audio]);
+    const body = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, header, null, ZERO_NONCE, contentKey);
+    return concatBytes([header, body]);
+  } finally {
+    sodium.memzero(contentKey);
+    sodium.memzero(ephemeral.privateKey);
+  }
+}
+
+export interface OpenOptions {
+  /** When given, the sender must be one of these (both keys), else UNKNOWN_SENDER. */
+  readonly senders?: readonly PeerPublicKeys[];
+}
+
+function decrypt(sodium: Sodium, what: string, ciphertext: Uint8Array, ad: Uint8Array, key: Uint8Array): Uint8Array {
+  try {
+    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, ad, ZERO_NONCE, key);
+  } catch {
+    throw new AudioError('INTEGRITY', `${what} fails authentication: the envelope was altered or is not for this key`);
+  }
+}
+
+/**
+ * Opens an envelope as recipient `me`: finds its wrapped key, decrypts, verifies the sender's
+ * signature. Any altered byte gives a typed error; nothing is returned unverified. Check the
+ * replay guard after this succeeds (never before: a forged envelope must not burn a real id).
+ */
+export function openEnvelope(sodium: Sodium, bytes: Uint8Array, me: PartyKeys, options: OpenOptions = {}): Envelope {
+  checkKey(me.static.publicKey, KEY_BYTES, 'recipient static public key');
+  options.senders?.forEach((s, i) => {
+    checkKey(s.signing, KEY_BYTES, `trusted sender ${i} signing key`);
+    checkKey(s.static, KEY_BYTES, `trusted sender ${i} static key`);
+  });
+  const r = new ByteReader(bytes, 'envelope');
+  const header = readHeader(r);
+  const headerRaw = bytes.subarray(0, r.offset);
+  const body = r.bytes(header.bodyLength, 'body');
+  r.end();
+  const slot = header.recipients.find((x) => sodium.memcmp(x.static, me.static.publicKey));
+  if (!slot) throw new AudioError('NOT_A_RECIPIENT', 'this key is not among the envelope recipients');
+
+  let wrapKey: Uint8Array;
+  try {
+    wrapKey = sodium.crypto_kx_server_session_keys(me.static.publicKey, me.static.secretKey, header.ephemeral).sharedRx;
+  } catch {
+    throw new AudioError('INTEGRITY', 'envelope ephemeral key is not a usable X25519 key');
+  }
+  const contentKey = decrypt(sodium, 'wrapped content key', slot.wrappedKey, wrapAd(header.id, slot.static), wrapKey);
+  sodium.memzero(wrapKey);
+  const plaintext = decrypt(sodium, 'envelope body', body, headerRaw, contentKey);
+  sodium.memzero(contentKey);
+
+  const inner = new ByteReader(plaintext, 'envelope body');
+  const sender = { signing: inner.bytes(KEY_BYTES, 'sender signing key'), static: inner.bytes(KEY_BYTES, 'sender static key') };
+  const signature = inner.bytes(SIGNATURE_BYTES, 'signature');
+  const audio = inner.rest();
+  let valid = false;
+  try {
+    valid = sodium.crypto_sign_verify_detached(signature, signedTranscript(sodium, headerRaw, sender, audio), sender.signing);
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new AudioError('BAD_SIGNATURE', "the sender's signature over the envelope does not verify");
+  if (options.senders && !options.senders.some((s) => sodium.memcmp(s.signing, sender.signing) && sodium.memcmp(s.static, sender.static))) {
+    throw new AudioError('UNKNOWN_SENDER', 'the envelope is signed by a key that is not among the trusted senders');
+  }
+  return {
+    id: header.id.slice(),
+    time: header.time,
+    contentType: header.contentType,
+    sender: { signing: sender.signing.slice(), static: sender.static.slice() },
+    recipients: header.recipients.map((x) => x.static.slice()),
+    audio: audio.slice(),
+  };
+}

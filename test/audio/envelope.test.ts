@@ -1,0 +1,127 @@
+// Sealed envelopes: only recipients open them, they prove who sent them, they cannot be
+// re-addressed, a relay learns neither the words nor the sender, and any altered byte is a
+// typed error.
+import fc from 'fast-check';
+import type { PartyKeys } from '../../pairing/keys';
+import type { Sodium } from '../../pairing/sodium';
+import { sodiumReady } from '../../pairing/sodium';
+import { ByteReader, ByteWriter, concatBytes } from '../../audio/bytes';
+import { ENVELOPE_MAGIC, openEnvelope, readEnvelopeHeader, sealEnvelope } from '../../audio/envelope';
+import { parsesOrAudioError, thrown } from './fixtures';
+import { makeParty, publicOf } from './parties';
+
+const contains = (haystack: Uint8Array, needle: Uint8Array): boolean =>
+  Buffer.from(haystack).indexOf(Buffer.from(needle)) >= 0;
+
+describe('voice envelopes', () => {
+  let sodium: Sodium;
+  let grandma: PartyKeys;
+  let toy: PartyKeys;
+  let parent: PartyKeys;
+  let stranger: PartyKeys;
+  const audio = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
+  const time = Date.UTC(2026, 10, 23, 18, 30);
+  let sealed: Uint8Array;
+
+  beforeAll(async () => {
+    sodium = await sodiumReady();
+    [grandma, toy, parent, stranger] = [makeParty(sodium), makeParty(sodium), makeParty(sodium), makeParty(sodium)];
+    sealed = sealEnvelope(sodium, { audio, sender: grandma, recipients: [publicOf(toy), publicOf(parent)], time });
+  });
+
+  it('open for every recipient, with the audio, id, time and the proven sender', () => {
+    for (const me of [toy, parent]) {
+      const opened = openEnvelope(sodium, sealed, me, { senders: [publicOf(grandma)] });
+      expect(opened.audio).toEqual(audio);
+      expect(opened.time).toBe(time);
+      expect(opened.id).toHaveLength(16);
+      expect(opened.sender).toEqual(publicOf(grandma));
+      expect(opened.recipients).toEqual([toy.static.publicKey, parent.static.publicKey]);
+    }
+  });
+
+  it('do not open for anyone else', () => {
+    expect(thrown(() => openEnvelope(sodium, sealed, stranger)).code).toBe('NOT_A_RECIPIENT');
+    expect(thrown(() => openEnvelope(sodium, sealed, grandma)).code).toBe('NOT_A_RECIPIENT');
+  });
+
+  it('show a relay the recipients and id, but neither the audio nor who sent it', () => {
+    const header = readEnvelopeHeader(sealed);
+    expect(header.recipients.map((r) => r.static)).toEqual([toy.static.publicKey, parent.static.publicKey]);
+    expect(contains(sealed, grandma.signing.publicKey)).toBe(false);
+    expect(contains(sealed, grandma.static.publicKey)).toBe(false);
+    expect(contains(sealed, audio.subarray(0, 16))).toBe(false);
+  });
+
+  it('get a fresh id, ephemeral key and ciphertext each time, even for the same audio', () => {
+    const again = sealEnvelope(sodium, { audio, sender: grandma, recipients: [publicOf(toy)], time });
+    const other = sealEnvelope(sodium, { audio, sender: grandma, recipients: [publicOf(toy)], time });
+    expect(readEnvelopeHeader(again).id).not.toEqual(readEnvelopeHeader(other).id);
+    expect(readEnvelopeHeader(again).ephemeral).not.toEqual(readEnvelopeHeader(other).ephemeral);
+  });
+
+  it('refuse a sender the recipient does not trust, even one claiming a trusted static key', () => {
+    const impostor = { static: { publicKey: grandma.static.publicKey, secretKey: stranger.static.secretKey }, signing: stranger.signing };
+    const forged = sealEnvelope(sodium, { audio, sender: impostor, recipients: [publicOf(toy)], time });
+    expect(thrown(() => openEnvelope(sodium, forged, toy, { senders: [publicOf(grandma)] })).code).toBe('UNKNOWN_SENDER');
+  });
+
+  it('give a typed error for any altered byte, whoever opens it', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: sealed.length - 1 }), fc.integer({ min: 1, max: 255 }), fc.boolean(), (at, delta, asParent) => {
+        const bad = sealed.slice();
+        bad[at] = ((bad[at] as number) + delta) & 0xff;
+        const code = thrown(() => openEnvelope(sodium, bad, asParent ? parent : toy)).code;
+        expect(['CORRUPT', 'UNSUPPORTED_FORMAT', 'NOT_A_RECIPIENT', 'INTEGRITY', 'BAD_SIGNATURE', 'TRUNCATED']).toContain(code);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('cannot be re-addressed by a recipient: the signature names the original recipients', () => {
+    // The parent decrypts its copy with its own key (as any recipient can), then re-seals the
+    // very same signed body to a stranger under a new ephemeral key and a new content key.
+    const r = new ByteReader(sealed, 'envelope');
+    const header = readEnvelopeHeader(sealed);
+    r.bytes(sealed.length - header.bodyLength, 'header');
+    const slot = header.recipients[1] as { wrappedKey: Uint8Array };
+    const wrapKey = sodium.crypto_kx_server_session_keys(parent.static.publicKey, parent.static.secretKey, header.ephemeral).sharedRx;
+    const wrapAd = concatBytes([new TextEncoder().encode('plushlink envelope key wrap v1\0'), header.id, parent.static.publicKey]);
+    const nonce = new Uint8Array(24);
+    const contentKey = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, slot.wrappedKey, wrapAd, nonce, wrapKey);
+    const inner = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, r.rest(), sealed.subarray(0, sealed.length - header.bodyLength), nonce, contentKey);
+
+    const eph = sodium.crypto_kx_keypair();
+    const newKey = sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
+    const strangerWrapKey = sodium.crypto_kx_client_session_keys(eph.publicKey, eph.privateKey, stranger.static.publicKey).sharedTx;
+    const strangerAd = concatBytes([wrapAd.subarray(0, wrapAd.length - 32), stranger.static.publicKey]);
+    const newHeader = new ByteWriter()
+      .bytes(ENVELOPE_MAGIC).u8(1).u8(1).bytes(header.id).u64(header.time, false).bytes(eph.publicKey).u8(1)
+      .bytes(stranger.static.publicKey)
+      .bytes(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(newKey, strangerAd, null, nonce, strangerWrapKey))
+      .u32be(header.bodyLength)
+      .finish();
+    const readdressed = concatBytes([newHeader, sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(inner, newHeader, null, nonce, newKey)]);
+
+    expect(readEnvelopeHeader(readdressed).recipients).toHaveLength(1);
+    expect(thrown(() => openEnvelope(sodium, readdressed, stranger)).code).toBe('BAD_SIGNATURE');
+  });
+
+  it('give a typed error for arbitrary bytes, also behind a valid magic and version', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), (bytes, prefixed) => {
+        const input = prefixed ? concatBytes([ENVELOPE_MAGIC, Uint8Array.of(1, 1), bytes]) : bytes;
+        return parsesOrAudioError(() => openEnvelope(sodium, input, toy)) && parsesOrAudioError(() => readEnvelopeHeader(input));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuse impossible inputs to sealing as INVALID_ARGUMENT', () => {
+    expect(thrown(() => sealEnvelope(sodium, { audio, sender: grandma, recipients: [], time })).code).toBe('INVALID_ARGUMENT');
+    expect(thrown(() => sealEnvelope(sodium, { audio, sender: grandma, recipients: [publicOf(toy)], time: -1 })).code).toBe('INVALID_ARGUMENT');
+    expect(thrown(() => sealEnvelope(sodium, { audio, sender: grandma, recipients: [{ static: new Uint8Array(5), signing: new Uint8Array(32) }], time })).code).toBe(
+      'INVALID_ARGUMENT',
+    );
+  });
+});
