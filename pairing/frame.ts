@@ -32,6 +32,7 @@ export const REFUSAL_REASONS = [
   'MALFORMED',
   'UNEXPECTED_MESSAGE',
   'UNSUPPORTED_VERSION',
+  'TOO_LARGE',
 ] as const satisfies readonly PairingErrorCode[];
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 

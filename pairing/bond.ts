@@ -1,0 +1,112 @@
+// Bonds and roles. A bond is what each side keeps after pairing: the peer's public keys, the toy
+// id, the phone's role on that toy and when it was made. The toy's first bond is its owner; later
+// phones become members only through an owner's invitation; owners revoke anyone, members only
+// themselves. Storage is an interface: firmware-sim/ keeps bonds in its flash model, client/ in
+// the app's storage; pairing/ ships only the in-memory store used by tests.
+import { PairingError } from './errors';
+import type { PeerPublicKeys } from './keys';
+
+export type Role = 'owner' | 'member';
+export const ROLES: readonly Role[] = ['owner', 'member'];
+/** How many phones one toy holds bonds for. */
+export const MAX_BONDS = 16;
+/** How long an owner's invitation stays good. */
+export const DEFAULT_INVITE_MS = 120_000;
+
+export interface Bond {
+  /** 16 hex digits the toy assigns at pairing; the phone names the bond with it in SESSION_HELLO. */
+  readonly bondId: string;
+  readonly toyId: string;
+  /** The other side's long-term public keys: the phone's on the toy, the toy's on the phone. */
+  readonly peer: PeerPublicKeys;
+  /** The phone's role on this toy (both sides store the same value). */
+  readonly role: Role;
+  /** When the bond was made, in the storing side's clock (ms). */
+  readonly createdAt: number;
+  /** The phone's self-chosen name, shown in the toy's member list. */
+  readonly label: string;
+}
+
+/** Synchronous by design: the toy's flash is, and the state machines stay free of I/O scheduling. */
+export interface BondStore {
+  list(): readonly Bond[];
+  get(bondId: string): Bond | undefined;
+  put(bond: Bond): void;
+  remove(bondId: string): boolean;
+  clear(): void;
+}
+
+export class MemoryBondStore implements BondStore {
+  private readonly bonds = new Map<string, Bond>();
+
+  list(): readonly Bond[] {
+    return [...this.bonds.values()];
+  }
+
+  get(bondId: string): Bond | undefined {
+    return this.bonds.get(bondId);
+  }
+
+  put(bond: Bond): void {
+    this.bonds.set(bond.bondId, bond);
+  }
+
+  remove(bondId: string): boolean {
+    return this.bonds.delete(bondId);
+  }
+
+  clear(): void {
+    this.bonds.clear();
+  }
+}
+
+/** A phone's bond with a given toy, if it has one. */
+export function bondForToy(store: BondStore, toyId: string): Bond | undefined {
+  return store.list().find((bond) => bond.toyId === toyId);
+}
+
+/** An owner's permission for one more phone to pair as a member. */
+export interface Invite {
+  readonly byBondId: string;
+  readonly expiresAt: number;
+}
+
+function ownerBond(bonds: readonly Bond[], bondId: string): Bond {
+  const bond = bonds.find((b) => b.bondId === bondId);
+  if (bond === undefined) throw new PairingError('UNKNOWN_BOND', 'no such bond');
+  if (bond.role !== 'owner') throw new PairingError('NOT_OWNER', 'only the owner may do this');
+  return bond;
+}
+
+/**
+ * The role a new pairing gets: owner when the toy has no owner, member with a live invitation
+ * from a current owner. INVITE_REQUIRED otherwise; TOO_LARGE when the toy is full.
+ */
+export function roleForNewPairing(bonds: readonly Bond[], invite: Invite | undefined, now: number): Role {
+  if (!bonds.some((b) => b.role === 'owner')) return 'owner';
+  if (bonds.length >= MAX_BONDS) throw new PairingError('TOO_LARGE', `at most ${MAX_BONDS} bonds`);
+  if (invite === undefined || now >= invite.expiresAt) throw new PairingError('INVITE_REQUIRED');
+  ownerBond(bonds, invite.byBondId);
+  return 'member';
+}
+
+/** An invitation made by `actorBondId`, which must be the owner. */
+export function createInvite(bonds: readonly Bond[], actorBondId: string, now: number, ttlMs = DEFAULT_INVITE_MS): Invite {
+  ownerBond(bonds, actorBondId);
+  return { byBondId: actorBondId, expiresAt: now + ttlMs };
+}
+
+/**
+ * Checks that `actorBondId` may revoke `targetBondId`: the owner may revoke members, and itself
+ * only as the last bond (a toy is never left with members and no owner); a member only itself.
+ */
+export function authorizeRevoke(bonds: readonly Bond[], actorBondId: string, targetBondId: string): void {
+  const actor = bonds.find((b) => b.bondId === actorBondId);
+  const target = bonds.find((b) => b.bondId === targetBondId);
+  if (actor === undefined || target === undefined) throw new PairingError('UNKNOWN_BOND', 'no such bond');
+  if (actor.bondId === target.bondId) {
+    if (actor.role === 'owner' && bonds.length > 1) throw new PairingError('NOT_OWNER', 'the owner goes last (or factory reset)');
+    return;
+  }
+  if (actor.role !== 'owner') throw new PairingError('NOT_OWNER', 'only the owner may revoke others');
+}

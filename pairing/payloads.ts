@@ -1,0 +1,94 @@
+// What rides inside the pairing handshake: each side's intro (Ed25519 public key, proof that it
+// holds the secret half, and who it is), and the toy's confirmation. Intros are Noise payloads,
+// encrypted and bound to the transcript; the confirmation is the first transport message, so
+// the phone knows the toy accepted its code before it stores anything.
+import { ByteReader, concat, fromHex, toHex, utf8 } from './bytes';
+import { type Role, ROLES } from './bond';
+import { PairingError, guard } from './errors';
+import { BOND_ID_BYTES } from './frame';
+import { TOY_ID_BYTES } from './identity';
+import type { SigningKeyPair } from './keys';
+import { introSignedBytes } from './key-schedule';
+import type { Sodium } from './sodium';
+
+const SIGN_PUBLIC = 32;
+const SIGNATURE = 64;
+export const MAX_LABEL_BYTES = 64;
+
+/** XXpsk3 message 2 payload (toy): toy id, Ed25519 key, signature over the handshake hash. */
+export interface ToyIntro {
+  readonly toyId: string;
+  readonly signingKey: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** XXpsk3 message 3 payload (phone): Ed25519 key, signature, the phone's display label. */
+export interface PhoneIntro {
+  readonly signingKey: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly label: string;
+}
+
+/** The toy's first transport message after pairing. */
+export interface PairConfirm {
+  readonly bondId: string;
+  readonly role: Role;
+}
+
+export function signIntro(sodium: Sodium, who: 'toy' | 'phone', key: SigningKeyPair, handshakeHash: Uint8Array): Uint8Array {
+  return sodium.crypto_sign_detached(introSignedBytes(who, handshakeHash), key.secretKey);
+}
+
+/** BAD_SIGNATURE unless `signature` is `signingKey`'s over this handshake hash. */
+export function verifyIntro(
+  sodium: Sodium,
+  who: 'toy' | 'phone',
+  intro: { readonly signingKey: Uint8Array; readonly signature: Uint8Array },
+  handshakeHash: Uint8Array,
+): void {
+  const ok = guard('BAD_SIGNATURE', () =>
+    sodium.crypto_sign_verify_detached(intro.signature, introSignedBytes(who, handshakeHash), intro.signingKey),
+  );
+  if (!ok) throw new PairingError('BAD_SIGNATURE', `${who} intro signature`);
+}
+
+export function encodeToyIntro(intro: ToyIntro): Uint8Array {
+  return concat(fromHex(intro.toyId, TOY_ID_BYTES), intro.signingKey, intro.signature);
+}
+
+export function decodeToyIntro(bytes: Uint8Array): ToyIntro {
+  const r = new ByteReader(bytes, 'toy intro');
+  const intro = { toyId: toHex(r.bytesOf(TOY_ID_BYTES)), signingKey: r.bytesOf(SIGN_PUBLIC), signature: r.bytesOf(SIGNATURE) };
+  r.end();
+  return intro;
+}
+
+export function encodePhoneIntro(intro: PhoneIntro): Uint8Array {
+  const label = utf8(intro.label);
+  if (label.length > MAX_LABEL_BYTES) throw new PairingError('TOO_LARGE', `label over ${MAX_LABEL_BYTES} bytes`);
+  return concat(intro.signingKey, intro.signature, Uint8Array.of(label.length), label);
+}
+
+export function decodePhoneIntro(bytes: Uint8Array): PhoneIntro {
+  const r = new ByteReader(bytes, 'phone intro');
+  const signingKey = r.bytesOf(SIGN_PUBLIC);
+  const signature = r.bytesOf(SIGNATURE);
+  const labelBytes = r.shortBytes();
+  r.end();
+  if (labelBytes.length > MAX_LABEL_BYTES) throw new PairingError('MALFORMED', 'label too long');
+  const label = guard('MALFORMED', () => new TextDecoder('utf-8', { fatal: true }).decode(labelBytes), 'label not UTF-8');
+  return { signingKey, signature, label };
+}
+
+export function encodePairConfirm(confirm: PairConfirm): Uint8Array {
+  return concat(fromHex(confirm.bondId, BOND_ID_BYTES), Uint8Array.of(ROLES.indexOf(confirm.role)));
+}
+
+export function decodePairConfirm(bytes: Uint8Array): PairConfirm {
+  const r = new ByteReader(bytes, 'pair confirm');
+  const bondId = toHex(r.bytesOf(BOND_ID_BYTES));
+  const role = ROLES[r.u8()];
+  r.end();
+  if (role === undefined) throw new PairingError('MALFORMED', 'role');
+  return { bondId, role };
+}

@@ -1,0 +1,127 @@
+// The toy's pairing policy as pure functions over a serialisable state. A paw press opens a
+// pairing window (120 s by default); three wrong codes close it and start a lockout that doubles
+// each time (1 min, 2, 4, ... up to a day) until a pairing succeeds. The state is small and the
+// toy persists it on every change, so neither a lockout nor the strike count is undone by pulling
+// the battery; with no real-time clock, a lockout interrupted by a power cycle starts over.
+import { ByteReader, concat, u64le } from './bytes';
+import { PairingError, checkTime } from './errors';
+
+export interface PolicyConfig {
+  readonly windowMs: number;
+  readonly strikesPerLockout: number;
+  readonly lockoutBaseMs: number;
+  readonly lockoutMaxMs: number;
+}
+
+export const DEFAULT_POLICY: PolicyConfig = {
+  windowMs: 120_000,
+  strikesPerLockout: 3,
+  lockoutBaseMs: 60_000,
+  lockoutMaxMs: 24 * 60 * 60_000,
+};
+
+export interface PolicyState {
+  /** End of the open pairing window (toy clock, ms), or null when closed. */
+  readonly windowUntil: number | null;
+  /** Wrong codes since the last lockout or success. */
+  readonly strikes: number;
+  /** Lockouts since the last success: the next one lasts base * 2^lockouts. */
+  readonly lockouts: number;
+  /** End of the current lockout (toy clock, ms), or null. */
+  readonly lockedUntil: number | null;
+}
+
+export const INITIAL_POLICY: PolicyState = { windowUntil: null, strikes: 0, lockouts: 0, lockedUntil: null };
+
+export type PairingStatus =
+  | { readonly open: true; readonly closesInMs: number }
+  | { readonly open: false; readonly reason: 'WINDOW_CLOSED' }
+  | { readonly open: false; readonly reason: 'LOCKED_OUT'; readonly retryAfterMs: number };
+
+function lockoutMs(lockouts: number, config: PolicyConfig): number {
+  return Math.min(config.lockoutMaxMs, config.lockoutBaseMs * 2 ** Math.min(lockouts, 40));
+}
+
+export function pairingStatus(state: PolicyState, now: number): PairingStatus {
+  checkTime(now);
+  if (state.lockedUntil !== null && now < state.lockedUntil) {
+    return { open: false, reason: 'LOCKED_OUT', retryAfterMs: state.lockedUntil - now };
+  }
+  if (state.windowUntil !== null && now < state.windowUntil) return { open: true, closesInMs: state.windowUntil - now };
+  return { open: false, reason: 'WINDOW_CLOSED' };
+}
+
+/** A paw press: opens (or reopens) the window, unless locked out. */
+export function pawPress(state: PolicyState, now: number, config = DEFAULT_POLICY): PolicyState {
+  const status = pairingStatus(state, now);
+  if (!status.open && status.reason === 'LOCKED_OUT') return state;
+  return { ...state, windowUntil: now + config.windowMs, lockedUntil: null };
+}
+
+export function recordWrongCode(state: PolicyState, now: number, config = DEFAULT_POLICY): PolicyState {
+  checkTime(now);
+  const strikes = state.strikes + 1;
+  if (strikes < config.strikesPerLockout) return { ...state, strikes };
+  return {
+    windowUntil: null,
+    strikes: 0,
+    lockouts: state.lockouts + 1,
+    lockedUntil: now + lockoutMs(state.lockouts, config),
+  };
+}
+
+/** A bond was made: the window closes (another phone needs another paw press) and strikes clear. */
+export function recordSuccess(state: PolicyState, now: number): PolicyState {
+  checkTime(now);
+  return INITIAL_POLICY;
+}
+
+/** On boot: no window survives, and a lockout that was running restarts in full. */
+export function afterPowerCycle(state: PolicyState, now: number, config = DEFAULT_POLICY): PolicyState {
+  checkTime(now);
+  const wasLocked = state.lockedUntil !== null;
+  return {
+    ...state,
+    windowUntil: null,
+    lockedUntil: wasLocked ? now + lockoutMs(Math.max(0, state.lockouts - 1), config) : null,
+  };
+}
+
+const POLICY_FORMAT = 1;
+const HAS_WINDOW = 1;
+const HAS_LOCK = 2;
+
+/** 20 bytes for the toy's flash: format, flags, window end, strikes, lockouts, lockout end. */
+export function encodePolicy(state: PolicyState): Uint8Array {
+  const flags = (state.windowUntil !== null ? HAS_WINDOW : 0) | (state.lockedUntil !== null ? HAS_LOCK : 0);
+  const time = (t: number | null) => u64le(BigInt(Math.max(0, Math.floor(t ?? 0))));
+  return concat(
+    Uint8Array.of(POLICY_FORMAT, flags),
+    time(state.windowUntil),
+    Uint8Array.of(Math.min(255, state.strikes), Math.min(255, state.lockouts)),
+    time(state.lockedUntil),
+  );
+}
+
+export function decodePolicy(bytes: Uint8Array): PolicyState {
+  const reader = new ByteReader(bytes, 'policy state');
+  if (reader.u8() !== POLICY_FORMAT) throw new PairingError('UNSUPPORTED_VERSION', 'policy state format');
+  const flags = reader.u8();
+  const time = () => {
+    const t = reader.u64();
+    if (t > BigInt(Number.MAX_SAFE_INTEGER)) throw new PairingError('MALFORMED', 'time out of range');
+    return Number(t);
+  };
+  const windowUntil = time();
+  const strikes = reader.u8();
+  const lockouts = reader.u8();
+  const lockedUntil = time();
+  reader.end();
+  if (flags & ~(HAS_WINDOW | HAS_LOCK)) throw new PairingError('MALFORMED', 'policy flags');
+  return {
+    windowUntil: flags & HAS_WINDOW ? windowUntil : null,
+    strikes,
+    lockouts,
+    lockedUntil: flags & HAS_LOCK ? lockedUntil : null,
+  };
+}

@@ -1,0 +1,251 @@
+// The toy's side (Noise responder). `Toy` is the toy-wide state a firmware keeps: its identity,
+// its bonds, its pairing policy and any pending invitation. Each BLE connection gets a
+// `ToyConnection` from toy.connect(): a state machine that answers PAIR_HELLO (if the window
+// is open and the role rules allow a new bond) or SESSION_HELLO (if the bond exists), refuses
+// everything else with a REFUSED frame, and then carries the session.
+import { toHex } from './bytes';
+import {
+  type Bond,
+  type BondStore,
+  type Invite,
+  type Role,
+  authorizeRevoke,
+  createInvite,
+  roleForNewPairing,
+} from './bond';
+import { Connection } from './connection';
+import { CPace } from './cpace';
+import { PairingError } from './errors';
+import { BOND_ID_BYTES, REFUSAL_REASONS, type Message, type RefusalReason, encodeFrame } from './frame';
+import type { ToyIdentity } from './identity';
+import { PHONE_AD, TOY_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
+import { HandshakeState } from './noise/handshake-state';
+import { KK, XXpsk3 } from './noise/patterns';
+import { decodePhoneIntro, encodePairConfirm, encodeToyIntro, signIntro, verifyIntro } from './payloads';
+import {
+  DEFAULT_POLICY,
+  INITIAL_POLICY,
+  type PairingStatus,
+  type PolicyConfig,
+  type PolicyState,
+  afterPowerCycle,
+  pairingStatus,
+  pawPress,
+  recordSuccess,
+  recordWrongCode,
+} from './policy';
+import type { Sodium } from './sodium';
+import { Session } from './transport';
+
+export interface ToyOptions {
+  readonly identity: ToyIdentity;
+  readonly bonds: BondStore;
+  /** The persisted policy state (INITIAL_POLICY for a new toy). */
+  readonly policy?: PolicyState;
+  readonly config?: PolicyConfig;
+}
+
+export class Toy {
+  readonly identity: ToyIdentity;
+  readonly bonds: BondStore;
+  readonly config: PolicyConfig;
+  private policyState: PolicyState;
+  private invitation: Invite | undefined;
+
+  constructor(
+    readonly sodium: Sodium,
+    options: ToyOptions,
+  ) {
+    this.identity = options.identity;
+    this.bonds = options.bonds;
+    this.config = options.config ?? DEFAULT_POLICY;
+    this.policyState = options.policy ?? INITIAL_POLICY;
+  }
+
+  /** The policy state to persist (also announced in 'policy-changed' events). */
+  get policy(): PolicyState {
+    return this.policyState;
+  }
+
+  status(now: number): PairingStatus {
+    return pairingStatus(this.policyState, now);
+  }
+
+  /** The paw button: opens the pairing window unless locked out. Returns the state to persist. */
+  pawPress(now: number): PolicyState {
+    return (this.policyState = pawPress(this.policyState, now, this.config));
+  }
+
+  /** At boot, with the persisted state: closes any window, restarts an interrupted lockout. */
+  powerOn(now: number): PolicyState {
+    this.invitation = undefined;
+    return (this.policyState = afterPowerCycle(this.policyState, now, this.config));
+  }
+
+  /** The owner (by its bond) lets one more phone pair as a member, for a short while. */
+  invite(actorBondId: string, now: number, ttlMs?: number): Invite {
+    this.invitation = createInvite(this.bonds.list(), actorBondId, now, ttlMs);
+    return this.invitation;
+  }
+
+  /** Removes a bond; the owner may remove anyone, a member only itself. Its sessions end. */
+  revoke(actorBondId: string, targetBondId: string): void {
+    authorizeRevoke(this.bonds.list(), actorBondId, targetBondId);
+    this.bonds.remove(targetBondId);
+  }
+
+  /** Erases every bond and the policy: the toy is new again (its identity stays). */
+  factoryReset(): PolicyState {
+    this.bonds.clear();
+    this.invitation = undefined;
+    return (this.policyState = INITIAL_POLICY);
+  }
+
+  connect(): ToyConnection {
+    return new ToyConnection(this, {
+      policy: () => this.policyState,
+      setPolicy: (state) => (this.policyState = state),
+      invite: () => this.invitation,
+      consumeInvite: () => (this.invitation = undefined),
+    });
+  }
+}
+
+/** The parts of Toy a connection may change; kept off Toy's public surface. */
+interface ToyInternals {
+  policy(): PolicyState;
+  setPolicy(state: PolicyState): void;
+  invite(): Invite | undefined;
+  consumeInvite(): void;
+}
+
+type Step =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'await-finish'; readonly handshake: HandshakeState }
+  | { readonly kind: 'done' };
+
+export class ToyConnection extends Connection {
+  private step: Step = { kind: 'idle' };
+
+  constructor(
+    private readonly toy: Toy,
+    private readonly internals: ToyInternals,
+  ) {
+    super();
+  }
+
+  protected onHandshake(message: Message, now: number): Uint8Array[] {
+    const step = this.step;
+    if (step.kind === 'idle' && message.type === 'PAIR_HELLO') return this.onHello(message, now);
+    if (step.kind === 'await-finish' && message.type === 'PAIR_FINISH') return this.onFinish(step, message.noise, now);
+    if (step.kind === 'idle' && message.type === 'SESSION_HELLO') return this.onSessionHello(message);
+    throw new PairingError('UNEXPECTED_MESSAGE', `${message.type} while ${step.kind}`);
+  }
+
+  protected override refusal(error: PairingError, now: number): Uint8Array[] {
+    const reason: RefusalReason = (REFUSAL_REASONS as readonly string[]).includes(error.code)
+      ? (error.code as RefusalReason)
+      : 'MALFORMED';
+    const status = pairingStatus(this.internals.policy(), now);
+    const retryAfterMs = !status.open && status.reason === 'LOCKED_OUT' ? status.retryAfterMs : 0;
+    return [encodeFrame({ type: 'REFUSED', reason, retryAfterMs })];
+  }
+
+  protected override checkSession(): void {
+    const bond = this.bond;
+    if (bond !== undefined && this.toy.bonds.get(bond.bondId) === undefined) {
+      throw new PairingError('UNKNOWN_BOND', 'bond revoked');
+    }
+  }
+
+  /** Window, lockout and role rules, checked before any code is tried and again before a bond is made. */
+  private admit(now: number): Role {
+    const status = pairingStatus(this.internals.policy(), now);
+    if (!status.open) throw new PairingError(status.reason);
+    return roleForNewPairing(this.toy.bonds.list(), this.internals.invite(), now);
+  }
+
+  private onHello(hello: Extract<Message, { type: 'PAIR_HELLO' }>, now: number): Uint8Array[] {
+    this.admit(now);
+    if (hello.ad.length !== PHONE_AD.length || !this.toy.sodium.memcmp(hello.ad, PHONE_AD)) throw new PairingError('UNSUPPORTED_VERSION', 'phone speaks another version');
+    const { sodium, identity } = this.toy;
+    const cpace = new CPace(sodium, 'responder', cpaceInputs(identity.code, identity.toyId, hello.sid), TOY_AD);
+    const isk = cpace.finish({ share: hello.share, ad: hello.ad });
+    const handshake = new HandshakeState(sodium, {
+      pattern: XXpsk3,
+      initiator: false,
+      prologue: pairingPrologue(identity.toyId, hello.sid, hello.share),
+      s: identity.keys.static,
+      psk: pskFromIsk(sodium, isk, hello.sid),
+    });
+    if (handshake.readMessage(hello.noise).length !== 0) throw new PairingError('MALFORMED', 'payload in message 1');
+    const intro = encodeToyIntro({
+      toyId: identity.toyId,
+      signingKey: identity.keys.signing.publicKey,
+      signature: signIntro(sodium, 'toy', identity.keys.signing, handshake.getHandshakeHash()),
+    });
+    const noise = handshake.writeMessage(intro);
+    this.step = { kind: 'await-finish', handshake };
+    return [encodeFrame({ type: 'PAIR_REPLY', share: cpace.own.share, ad: cpace.own.ad, noise })];
+  }
+
+  private onFinish(step: Extract<Step, { kind: 'await-finish' }>, noise: Uint8Array, now: number): Uint8Array[] {
+    const role = this.admit(now);
+    const hashBeforeIntro = step.handshake.getHandshakeHash();
+    let payload: Uint8Array;
+    try {
+      payload = step.handshake.readMessage(noise);
+    } catch (error) {
+      // Message 3 is the first the psk authenticates: failing it is how a wrong code shows, and
+      // the toy cannot tell a wrong code from tampering, so both count against the policy.
+      if (!(error instanceof PairingError) || error.code !== 'DECRYPT_FAILED') throw error;
+      this.updatePolicy(recordWrongCode(this.internals.policy(), now, this.toy.config));
+      throw new PairingError('WRONG_CODE');
+    }
+    const intro = decodePhoneIntro(payload);
+    verifyIntro(this.toy.sodium, 'phone', intro, hashBeforeIntro);
+    const session = new Session(step.handshake.split());
+    const bond: Bond = {
+      bondId: toHex(this.toy.sodium.randombytes_buf(BOND_ID_BYTES)),
+      toyId: this.toy.identity.toyId,
+      peer: { static: session.remoteStatic, signing: intro.signingKey },
+      role,
+      createdAt: now,
+      label: intro.label,
+    };
+    this.toy.bonds.put(bond);
+    if (role === 'member') this.internals.consumeInvite();
+    this.updatePolicy(recordSuccess(this.internals.policy(), now));
+    this.step = { kind: 'done' };
+    this.establish(session, bond, 'paired');
+    return [this.send(encodePairConfirm({ bondId: bond.bondId, role: bond.role }))];
+  }
+
+  private onSessionHello(hello: Extract<Message, { type: 'SESSION_HELLO' }>): Uint8Array[] {
+    const bond = this.toy.bonds.get(toHex(hello.bondId));
+    if (bond === undefined) throw new PairingError('UNKNOWN_BOND');
+    const handshake = new HandshakeState(this.toy.sodium, {
+      pattern: KK,
+      initiator: false,
+      prologue: sessionPrologue(bond.toyId, bond.bondId),
+      s: this.toy.identity.keys.static,
+      rs: bond.peer.static,
+    });
+    try {
+      handshake.readMessage(hello.noise);
+    } catch (error) {
+      // Say no more than "unknown bond": whether the key or the message was wrong is the phone's business.
+      if (error instanceof PairingError) throw new PairingError('UNKNOWN_BOND', error.code);
+      throw error;
+    }
+    const noise = handshake.writeMessage();
+    this.step = { kind: 'done' };
+    this.establish(new Session(handshake.split()), bond, 'established');
+    return [encodeFrame({ type: 'SESSION_ACCEPT', noise })];
+  }
+
+  private updatePolicy(state: PolicyState): void {
+    this.internals.setPolicy(state);
+    this.pending.push({ type: 'policy-changed', policy: state });
+  }
+}
