@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Air } from '../../radio/air';
 import { BtsnoopWriter } from '../../radio/btsnoop';
-import { exerciseGatt } from './stacks';
+import { exerciseGatt } from '../../radio/self-test';
 
 interface Frame {
   readonly malformed: boolean;

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Air } from '../../radio/air';
 import { loadBleno, loadNoble, radioFromEnvironment } from '../../radio/loaders';
-import { find, READ_CHAR, startPeripheral } from './stacks';
+import { find, READ_CHAR, startPeripheral } from '../../radio/self-test';
 
 const ROOT = join(__dirname, '..', '..');
 

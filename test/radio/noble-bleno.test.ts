@@ -1,7 +1,7 @@
 // The virtual radio carries the real, unmodified noble and bleno: a phone finds a toy, connects,
 // uses GATT both ways, and either side can hang up.
 import { Air } from '../../radio/air';
-import { exerciseGatt } from './stacks';
+import { exerciseGatt } from '../../radio/self-test';
 
 describe('noble and bleno on one virtual air', () => {
   let air: Air;
@@ -20,5 +20,8 @@ describe('noble and bleno on one virtual air', () => {
     expect(session.written).toEqual([Buffer.alloc(200, 7), Buffer.from('ack me')]);
     expect(session.notified).toBe('paw pressed');
     expect(session.finalState).toBe('disconnected');
+    // noble asks for 256 and bleno caps at 256: the largest ATT MTU these stacks allow.
+    expect(session.mtu).toEqual({ central: 256, peripheral: 256 });
+    expect(session.connectedRssi).toBe(session.rssi);
   });
 });

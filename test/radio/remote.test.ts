@@ -7,7 +7,7 @@ import { Air } from '../../radio/air';
 import { serveH4OverTcp } from '../../radio/h4-tcp-server';
 import { loadBleno } from '../../radio/loaders';
 import { Op } from '../../radio/hci';
-import { startPeripheral } from './stacks';
+import { startPeripheral } from '../../radio/self-test';
 
 const ROOT = join(__dirname, '..', '..');
 

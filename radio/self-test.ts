@@ -1,6 +1,8 @@
-// Test helpers: a peripheral on bleno with one service, and a central on noble that finds it.
-import type { Air } from '../../radio/air';
-import { Bleno, loadBleno, loadNoble, Noble } from '../../radio/loaders';
+// The radio's self-test: a minimal GATT peripheral on bleno and a central on noble that finds it,
+// used to check an air end to end (the tests, the radio benchmark, and `plushlink demo --radio`).
+// It is not the toy: firmware-sim/ and client/ define the product's GATT profile.
+import type { Air } from './air';
+import { Bleno, loadBleno, loadNoble, Noble } from './loaders';
 
 export const SERVICE = '7e570001000000000000000000000000';
 export const READ_CHAR = '7e570002000000000000000000000000';
@@ -94,6 +96,10 @@ export interface GattSession {
   readonly written: Buffer[];
   readonly notified: string;
   readonly finalState: string;
+  /** ATT MTU as noble and bleno each settled it. */
+  readonly mtu: { readonly central: number | null; readonly peripheral: number };
+  /** RSSI of the live connection as noble read it through HCI Read RSSI. */
+  readonly connectedRssi: number;
 }
 
 /** A phone finds "Plush 1", connects, reads, writes both ways, gets a notification and hangs up. */
@@ -104,8 +110,10 @@ export async function exerciseGatt(air: Air): Promise<GattSession> {
 
   const peripheral = await find(noble, 'Plush 1');
   const accepted = new Promise<string>((resolve) => bleno.once('accept', resolve));
+  const blenoMtu = new Promise<number>((resolve) => bleno.once('mtuChange', resolve));
   await peripheral.connectAsync();
   const acceptedAddress = await accepted;
+  const connectedRssi = await peripheral.updateRssiAsync();
 
   const { characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync([SERVICE], []);
   const byUuid = new Map(characteristics.map((c) => [c.uuid, c]));
@@ -132,5 +140,7 @@ export async function exerciseGatt(air: Air): Promise<GattSession> {
     written: toy.written,
     notified,
     finalState: peripheral.state,
+    mtu: { central: peripheral.mtu, peripheral: await blenoMtu },
+    connectedRssi,
   };
 }
