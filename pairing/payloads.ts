@@ -29,7 +29,7 @@ export interface PhoneIntro {
   readonly label: string;
 }
 
-/** The toy's first transport message after pairing. */
+/** The toy's first transport message after pairing: the bond it will store. */
 export interface PairConfirm {
   readonly bondId: string;
   readonly role: Role;
@@ -91,4 +91,13 @@ export function decodePairConfirm(bytes: Uint8Array): PairConfirm {
   r.end();
   if (role === undefined) throw new PairingError('MALFORMED', 'role');
   return { bondId, role };
+}
+
+/** The phone's first transport message after pairing: it has stored the bond (an empty message). */
+export function encodePairAck(): Uint8Array {
+  return new Uint8Array(0);
+}
+
+export function decodePairAck(bytes: Uint8Array): void {
+  if (bytes.length !== 0) throw new PairingError('MALFORMED', 'pair ack');
 }

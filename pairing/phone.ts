@@ -14,7 +14,7 @@ import { PHONE_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } f
 import type { PartyKeys } from './keys';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
-import { decodePairConfirm, decodeToyIntro, encodePhoneIntro, signIntro, verifyIntro, type ToyIntro } from './payloads';
+import { decodePairConfirm, decodeToyIntro, encodePairAck, encodePhoneIntro, signIntro, verifyIntro, type ToyIntro } from './payloads';
 import { parseToyId } from './qr';
 import type { Sodium } from './sodium';
 import { Session } from './transport';
@@ -132,6 +132,6 @@ export class PhoneConnection extends Connection {
     };
     this.step = { kind: 'done' };
     this.establish(step.session, bond, 'paired');
-    return [];
+    return [this.send(encodePairAck())];
   }
 }

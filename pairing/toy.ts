@@ -21,7 +21,7 @@ import type { ToyIdentity } from './identity';
 import { PHONE_AD, TOY_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
-import { decodePhoneIntro, encodePairConfirm, encodeToyIntro, signIntro, verifyIntro } from './payloads';
+import { decodePairAck, decodePhoneIntro, encodePairConfirm, encodeToyIntro, signIntro, verifyIntro } from './payloads';
 import {
   DEFAULT_POLICY,
   INITIAL_POLICY,
@@ -122,6 +122,7 @@ interface ToyInternals {
 type Step =
   | { readonly kind: 'idle' }
   | { readonly kind: 'await-finish'; readonly handshake: HandshakeState }
+  | { readonly kind: 'await-ack'; readonly session: Session; readonly bond: Bond }
   | { readonly kind: 'done' };
 
 export class ToyConnection extends Connection {
@@ -138,6 +139,7 @@ export class ToyConnection extends Connection {
     const step = this.step;
     if (step.kind === 'idle' && message.type === 'PAIR_HELLO') return this.onHello(message, now);
     if (step.kind === 'await-finish' && message.type === 'PAIR_FINISH') return this.onFinish(step, message.noise, now);
+    if (step.kind === 'await-ack' && message.type === 'TRANSPORT') return this.onAck(step, message.message, now);
     if (step.kind === 'idle' && message.type === 'SESSION_HELLO') return this.onSessionHello(message);
     throw new PairingError('UNEXPECTED_MESSAGE', `${message.type} while ${step.kind}`);
   }
@@ -213,12 +215,19 @@ export class ToyConnection extends Connection {
       createdAt: now,
       label: intro.label,
     };
-    this.toy.bonds.put(bond);
-    if (role === 'member') this.internals.consumeInvite();
+    this.step = { kind: 'await-ack', session, bond };
+    return [encodeFrame({ type: 'TRANSPORT', message: session.seal(encodePairConfirm({ bondId: bond.bondId, role })) })];
+  }
+
+  /** The phone has the bond: only now does the toy store it, so it never keeps a bond its phone lacks. */
+  private onAck(step: Extract<Step, { kind: 'await-ack' }>, message: Uint8Array, now: number): Uint8Array[] {
+    decodePairAck(step.session.open(message));
+    this.toy.bonds.put(step.bond);
+    if (step.bond.role === 'member') this.internals.consumeInvite();
     this.updatePolicy(recordSuccess(this.internals.policy(), now));
     this.step = { kind: 'done' };
-    this.establish(session, bond, 'paired');
-    return [this.send(encodePairConfirm({ bondId: bond.bondId, role: bond.role }))];
+    this.establish(step.session, step.bond, 'paired');
+    return [];
   }
 
   private onSessionHello(hello: Extract<Message, { type: 'SESSION_HELLO' }>): Uint8Array[] {

@@ -2,30 +2,14 @@
 // decode to a message or a PairingError (MALFORMED or UNSUPPORTED_VERSION), never another error.
 import fc from 'fast-check';
 import { PairingError } from '../../pairing/errors';
-import { type Message, PROTOCOL_VERSION, REFUSAL_REASONS, decodeFrame, encodeFrame } from '../../pairing/frame';
+import { PROTOCOL_VERSION, decodeFrame, encodeFrame } from '../../pairing/frame';
+import { anyMessage } from './arbitraries';
 import { errorCode } from './helpers';
-
-const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
-const some = fc.uint8Array({ maxLength: 200 });
-
-const message: fc.Arbitrary<Message> = fc.oneof(
-  fc.record({ type: fc.constant('PAIR_HELLO' as const), sid: bytes(16), share: bytes(32), ad: fc.uint8Array({ maxLength: 255 }), noise: some }),
-  fc.record({ type: fc.constant('PAIR_REPLY' as const), share: bytes(32), ad: fc.uint8Array({ maxLength: 255 }), noise: some }),
-  fc.record({ type: fc.constant('PAIR_FINISH' as const), noise: some }),
-  fc.record({ type: fc.constant('SESSION_HELLO' as const), bondId: bytes(8), noise: some }),
-  fc.record({ type: fc.constant('SESSION_ACCEPT' as const), noise: some }),
-  fc.record({ type: fc.constant('TRANSPORT' as const), message: some }),
-  fc.record({
-    type: fc.constant('REFUSED' as const),
-    reason: fc.constantFrom(...REFUSAL_REASONS),
-    retryAfterMs: fc.integer({ min: 0, max: 0xffffffff }),
-  }),
-);
 
 describe('frame format', () => {
   it('property: every message round-trips and starts with the protocol version', () => {
     fc.assert(
-      fc.property(message, (m) => {
+      fc.property(anyMessage, (m) => {
         const frame = encodeFrame(m);
         expect(frame[0]).toBe(PROTOCOL_VERSION);
         expect(decodeFrame(frame)).toEqual(m);

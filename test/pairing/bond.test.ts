@@ -1,0 +1,60 @@
+// Role rules as pure functions: the first bond is the owner, members need a live invitation
+// from the owner, and who may revoke whom.
+import { type Bond, MAX_BONDS, MemoryBondStore, authorizeRevoke, bondForToy, createInvite, roleForNewPairing } from '../../pairing/bond';
+import { errorCode } from './helpers';
+
+function bond(bondId: string, role: Bond['role'], toyId = '00'.repeat(8)): Bond {
+  return { bondId, toyId, role, createdAt: 0, label: bondId, peer: { static: new Uint8Array(32), signing: new Uint8Array(32) } };
+}
+
+describe('roles', () => {
+  it('makes the first pairing (or any while no owner exists) the owner', () => {
+    expect(roleForNewPairing([], undefined, 0)).toBe('owner');
+    expect(roleForNewPairing([bond('m', 'member')], undefined, 0)).toBe('owner');
+  });
+
+  it('admits a member only with a live invitation from the current owner', () => {
+    const bonds = [bond('o', 'owner')];
+    expect(errorCode(() => roleForNewPairing(bonds, undefined, 0))).toBe('INVITE_REQUIRED');
+    const invite = createInvite(bonds, 'o', 100, 1_000);
+    expect(roleForNewPairing(bonds, invite, 1_099)).toBe('member');
+    expect(errorCode(() => roleForNewPairing(bonds, invite, 1_100))).toBe('INVITE_REQUIRED');
+    expect(errorCode(() => roleForNewPairing([bond('o2', 'owner')], invite, 200))).toBe('UNKNOWN_BOND');
+  });
+
+  it('lets nobody but the owner invite', () => {
+    const bonds = [bond('o', 'owner'), bond('m', 'member')];
+    expect(errorCode(() => createInvite(bonds, 'm', 0))).toBe('NOT_OWNER');
+    expect(errorCode(() => createInvite(bonds, 'x', 0))).toBe('UNKNOWN_BOND');
+  });
+
+  it('stops at MAX_BONDS', () => {
+    const bonds = [bond('o', 'owner'), ...Array.from({ length: MAX_BONDS - 1 }, (_, i) => bond(`m${i}`, 'member'))];
+    expect(errorCode(() => roleForNewPairing(bonds, createInvite(bonds, 'o', 0), 1))).toBe('TOO_LARGE');
+  });
+
+  it('lets the owner revoke members, members only themselves, and the owner itself last', () => {
+    const bonds = [bond('o', 'owner'), bond('m', 'member'), bond('n', 'member')];
+    expect(() => authorizeRevoke(bonds, 'o', 'm')).not.toThrow();
+    expect(() => authorizeRevoke(bonds, 'm', 'm')).not.toThrow();
+    expect(errorCode(() => authorizeRevoke(bonds, 'm', 'n'))).toBe('NOT_OWNER');
+    expect(errorCode(() => authorizeRevoke(bonds, 'm', 'o'))).toBe('NOT_OWNER');
+    expect(errorCode(() => authorizeRevoke(bonds, 'o', 'o'))).toBe('NOT_OWNER');
+    expect(() => authorizeRevoke([bond('o', 'owner')], 'o', 'o')).not.toThrow();
+    expect(errorCode(() => authorizeRevoke(bonds, 'o', 'zz'))).toBe('UNKNOWN_BOND');
+  });
+});
+
+describe('MemoryBondStore', () => {
+  it('stores, finds by toy, removes and clears', () => {
+    const store = new MemoryBondStore();
+    store.put(bond('a', 'owner', '11'.repeat(8)));
+    store.put(bond('b', 'member', '22'.repeat(8)));
+    expect(bondForToy(store, '22'.repeat(8))?.bondId).toBe('b');
+    expect(store.remove('a')).toBe(true);
+    expect(store.remove('a')).toBe(false);
+    expect(store.list().map((b) => b.bondId)).toEqual(['b']);
+    store.clear();
+    expect(store.get('b')).toBeUndefined();
+  });
+});

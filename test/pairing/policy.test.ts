@@ -1,0 +1,90 @@
+// The pairing policy as pure logic: window, strikes, growing lockouts, power cycles, and a
+// persisted form that decodes back exactly (and rejects anything else with a typed error).
+import fc from 'fast-check';
+import { PairingError } from '../../pairing/errors';
+import {
+  DEFAULT_POLICY,
+  INITIAL_POLICY,
+  type PolicyState,
+  afterPowerCycle,
+  decodePolicy,
+  encodePolicy,
+  pairingStatus,
+  pawPress,
+  recordSuccess,
+  recordWrongCode,
+} from '../../pairing/policy';
+import { errorCode } from './helpers';
+
+function wrong(state: PolicyState, now: number, times: number): PolicyState {
+  for (let i = 0; i < times; i++) state = recordWrongCode(state, now);
+  return state;
+}
+
+describe('pairing policy', () => {
+  it('is closed until a paw press, then open for 120 s by default', () => {
+    expect(pairingStatus(INITIAL_POLICY, 0)).toEqual({ open: false, reason: 'WINDOW_CLOSED' });
+    const open = pawPress(INITIAL_POLICY, 1_000);
+    expect(pairingStatus(open, 1_000)).toEqual({ open: true, closesInMs: DEFAULT_POLICY.windowMs });
+    expect(pairingStatus(open, 1_000 + 119_999).open).toBe(true);
+    expect(pairingStatus(open, 1_000 + 120_000)).toEqual({ open: false, reason: 'WINDOW_CLOSED' });
+  });
+
+  it('closes the window at the third wrong code and locks out for a minute', () => {
+    const two = wrong(pawPress(INITIAL_POLICY, 0), 5, 2);
+    expect(pairingStatus(two, 5).open).toBe(true);
+    const three = recordWrongCode(two, 6);
+    expect(pairingStatus(three, 6)).toEqual({ open: false, reason: 'LOCKED_OUT', retryAfterMs: 60_000 });
+    expect(pawPress(three, 30_000)).toBe(three);
+    expect(pairingStatus(three, 60_006)).toEqual({ open: false, reason: 'WINDOW_CLOSED' });
+  });
+
+  it('doubles each lockout up to a day, and a success forgives everything', () => {
+    let state = INITIAL_POLICY;
+    let now = 0;
+    const lengths: number[] = [];
+    for (let round = 0; round < 13; round++) {
+      state = wrong(pawPress(state, now), now, 3);
+      const status = pairingStatus(state, now);
+      if (status.open || status.reason !== 'LOCKED_OUT') throw new Error('expected a lockout');
+      lengths.push(status.retryAfterMs);
+      now += status.retryAfterMs;
+    }
+    expect(lengths.slice(0, 4)).toEqual([60_000, 120_000, 240_000, 480_000]);
+    expect(Math.max(...lengths)).toBe(DEFAULT_POLICY.lockoutMaxMs);
+    expect(recordSuccess(state, now)).toEqual(INITIAL_POLICY);
+  });
+
+  it('does not let a power cycle reset strikes, lockouts or a running lockout', () => {
+    const locked = wrong(pawPress(INITIAL_POLICY, 0), 1, 3);
+    const rebooted = afterPowerCycle(decodePolicy(encodePolicy(locked)), 0);
+    expect(pairingStatus(rebooted, 59_999)).toMatchObject({ reason: 'LOCKED_OUT' });
+    const twoStrikes = afterPowerCycle(wrong(pawPress(INITIAL_POLICY, 0), 1, 2), 0);
+    expect(twoStrikes).toMatchObject({ windowUntil: null, strikes: 2 });
+    expect(pairingStatus(recordWrongCode(pawPress(twoStrikes, 1), 2), 2)).toMatchObject({ reason: 'LOCKED_OUT' });
+  });
+
+  it('property: the persisted form round-trips', () => {
+    const time = fc.option(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), { nil: null });
+    const state = fc.record({ windowUntil: time, strikes: fc.nat(255), lockouts: fc.nat(255), lockedUntil: time });
+    fc.assert(fc.property(state, (s) => expect(decodePolicy(encodePolicy(s))).toEqual(s)), { numRuns: 200 });
+  });
+
+  it('property: arbitrary bytes decode or give a PairingError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 30 }), (bytes) => {
+        try {
+          decodePolicy(bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(PairingError);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a time that is not a finite non-negative number', () => {
+    expect(errorCode(() => pairingStatus(INITIAL_POLICY, Number.NaN))).toBe('INVALID_ARGUMENT');
+    expect(errorCode(() => pawPress(INITIAL_POLICY, -1))).toBe('INVALID_ARGUMENT');
+  });
+});
