@@ -27,3 +27,13 @@ export function errorCode(fn: () => unknown): PairingErrorCode {
   }
   throw new Error('expected a PairingError, nothing was thrown');
 }
+
+/** Passes if `fn` returns or throws a PairingError (one of `codes`, if given); fails on anything else. */
+export function returnsOrPairingError(fn: () => unknown, codes?: readonly PairingErrorCode[]): void {
+  try {
+    fn();
+  } catch (error) {
+    if (!(error instanceof PairingError)) throw new Error(`expected a PairingError, got ${String(error)}`);
+    if (codes !== undefined) expect(codes).toContain(error.code);
+  }
+}
