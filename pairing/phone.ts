@@ -2,7 +2,7 @@
 // CPace on the pairing code and the XXpsk3 handshake, ending in a new Bond that the caller
 // stores; resume() opens a KK session for a stored Bond. Both give the first frame to send;
 // after that, feed every frame from the toy to receive().
-import { fromHex } from './bytes';
+import { fromHex, utf8 } from './bytes';
 import type { Bond } from './bond';
 import type { PairingCode } from './code';
 import { Connection } from './connection';
@@ -14,7 +14,16 @@ import { PHONE_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } f
 import type { PartyKeys } from './keys';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
-import { decodePairConfirm, decodeToyIntro, encodePairAck, encodePhoneIntro, signIntro, verifyIntro, type ToyIntro } from './payloads';
+import {
+  MAX_LABEL_BYTES,
+  type ToyIntro,
+  decodePairConfirm,
+  decodeToyIntro,
+  encodePairAck,
+  encodePhoneIntro,
+  signIntro,
+  verifyIntro,
+} from './payloads';
 import { parseToyId } from './qr';
 import type { Sodium } from './sodium';
 import { Session } from './transport';
@@ -52,6 +61,7 @@ export class PhoneConnection extends Connection {
   /** Starts pairing: returns the connection and the PAIR_HELLO frame to send. */
   static pair(sodium: Sodium, options: PairOptions): { connection: PhoneConnection; frame: Uint8Array } {
     parseToyId(options.toyId);
+    if (utf8(options.label ?? '').length > MAX_LABEL_BYTES) throw new PairingError('INVALID_ARGUMENT', 'label too long');
     const sid = sodium.randombytes_buf(SID_BYTES);
     const cpace = new CPace(sodium, 'initiator', cpaceInputs(options.code, options.toyId, sid), PHONE_AD);
     const handshake = new HandshakeState(sodium, {
