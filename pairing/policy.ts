@@ -71,7 +71,7 @@ export function recordWrongCode(state: PolicyState, now: number, config = DEFAUL
 }
 
 /** A bond was made: the window closes (another phone needs another paw press) and strikes clear. */
-export function recordSuccess(state: PolicyState, now: number): PolicyState {
+export function recordSuccess(_state: PolicyState, now: number): PolicyState {
   checkTime(now);
   return INITIAL_POLICY;
 }

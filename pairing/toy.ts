@@ -15,7 +15,7 @@ import {
 } from './bond';
 import { Connection } from './connection';
 import { CPace } from './cpace';
-import { PairingError } from './errors';
+import { PairingError, checkTime } from './errors';
 import { BOND_ID_BYTES, REFUSAL_REASONS, type Message, type RefusalReason, encodeFrame } from './frame';
 import type { ToyIdentity } from './identity';
 import { PHONE_AD, TOY_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
@@ -84,6 +84,7 @@ export class Toy {
 
   /** The owner (by its bond) lets one more phone pair as a member, for a short while. */
   invite(actorBondId: string, now: number, ttlMs?: number): Invite {
+    checkTime(now);
     this.invitation = createInvite(this.bonds.list(), actorBondId, now, ttlMs);
     return this.invitation;
   }

@@ -123,6 +123,22 @@ describe('connection state machines under attack', () => {
     );
   });
 
+  it('property: pairing and a session work at any ATT payload size from 20 to 512', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 20, max: 512 }), (attPayload) => {
+        const toy = openToy();
+        const keys = generatePartyKeys(sodium());
+        const { connection, frame } = PhoneConnection.pair(sodium(), { keys, toyId: toy.identity.toyId, code: toy.identity.code });
+        const toyConnection = toy.connect();
+        const exchange = pump(connection, toyConnection, frame, 1, { attPayload });
+        expect(eventTypes(exchange.toy)).toEqual(['policy-changed', 'paired']);
+        const message = utf8('x'.repeat(attPayload * 2));
+        expect(pump(connection, toyConnection, connection.send(message), 2, { attPayload }).toy).toEqual([{ type: 'message', plaintext: message }]);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it('keeps a session going after a rejected frame, and delivers nothing it rejected', () => {
     const { phone, toyConnection } = pairPhone(sodium(), openToy(), 1);
     const genuine = phone.send(utf8('hello'));
