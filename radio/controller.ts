@@ -474,11 +474,16 @@ export class Controller {
     const matched = key !== undefined && Buffer.from(key).equals(pending.key);
     this.air.clock.defer(() => {
       if (!link.open) return;
-      if (matched) link.encrypted = true;
-      for (const end of [link.central, link.peripheral]) {
-        // A missing key fails the start at the central; a wrong one fails the MIC on both ends.
-        if (!matched && key === undefined && end === link.peripheral) continue;
-        end.controller.encryptionChanged(end.handle, matched ? Status.success : key === undefined ? Status.pinOrKeyMissing : 0x3d, matched);
+      link.encrypted = matched;
+      const { central, peripheral } = link;
+      if (matched) {
+        for (const end of [central, peripheral]) end.controller.encryptionChanged(end.handle, Status.success, true);
+      } else if (key === undefined) {
+        // The peripheral host has no key: the start fails at the central only.
+        central.controller.encryptionChanged(central.handle, Status.pinOrKeyMissing, false);
+      } else {
+        // Different keys: the first encrypted packet fails its MIC on both ends.
+        for (const end of [central, peripheral]) end.controller.encryptionChanged(end.handle, Status.micFailure, false);
       }
     });
     return ok(u16(handle));

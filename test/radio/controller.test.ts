@@ -189,6 +189,48 @@ describe('a virtual controller', () => {
       expect(phone.leMeta(LeEv.connectionComplete).map((e) => e[0])).toEqual([Status.unknownConnectionId]);
     });
 
+    it('starts encryption when the peripheral host answers with the key the central used', async () => {
+      const phone = new RawHost(air);
+      const toy = new RawHost(air);
+      const { c, p } = await connect(phone, toy);
+      const ltk = [...Buffer.alloc(16, 0x42)];
+      phone.command(Op.leStartEncryption, [...u16(c), ...new Array(8).fill(1), 0x34, 0x12, ...ltk]);
+      await settle();
+      const [request] = toy.leMeta(LeEv.longTermKeyRequest);
+      expect([request!.readUInt16LE(0), request!.readUInt16LE(10)]).toEqual([p, 0x1234]);
+      toy.command(Op.leLtkReply, [...u16(p), ...ltk]);
+      await settle();
+      const change = (host: RawHost): number[][] => host.events.filter((e) => e.code === 0x08).map((e) => [e.params[0]!, e.params[3]!]);
+      expect(change(phone)).toEqual([[Status.success, 1]]);
+      expect(change(toy)).toEqual([[Status.success, 1]]);
+    });
+
+    it('fails encryption at the central with PIN or Key Missing when the peripheral has no key', async () => {
+      const phone = new RawHost(air);
+      const toy = new RawHost(air);
+      const { c, p } = await connect(phone, toy);
+      phone.command(Op.leStartEncryption, [...u16(c), ...new Array(26).fill(0)]);
+      await settle();
+      toy.command(Op.leLtkNegativeReply, [...u16(p)]);
+      await settle();
+      expect(phone.events.filter((e) => e.code === 0x08).map((e) => e.params[0])).toEqual([Status.pinOrKeyMissing]);
+      expect(toy.events.filter((e) => e.code === 0x08)).toEqual([]);
+    });
+
+    it('moves a link to the 2M PHY when both sides allow it, and tells both hosts', async () => {
+      const phone = new RawHost(air);
+      const toy = new RawHost(air);
+      for (const host of [phone, toy]) host.command(Op.leSetEventMask, [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+      const { c, p } = await connect(phone, toy);
+      phone.command(Op.leSetPhy, [...u16(c), 0, 0b010, 0b010, 0, 0]);
+      await settle();
+      expect(phone.leMeta(LeEv.phyUpdateComplete).map((e) => [e[0], e.readUInt16LE(1), e[3], e[4]])).toEqual([[Status.success, c, 2, 2]]);
+      expect(toy.leMeta(LeEv.phyUpdateComplete).map((e) => e.readUInt16LE(1))).toEqual([p]);
+      toy.command(Op.leReadPhy, [...u16(p)]);
+      await settle();
+      expect(toy.completions(Op.leReadPhy)[0]).toEqual(Buffer.from([Status.success, ...u16(p), 2, 2]));
+    });
+
     it('updates connection parameters on both sides, and rejects ones that break the timeout rule', async () => {
       const phone = new RawHost(air);
       const toy = new RawHost(air);
