@@ -170,7 +170,9 @@ export class ToyConnection extends Connection {
 
   private onHello(hello: Extract<Message, { type: 'PAIR_HELLO' }>, now: number): Uint8Array[] {
     this.admit(now);
-    if (hello.ad.length !== PHONE_AD.length || !this.toy.sodium.memcmp(hello.ad, PHONE_AD)) throw new PairingError('UNSUPPORTED_VERSION', 'phone speaks another version');
+    if (hello.ad.length !== PHONE_AD.length || !this.toy.sodium.memcmp(hello.ad, PHONE_AD)) {
+      throw new PairingError('UNSUPPORTED_VERSION', 'phone speaks another version');
+    }
     const { sodium, identity } = this.toy;
     const cpace = new CPace(sodium, 'responder', cpaceInputs(identity.code, identity.toyId, hello.sid), TOY_AD);
     const isk = cpace.finish({ share: hello.share, ad: hello.ad });
