@@ -1,0 +1,225 @@
+// The sending half of a voice-message transfer (a phone sending to the toy, or the toy sending
+// a child's answer): a sans-IO state machine. Feed it the peer's messages and the time; it
+// returns messages to send and events for the user interface.
+//
+// - Offer first: the envelope's size and BLAKE2b-256 hash; the receiver answers with where it
+//   is (a fresh transfer, or the chunks it kept from before a disconnect), so resuming is the
+//   same move as starting: `connect()` after every (re)connection asks "where were we?".
+// - Flow control: at most `window` chunks unacknowledged (never a flood: noble and bleno queue
+//   writes in arrays that slow to a crawl past ~16k entries), and only chunks inside the
+//   receiver's window.
+// - Acknowledgements are cumulative (`next`) plus a selective bitmap; chunks are resent only
+//   when `retransmitMs` passes without progress (a BLE link is reliable while connected; loss
+//   happens at disconnects), after a poll (the offer again) refreshes what the receiver holds.
+import type { Sodium } from '../pairing/sodium';
+import { Bitmap } from './bitmap';
+import { AudioError } from './errors';
+// prettier-ignore
+import { type TransferMessage, type TransferOutput, DATA_HEADER_BYTES, HASH_BYTES, MAX_CHUNK_SIZE, MAX_WINDOW, checkSetting, chunkCount, chunkRange, decodeOrIgnore, emptyOutput, encodeTransferMessage, transferTag } from './transfer-wire';
+
+export interface SenderOptions {
+  /** Envelope bytes per DATA message; see chunkSizeFor(). */
+  readonly chunkSize: number;
+  /** Most chunks unacknowledged at once. Default 32. */
+  readonly window?: number;
+  /** Time without progress before polling and resending. Default 1000 ms. */
+  readonly retransmitMs?: number;
+  /** Polls without any progress before giving up with ABORTED. Default 10. */
+  readonly maxRetries?: number;
+}
+
+export type SenderPhase = 'idle' | 'offered' | 'sending' | 'disconnected' | 'done' | 'failed';
+
+export type SenderEvent =
+  | { readonly type: 'progress'; readonly bytesDone: number; readonly total: number }
+  | { readonly type: 'complete' }
+  | { readonly type: 'failed'; readonly error: AudioError }
+  | { readonly type: 'ignored'; readonly error: AudioError };
+
+export type SenderOutput = TransferOutput<SenderEvent>;
+
+/** The chunk size that makes each DATA message exactly `messageBytes` (what one session message carries). */
+export function chunkSizeFor(messageBytes: number): number {
+  return messageBytes - DATA_HEADER_BYTES;
+}
+
+export class TransferSender {
+  readonly hash: Uint8Array;
+  readonly total: number;
+  private readonly tag: number;
+  private readonly window: number;
+  private readonly retransmitMs: number;
+  private readonly maxRetries: number;
+  private chunkSize: number;
+  private count: number;
+  private acked: Bitmap;
+  private next = 0;
+  private bytesDone = 0;
+  private readonly inFlight = new Set<number>();
+  private receiverWindow = 1;
+  private lastProgress = 0;
+  private retries = 0;
+  /** After an offer, the receiver's next state replaces what we believed it held. */
+  private awaitingState = false;
+  private current: SenderPhase = 'idle';
+
+  constructor(
+    sodium: Sodium,
+    private readonly envelope: Uint8Array,
+    options: SenderOptions,
+  ) {
+    this.total = checkSetting(envelope.length, 1, 0xffffffff, 'envelope length');
+    this.chunkSize = checkSetting(options.chunkSize, 1, MAX_CHUNK_SIZE, 'chunk size');
+    this.window = checkSetting(options.window ?? 32, 1, MAX_WINDOW, 'window');
+    this.retransmitMs = checkSetting(options.retransmitMs ?? 1000, 1, 2 ** 31, 'retransmitMs');
+    this.maxRetries = checkSetting(options.maxRetries ?? 10, 0, 2 ** 31, 'maxRetries');
+    this.hash = sodium.crypto_generichash(HASH_BYTES, envelope, null);
+    this.tag = transferTag(this.hash);
+    this.count = chunkCount(this.total, this.chunkSize);
+    this.acked = new Bitmap(this.count);
+  }
+
+  get phase(): SenderPhase {
+    return this.current;
+  }
+
+  private get finished(): boolean {
+    return this.current === 'done' || this.current === 'failed';
+  }
+
+  /**
+   * Call when the link is up: at the start and after every reconnection ("where were we?").
+   * A new `chunkSize` follows a changed MTU; the receiver keeps what it has either way.
+   */
+  connect(now: number, chunkSize = this.chunkSize): SenderOutput {
+    const out = emptyOutput<SenderEvent>();
+    if (this.finished) return out;
+    if (chunkSize !== this.chunkSize) {
+      this.chunkSize = checkSetting(chunkSize, 1, MAX_CHUNK_SIZE, 'chunk size');
+      this.count = chunkCount(this.total, chunkSize);
+      this.acked = new Bitmap(this.count);
+      this.next = 0;
+      this.bytesDone = 0;
+    }
+    this.current = 'offered';
+    this.retries = 0;
+    this.offer(now, out);
+    return out;
+  }
+
+  /** The link dropped: nothing is in flight any more; wait for connect(). */
+  disconnect(): void {
+    if (this.finished) return;
+    this.current = 'disconnected';
+    this.inFlight.clear();
+  }
+
+  /** The user gives up; the receiver is told to drop its partial copy. */
+  cancel(): SenderOutput {
+    const out = emptyOutput<SenderEvent>();
+    if (this.finished) return out;
+    out.messages.push(encodeTransferMessage({ type: 'cancel', tag: this.tag }));
+    this.fail(out, new AudioError('ABORTED', 'the sender cancelled the transfer'));
+    return out;
+  }
+
+  /** Advances time: polls and resends after `retransmitMs` without progress. */
+  tick(now: number): SenderOutput {
+    const out = emptyOutput<SenderEvent>();
+    if ((this.current !== 'offered' && this.current !== 'sending') || now - this.lastProgress < this.retransmitMs) return out;
+    if (++this.retries > this.maxRetries) {
+      this.fail(out, new AudioError('ABORTED', `the receiver did not answer ${this.maxRetries} polls`));
+      return out;
+    }
+    this.offer(now, out);
+    return out;
+  }
+
+  receive(bytes: Uint8Array, now: number): SenderOutput {
+    const out = emptyOutput<SenderEvent>();
+    if (this.current !== 'offered' && this.current !== 'sending') return out;
+    const message = decodeOrIgnore(bytes, out);
+    if (!message) return out;
+    const ours = (hash: Uint8Array): boolean => hash.every((b, i) => b === this.hash[i]);
+    switch (message.type) {
+      case 'state':
+        if (message.tag === this.tag) this.onState(message, now, out);
+        break;
+      case 'done':
+        if (ours(message.hash)) {
+          this.current = 'done';
+          if (this.bytesDone < this.total) out.events.push({ type: 'progress', bytesDone: this.total, total: this.total });
+          this.bytesDone = this.total;
+          out.events.push({ type: 'complete' });
+        }
+        break;
+      case 'reject':
+        if (ours(message.hash)) this.fail(out, new AudioError(message.reason, `the receiver refused the transfer (${message.reason})`));
+        break;
+      default:
+        out.events.push({ type: 'ignored', error: new AudioError('CORRUPT', `a sender does not take ${message.type} messages`) });
+    }
+    return out;
+  }
+
+  private offer(now: number, out: SenderOutput): void {
+    this.inFlight.clear();
+    this.awaitingState = true;
+    this.lastProgress = now;
+    out.messages.push(encodeTransferMessage({ type: 'offer', hash: this.hash, total: this.total, chunkSize: this.chunkSize, window: this.window }));
+  }
+
+  private fail(out: SenderOutput, error: AudioError): void {
+    this.current = 'failed';
+    this.inFlight.clear();
+    out.events.push({ type: 'failed', error });
+  }
+
+  private ack(index: number): void {
+    if (this.acked.has(index)) return;
+    this.acked.set(index);
+    this.inFlight.delete(index);
+    const [start, end] = chunkRange(index, this.total, this.chunkSize);
+    this.bytesDone += end - start;
+  }
+
+  private onState(state: Extract<TransferMessage, { type: 'state' }>, now: number, out: SenderOutput): void {
+    if (state.next > this.count) {
+      out.events.push({ type: 'ignored', error: new AudioError('CORRUPT', `receiver state next ${state.next} is beyond ${this.count} chunks`) });
+      return;
+    }
+    const before = this.bytesDone;
+    const fresh = this.awaitingState;
+    if (fresh) {
+      // The receiver's word after an offer is the truth, even if it lost chunks we thought it had.
+      this.acked = new Bitmap(this.count);
+      this.bytesDone = 0;
+      this.next = 0;
+      this.awaitingState = false;
+      this.current = 'sending';
+    }
+    for (let i = this.next; i < state.next; i++) this.ack(i);
+    const bits = new Bitmap(state.received.length * 8, state.received);
+    for (let i = 0; i < bits.size; i++) if (bits.has(i) && state.next + 1 + i < this.count) this.ack(state.next + 1 + i);
+    this.next = this.acked.firstClear(this.next);
+    this.receiverWindow = state.window;
+    // An answer to an offer shows the receiver is there; new acknowledgements show progress.
+    if (fresh || this.bytesDone > before) {
+      this.lastProgress = now;
+      this.retries = 0;
+    }
+    if (this.bytesDone !== before) out.events.push({ type: 'progress', bytesDone: this.bytesDone, total: this.total });
+    this.pump(out);
+  }
+
+  private pump(out: SenderOutput): void {
+    const window = Math.min(this.window, this.receiverWindow);
+    const end = Math.min(this.count, this.next + window);
+    for (let i = this.next; i < end && this.inFlight.size < window; i++) {
+      if (this.acked.has(i) || this.inFlight.has(i)) continue;
+      const [start, stop] = chunkRange(i, this.total, this.chunkSize);
+      out.messages.push(encodeTransferMessage({ type: 'data', tag: this.tag, index: i, payload: this.envelope.subarray(start, stop) }));
+      this.inFlight.add(i);
+    }
+  }
+}

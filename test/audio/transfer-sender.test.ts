@@ -1,0 +1,90 @@
+// The sender: offers before sending, never floods past its window, resends only after silence,
+// gives up with a typed error, and reports progress for the user interface.
+import type { Sodium } from '../../pairing/sodium';
+import { sodiumReady } from '../../pairing/sodium';
+import { TransferSender, chunkSizeFor } from '../../audio/transfer-sender';
+import { type TransferMessage, decodeTransferMessage, encodeTransferMessage, transferTag } from '../../audio/transfer-wire';
+import { thrown } from './fixtures';
+
+describe('the transfer sender', () => {
+  let sodium: Sodium;
+  let envelope: Uint8Array;
+  let tag: number;
+  beforeAll(async () => {
+    sodium = await sodiumReady();
+    envelope = sodium.randombytes_buf(10_000);
+    tag = transferTag(sodium.crypto_generichash(32, envelope, null));
+  });
+
+  const decoded = (out: { messages: Uint8Array[] }): TransferMessage[] => out.messages.map(decodeTransferMessage);
+  const state = (next: number, window = 16, received = new Uint8Array(0)): Uint8Array => encodeTransferMessage({ type: 'state', tag, next, window, received });
+
+  it('offers the envelope (size, hash, chunk size, window) and sends nothing else until answered', () => {
+    const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 16 });
+    const first = decoded(s.connect(0));
+    expect(first).toEqual([{ type: 'offer', hash: s.hash, total: 10_000, chunkSize: 100, window: 16 }]);
+    expect(s.phase).toBe('offered');
+  });
+
+  it('keeps at most the smaller of both windows unacknowledged, and slides on acknowledgements', () => {
+    const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 16 });
+    s.connect(0);
+    const burst = decoded(s.receive(state(0, 8), 1));
+    expect(burst.map((m) => (m.type === 'data' ? m.index : -1))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const slide = s.receive(state(3, 8), 2);
+    expect(decoded(slide).map((m) => (m.type === 'data' ? m.index : -1))).toEqual([8, 9, 10]);
+    expect(slide.events).toEqual([{ type: 'progress', bytesDone: 300, total: 10_000 }]);
+    // Selective acknowledgement of chunks 5 and 6 (bits 1 and 2 after next = 3) sends nothing
+    // new: the receiver takes only chunks 3-10 until chunk 3 arrives.
+    expect(decoded(s.receive(state(3, 8, Uint8Array.of(0b110)), 3)).map((m) => (m.type === 'data' ? m.index : -1))).toEqual([]);
+  });
+
+  it('polls and then resends what was not acknowledged after retransmitMs of silence', () => {
+    const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 4, retransmitMs: 1000 });
+    s.connect(0);
+    s.receive(state(0, 4), 0);
+    expect(decoded(s.tick(999))).toEqual([]);
+    expect(decoded(s.tick(1000))).toEqual([expect.objectContaining({ type: 'offer' })]);
+    expect(decoded(s.receive(state(2, 4), 1001)).map((m) => (m.type === 'data' ? m.index : -1))).toEqual([2, 3, 4, 5]);
+  });
+
+  it('gives up with ABORTED after maxRetries polls without an answer', () => {
+    const s = new TransferSender(sodium, envelope, { chunkSize: 100, retransmitMs: 10, maxRetries: 2 });
+    s.connect(0);
+    s.tick(10);
+    s.tick(20);
+    const out = s.tick(30);
+    expect(out.events).toEqual([{ type: 'failed', error: expect.objectContaining({ code: 'ABORTED' }) }]);
+    expect(s.phase).toBe('failed');
+  });
+
+  it('completes on DONE and fails with the receiver reason on REJECT', () => {
+    const s = new TransferSender(sodium, envelope, { chunkSize: 100 });
+    s.connect(0);
+    expect(s.receive(encodeTransferMessage({ type: 'done', hash: s.hash }), 1).events).toEqual([
+      { type: 'progress', bytesDone: 10_000, total: 10_000 },
+      { type: 'complete' },
+    ]);
+    const t = new TransferSender(sodium, envelope, { chunkSize: 100 });
+    t.connect(0);
+    expect(t.receive(encodeTransferMessage({ type: 'reject', hash: t.hash, reason: 'TOO_LARGE' }), 1).events).toEqual([
+      { type: 'failed', error: expect.objectContaining({ code: 'TOO_LARGE' }) },
+    ]);
+  });
+
+  it('stops sending when disconnected and asks "where were we?" on reconnect', () => {
+    const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 4 });
+    s.connect(0);
+    s.receive(state(0, 4), 0);
+    s.disconnect();
+    expect(s.phase).toBe('disconnected');
+    expect(decoded(s.tick(100_000))).toEqual([]);
+    expect(decoded(s.connect(100_001, chunkSizeFor(244)))).toEqual([expect.objectContaining({ type: 'offer', chunkSize: 237 })]);
+  });
+
+  it('refuses impossible settings as INVALID_ARGUMENT', () => {
+    expect(thrown(() => new TransferSender(sodium, envelope, { chunkSize: 0 })).code).toBe('INVALID_ARGUMENT');
+    expect(thrown(() => new TransferSender(sodium, new Uint8Array(0), { chunkSize: 10 })).code).toBe('INVALID_ARGUMENT');
+    expect(thrown(() => new TransferSender(sodium, envelope, { chunkSize: 10, window: 5000 })).code).toBe('INVALID_ARGUMENT');
+  });
+});
