@@ -1,0 +1,92 @@
+// Session messages (requests, responses, events, transfer messages) survive a round trip exactly,
+// and any bytes at all decode to a message or fail with PairingError('MALFORMED'), nothing else.
+import fc from 'fast-check';
+import { isPairingError } from '../../pairing/errors';
+import { decodeSessionMessage, encodeSessionMessage, MESSAGE_REJECTIONS, REQUEST_ERRORS, type SessionMessage } from '../../pairing/session-messages';
+
+const id = fc.uint8Array({ minLength: 16, maxLength: 16 });
+const time = fc.nat({ max: 2 ** 48 });
+const u32 = fc.nat({ max: 0xffffffff });
+const role = fc.constantFrom('owner' as const, 'member' as const);
+const text = fc.string({ maxLength: 40 });
+const recording = fc.record({ id, bytes: u32, createdAt: time });
+
+const request = fc.oneof(
+  fc.constantFrom('status', 'list-recordings', 'list-members', 'invite-member', 'factory-reset').map((command) => ({ command }) as const),
+  fc.record({ command: fc.constantFrom('fetch-recording' as const, 'delete-recording' as const), id }),
+  fc.record({ command: fc.constant('remove-member' as const), bondId: fc.stringMatching(/^[0-9a-f]{16}$/) }),
+  fc.record({ command: fc.constant('set-volume' as const), level: fc.nat({ max: 100 }) }),
+);
+
+const response = fc.oneof(
+  fc.record({
+    command: fc.constant('status' as const),
+    status: fc.record({
+      batteryPercent: fc.nat({ max: 100 }),
+      storageUsedBytes: u32,
+      storageCapacityBytes: u32,
+      volume: fc.nat({ max: 100 }),
+      recordings: fc.nat({ max: 0xffff }),
+      messages: fc.nat({ max: 0xffff }),
+      role,
+    }),
+  }),
+  fc.record({ command: fc.constant('list-recordings' as const), recordings: fc.array(recording, { maxLength: 5 }) }),
+  fc.record({ command: fc.constant('fetch-recording' as const), bytes: u32 }),
+  fc.record({
+    command: fc.constant('list-members' as const),
+    members: fc.array(fc.record({ bondId: fc.stringMatching(/^[0-9a-f]{16}$/), role, createdAt: time, label: text }), { maxLength: 5 }),
+  }),
+  fc.record({ command: fc.constant('invite-member' as const), validForMs: u32 }),
+  fc.record({ command: fc.constant('factory-reset' as const), pawWithinMs: u32 }),
+  fc.constantFrom('delete-recording', 'remove-member', 'set-volume').map((command) => ({ command }) as const),
+);
+
+const event = fc.oneof(
+  fc.record({ event: fc.constant('recording-added' as const), recording }),
+  fc.record({ event: fc.constantFrom('message-stored' as const, 'message-played' as const), id }),
+  fc.record({ event: fc.constant('message-rejected' as const), reason: fc.constantFrom(...MESSAGE_REJECTIONS) }),
+  fc.constantFrom('reset-done', 'reset-cancelled').map((e) => ({ event: e }) as const),
+);
+
+const message: fc.Arbitrary<SessionMessage> = fc.oneof(
+  fc.record({ kind: fc.constant('request' as const), id: fc.nat({ max: 0xffff }), request }),
+  fc.record({ kind: fc.constant('response' as const), id: fc.nat({ max: 0xffff }), result: response }),
+  fc.record({ kind: fc.constant('error' as const), id: fc.nat({ max: 0xffff }), error: fc.constantFrom(...REQUEST_ERRORS), detail: text }),
+  fc.record({ kind: fc.constant('event' as const), event }),
+  fc.record({ kind: fc.constant('transfer' as const), stream: fc.constantFrom('upload' as const, 'download' as const), message: fc.uint8Array({ maxLength: 300 }) }),
+);
+
+describe('session messages', () => {
+  it('decode to exactly what was encoded', () => {
+    fc.assert(
+      fc.property(message, (m) => {
+        const decoded = decodeSessionMessage(encodeSessionMessage(m));
+        expect(encodeSessionMessage(decoded)).toEqual(encodeSessionMessage(m));
+        expect(decoded.kind).toBe(m.kind);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('reject arbitrary bytes with PairingError only', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        try {
+          decodeSessionMessage(bytes);
+        } catch (error) {
+          expect(isPairingError(error)).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuse trailing bytes and an out-of-range volume', () => {
+    const ok = encodeSessionMessage({ kind: 'request', id: 1, request: { command: 'status' } });
+    expect(() => decodeSessionMessage(Uint8Array.of(...ok, 0))).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
+    const loud = encodeSessionMessage({ kind: 'request', id: 1, request: { command: 'set-volume', level: 100 } });
+    loud[loud.length - 1] = 101;
+    expect(() => decodeSessionMessage(loud)).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
+  });
+});
