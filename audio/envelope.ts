@@ -66,7 +66,6 @@ export interface SealInput {
   readonly time: number;
   /** 16 bytes; random when absent. */
   readonly id?: Uint8Array;
-  readonly contentType?: number;
 }
 
 function headerBytes(h: EnvelopeHeader): Uint8Array {
@@ -155,7 +154,7 @@ export function sealEnvelope(sodium: Sodium, input: SealInput): Uint8Array {
     });
     const header = headerBytes({
       version: ENVELOPE_VERSION,
-      contentType: input.contentType ?? CONTENT_OGG_OPUS,
+      contentType: CONTENT_OGG_OPUS,
       id,
       time,
       ephemeral: ephemeral.publicKey,
