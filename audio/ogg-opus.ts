@@ -176,9 +176,8 @@ export function readOggOpus(bytes: Uint8Array): OggOpus {
   let next = 0;
   let end = 0;
   pages.forEach((page, index) => {
-    while (next < audio.length && (audio[next] as { page: number }).page === index) {
-      samples += opusPacketSamples((audio[next] as { data: Uint8Array }).data, next);
-      next++;
+    for (let packet = audio[next]; packet && packet.page === index; packet = audio[++next]) {
+      samples += opusPacketSamples(packet.data, next);
     }
     if (index <= tags.page) return;
     const last = index === pages.length - 1;
