@@ -1,0 +1,398 @@
+// The toy's firmware: its state machine (off, idle, pairing window, connected, recording,
+// playing), its peripherals (paw button, microphone, speaker, LED, battery), its flash, and
+// what it does for each session request. The radio side (GATT on bleno) is gatt-server.ts; this
+// file does no BLE, so it can be driven directly too.
+//
+// Security rules that live here: the microphone is started only by pawPress(); factory reset
+// needs the owner's request and a paw press within PAW_CONFIRM_MS; every request is checked
+// against the asking phone's role; voice messages are accepted only from bonded phones.
+import { EventEmitter } from 'node:events';
+import { encodeOpus } from '../audio/opus-codec';
+import { writeOggOpus } from '../audio/ogg-opus';
+import { sealEnvelope } from '../audio/envelope';
+import { oggToWav, openVoiceMessage } from '../audio/voice-message';
+import { TransferReceiver } from '../audio/transfer-receiver';
+import type { AudioError } from '../audio/errors';
+import type { Bond } from '../pairing/bond';
+import { toHex } from '../pairing/bytes';
+import { provisionToy, type ToyIdentity } from '../pairing/identity';
+import type { PolicyState } from '../pairing/policy';
+import type { MessageRejection, Request, ResponseBody, ToyStatus } from '../pairing/session-messages';
+import { type Sodium, sodiumReady } from '../pairing/sodium';
+import { Toy } from '../pairing/toy';
+import { DEFAULT_CAPACITY_BYTES, Flash, FlashError } from './flash';
+import { Microphone, type MicrophoneSource } from './microphone';
+import { Battery, Led, type PlayedMessage, Speaker } from './peripherals';
+import { ToyStorage } from './toy-storage';
+import { type LinkPort, RequestRefused, ToyLink } from './toy-link';
+
+export type FirmwareState = 'off' | 'idle' | 'pairing-window' | 'connected' | 'recording' | 'playing';
+
+/** How long after an owner's factory-reset request the paw must be pressed. */
+export const PAW_CONFIRM_MS = 30_000;
+/** Largest voice message the toy accepts (also bounded by free flash). */
+export const MAX_MESSAGE_BYTES = 1 << 20;
+
+export interface ToyFirmwareOptions {
+  /** Folder holding the toy's flash. */
+  readonly dir: string;
+  readonly capacityBytes?: number;
+  /** Wall clock in ms since the epoch; the pairing policy and envelope times use it. */
+  readonly now?: () => number;
+  readonly microphone?: MicrophoneSource;
+  /** Where the speaker writes what it played (WAV); nothing is written when absent. */
+  readonly speakerDir?: string;
+  /** Seconds the microphone records per paw press. */
+  readonly recordSeconds?: number;
+  readonly model?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface ToyFirmwareEvents {
+  state: [FirmwareState];
+  paired: [Bond];
+  played: [PlayedMessage];
+  recorded: [{ readonly id: string; readonly bytes: number }];
+  'message-rejected': [MessageRejection];
+  reset: [];
+  'pairing-window': [boolean];
+}
+
+export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
+  readonly model: string;
+  readonly battery = new Battery();
+  readonly led = new Led();
+  readonly pairing: Toy;
+  readonly identity: ToyIdentity;
+  private readonly links = new Set<ToyLink>();
+  private readonly upload: TransferReceiver;
+  private readonly microphone: Microphone;
+  private readonly speaker: Speaker;
+  private readonly recordSeconds: number;
+  private readonly logLine: (line: string) => void;
+  private powered = true;
+  private activity: 'recording' | 'playing' | undefined;
+  private resetPendingUntil: number | undefined;
+  private resetLink: ToyLink | undefined;
+  private windowTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly sodium: Sodium,
+    readonly storage: ToyStorage,
+    readonly now: () => number,
+    options: ToyFirmwareOptions,
+  ) {
+    super();
+    this.model = options.model ?? 'plushlink bear';
+    this.logLine = options.log ?? (() => undefined);
+    this.recordSeconds = options.recordSeconds ?? 3;
+    this.microphone = new Microphone(options.microphone);
+    this.speaker = new Speaker(options.speakerDir);
+    let identity = storage.loadIdentity();
+    if (!identity) {
+      identity = provisionToy(sodium);
+      storage.saveIdentity(identity);
+    }
+    this.identity = identity;
+    this.pairing = new Toy(sodium, { identity, bonds: storage.bonds, policy: storage.loadPolicy() });
+    this.upload = new TransferReceiver(sodium, { maxBytes: MAX_MESSAGE_BYTES }, storage.loadUpload(MAX_MESSAGE_BYTES));
+  }
+
+  /** Mounts the flash in `dir` (provisioning a new identity the first time) and powers on. */
+  static async boot(options: ToyFirmwareOptions): Promise<ToyFirmware> {
+    const sodium = await sodiumReady();
+    const flash = Flash.mount(options.dir, { capacityBytes: options.capacityBytes ?? DEFAULT_CAPACITY_BYTES });
+    const toy = new ToyFirmware(sodium, new ToyStorage(flash), options.now ?? Date.now, options);
+    toy.persistPolicy(toy.pairing.powerOn(toy.now()));
+    return toy;
+  }
+
+  get state(): FirmwareState {
+    if (!this.powered) return 'off';
+    if (this.activity) return this.activity;
+    if (this.links.size > 0) return 'connected';
+    return this.pairing.status(this.now()).open ? 'pairing-window' : 'idle';
+  }
+
+  get pairingWindowOpen(): boolean {
+    return this.powered && this.pairing.status(this.now()).open;
+  }
+
+  log(line: string): void {
+    this.logLine(line);
+  }
+
+  // ---- the paw button ------------------------------------------------------------------------
+
+  /**
+   * A short press confirms a pending factory reset, else records when the toy has an owner, else
+   * opens the pairing window; a long press always opens the pairing window.
+   */
+  async pawPress(options: { readonly long?: boolean } = {}): Promise<void> {
+    if (!this.powered) return;
+    const now = this.now();
+    if (this.resetPendingUntil !== undefined && now <= this.resetPendingUntil && !options.long) {
+      this.factoryReset();
+      return;
+    }
+    if (options.long || this.storage.bonds.list().length === 0) {
+      this.openPairingWindow(now);
+      return;
+    }
+    await this.record();
+  }
+
+  private openPairingWindow(now: number): void {
+    this.persistPolicy(this.pairing.pawPress(now));
+    const status = this.pairing.status(now);
+    this.log(status.open ? 'pairing window open' : `pairing window stays closed (${status.reason})`);
+    this.led.mode = status.open ? 'blink' : 'off';
+    this.emit('pairing-window', status.open);
+    this.emitState();
+    if (status.open) {
+      if (this.windowTimer) clearTimeout(this.windowTimer);
+      this.windowTimer = setTimeout(() => {
+        this.led.mode = 'off';
+        this.emit('pairing-window', false);
+        this.emitState();
+      }, status.closesInMs);
+      this.windowTimer.unref();
+    }
+  }
+
+  /** Records from the microphone, seals the recording for every bonded phone, stores it. */
+  private async record(): Promise<void> {
+    if (this.activity) return;
+    const recipients = this.storage.bonds.list().map((b) => b.peer);
+    this.activity = 'recording';
+    this.led.mode = 'on';
+    this.emitState();
+    try {
+      const pcm = this.microphone.capture(this.recordSeconds);
+      this.battery.audio(this.recordSeconds);
+      const ogg = writeOggOpus(encodeOpus(pcm));
+      const id = this.sodium.randombytes_buf(16);
+      const envelope = sealEnvelope(this.sodium, { audio: ogg, sender: this.identity.keys, recipients, time: this.now(), id });
+      this.storage.putVoice('recordings', id, envelope);
+      const recording = { id, bytes: envelope.length, createdAt: this.now() };
+      this.emit('recorded', { id: toHex(id), bytes: envelope.length });
+      for (const link of this.links) link.send({ kind: 'event', event: { event: 'recording-added', recording } });
+    } catch (error) {
+      if (!(error instanceof FlashError)) throw error;
+      this.log(`recording not kept: ${error.message}`);
+    } finally {
+      this.activity = undefined;
+      this.led.mode = 'off';
+      this.emitState();
+    }
+  }
+
+  // ---- power ---------------------------------------------------------------------------------
+
+  /** Cuts the power: links drop, timers stop. What is in flash stays. */
+  powerOff(): void {
+    if (!this.powered) return;
+    for (const link of [...this.links]) link.disconnect();
+    this.powered = false;
+    this.resetPendingUntil = undefined;
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    this.emitState();
+  }
+
+  // ---- links ---------------------------------------------------------------------------------
+
+  /** A central connected: the returned link takes its writes; call closed() when it goes. */
+  attach(port: LinkPort): ToyLink {
+    const link = new ToyLink(this, port);
+    this.links.add(link);
+    this.emitState();
+    return link;
+  }
+
+  onLinkClosed(link: ToyLink): void {
+    this.links.delete(link);
+    this.upload.disconnect();
+    try {
+      this.storage.saveUpload(this.upload.snapshot());
+    } catch (error) {
+      this.log(`partial upload not kept: ${(error as Error).message}`);
+    }
+    this.emitState();
+  }
+
+  afterFatal(link: ToyLink): void {
+    // A failed handshake ends the connection: a central gets one try per connection.
+    link.disconnect();
+  }
+
+  persistPolicy(policy: PolicyState): void {
+    this.storage.savePolicy(policy);
+  }
+
+  onPaired(bond: Bond): void {
+    this.log(`paired: ${bond.role} "${bond.label}"`);
+    this.led.mode = 'off';
+    this.emit('paired', bond);
+  }
+
+  onSessionOpened(link: ToyLink, bond: Bond): void {
+    this.log(`session: ${bond.role} "${bond.label}"`);
+    this.emitState();
+    void link;
+  }
+
+  // ---- requests ------------------------------------------------------------------------------
+
+  handleRequest(link: ToyLink, bond: Bond, request: Request): ResponseBody {
+    const owner = bond.role === 'owner';
+    const requireOwner = (what: string): void => {
+      if (!owner) throw new RequestRefused('FORBIDDEN', `only the owner may ${what}`);
+    };
+    switch (request.command) {
+      case 'status':
+        return { command: 'status', status: this.status(bond) };
+      case 'list-recordings':
+        return { command: 'list-recordings', recordings: this.storage.listVoice('recordings') };
+      case 'fetch-recording': {
+        const envelope = this.storage.getVoice('recordings', request.id);
+        if (!envelope) throw new RequestRefused('NOT_FOUND', `no recording ${toHex(request.id)}`);
+        return link.startDownload(envelope);
+      }
+      case 'delete-recording':
+        if (!this.storage.eraseVoice('recordings', request.id)) throw new RequestRefused('NOT_FOUND', `no recording ${toHex(request.id)}`);
+        return { command: 'delete-recording' };
+      case 'list-members':
+        return {
+          command: 'list-members',
+          members: this.storage.bonds.list().map((b) => ({ bondId: b.bondId, role: b.role, createdAt: b.createdAt, label: b.label })),
+        };
+      case 'invite-member': {
+        requireOwner('invite members');
+        const invite = this.pairing.invite(bond.bondId, this.now());
+        return { command: 'invite-member', validForMs: Math.max(0, invite.expiresAt - this.now()) };
+      }
+      case 'remove-member':
+        this.pairing.revoke(bond.bondId, request.bondId);
+        // A removed phone loses its link at once, not at its next request.
+        for (const other of [...this.links]) if (other.bond?.bondId === request.bondId && other !== link) other.disconnect();
+        return { command: 'remove-member' };
+      case 'factory-reset':
+        requireOwner('factory reset the toy');
+        this.resetPendingUntil = this.now() + PAW_CONFIRM_MS;
+        this.resetLink = link;
+        this.led.mode = 'blink';
+        this.log('factory reset requested: waiting for a paw press');
+        setTimeout(() => this.cancelPendingReset(), PAW_CONFIRM_MS + 1).unref();
+        return { command: 'factory-reset', pawWithinMs: PAW_CONFIRM_MS };
+      case 'set-volume':
+        requireOwner('change settings');
+        this.storage.saveSettings({ ...this.storage.loadSettings(), volume: request.level });
+        return { command: 'set-volume' };
+    }
+  }
+
+  private status(bond: Bond): ToyStatus {
+    const usage = this.storage.flash.usage();
+    return {
+      batteryPercent: this.battery.percent,
+      storageUsedBytes: usage.usedBytes,
+      storageCapacityBytes: usage.capacityBytes,
+      volume: this.storage.loadSettings().volume,
+      recordings: this.storage.flash.keys('recordings/').length,
+      messages: this.storage.flash.keys('messages/').length,
+      role: bond.role,
+    };
+  }
+
+  private cancelPendingReset(): void {
+    if (this.resetPendingUntil === undefined || this.now() < this.resetPendingUntil) return;
+    this.resetPendingUntil = undefined;
+    this.led.mode = 'off';
+    this.resetLink?.send({ kind: 'event', event: { event: 'reset-cancelled' } });
+    this.resetLink = undefined;
+  }
+
+  /** Erases bonds, recordings, messages and policy for good, then drops every link. */
+  private factoryReset(): void {
+    this.resetPendingUntil = undefined;
+    this.resetLink?.send({ kind: 'event', event: { event: 'reset-done' } });
+    this.resetLink = undefined;
+    this.upload.cancel();
+    this.storage.factoryReset();
+    this.persistPolicy(this.pairing.factoryReset());
+    this.log('factory reset: bonds, recordings and messages erased');
+    this.emit('reset');
+    for (const link of [...this.links]) link.disconnect();
+    this.emitState();
+  }
+
+  // ---- voice messages up to the toy ----------------------------------------------------------
+
+  onUpload(link: ToyLink, bytes: Uint8Array): void {
+    const out = this.upload.receive(bytes);
+    for (const event of out.events) {
+      if (event.type === 'offer' && event.total - event.bytesDone > this.storage.flash.usage().freeBytes) {
+        // Refuse before the bytes travel: a full toy says so instead of dropping the message.
+        link.sendUpload(out.messages.splice(0));
+        link.sendUpload(this.upload.cancel().messages);
+        this.rejectMessage(link, 'FLASH_FULL');
+        return;
+      }
+    }
+    link.sendUpload(out.messages);
+    for (const event of out.events) {
+      if (event.type === 'complete') void this.acceptMessage(link, event.envelope);
+      else if (event.type === 'failed') this.log(`upload failed: ${event.error.message}`);
+    }
+  }
+
+  private rejectMessage(link: ToyLink, reason: MessageRejection): void {
+    this.log(`voice message rejected: ${reason}`);
+    this.emit('message-rejected', reason);
+    link.send({ kind: 'event', event: { event: 'message-rejected', reason } });
+  }
+
+  private async acceptMessage(link: ToyLink, envelope: Uint8Array): Promise<void> {
+    const senders = this.storage.bonds.list().map((b) => b.peer);
+    let opened;
+    try {
+      opened = openVoiceMessage(this.sodium, envelope, this.identity.keys, this.storage.loadReplayGuard(), this.now(), { senders });
+    } catch (error) {
+      const code = (error as AudioError).code;
+      const reason: MessageRejection =
+        code === 'NOT_A_RECIPIENT' ? 'NOT_FOR_THIS_TOY' : code === 'UNKNOWN_SENDER' ? 'UNKNOWN_SENDER' : code === 'REPLAYED' || code === 'STALE' ? 'REPLAYED' : 'CORRUPT';
+      this.rejectMessage(link, reason);
+      return;
+    }
+    const { message, guard } = opened;
+    try {
+      this.storage.putVoice('messages', message.id, envelope);
+      this.storage.saveReplayGuard(guard);
+    } catch (error) {
+      if (!(error instanceof FlashError)) throw error;
+      this.rejectMessage(link, 'FLASH_FULL');
+      return;
+    }
+    link.send({ kind: 'event', event: { event: 'message-stored', id: message.id } });
+    await this.play(link, message.id, message.audio, message.durationSeconds);
+  }
+
+  private async play(link: ToyLink, id: Uint8Array, ogg: Uint8Array, durationSeconds: number): Promise<void> {
+    this.activity = 'playing';
+    this.emitState();
+    try {
+      const wav = await oggToWav(ogg);
+      this.battery.audio(durationSeconds);
+      const played = this.speaker.play(toHex(id), wav, durationSeconds, this.now());
+      this.emit('played', played);
+      link.send({ kind: 'event', event: { event: 'message-played', id } });
+    } finally {
+      this.activity = undefined;
+      this.emitState();
+    }
+  }
+
+  private emitState(): void {
+    this.emit('state', this.state);
+  }
+}

@@ -1,0 +1,161 @@
+// The toy on the air: the secure profile served with bleno (unmodified, as on real hardware),
+// connected to the firmware. bleno serves one central at a time, as a toy's BLE chip would; the
+// toy advertises again after every disconnection.
+import type { Bleno } from '../radio/loaders';
+import type { ToyFirmware } from './firmware';
+import {
+  advertisedName,
+  advertisingData,
+  BATTERY_LEVEL,
+  BATTERY_SERVICE,
+  DEVICE_INFORMATION,
+  FIRMWARE_REVISION,
+  FIRMWARE_VERSION,
+  FRAMES_IN,
+  FRAMES_OUT,
+  MANUFACTURER_NAME,
+  MODEL_NUMBER,
+  PLUSHLINK_SERVICE,
+  PROTOCOL_VERSION,
+  scanResponseData,
+  TOY_INFO,
+  type ToyInfo,
+} from './profile';
+import type { ToyLink } from './toy-link';
+
+/** Notifications held while the central has not subscribed yet (never more). */
+const MAX_EARLY_NOTIFICATIONS = 64;
+
+export class ToyGattServer {
+  private link: ToyLink | undefined;
+  private notifier: ((data: Buffer) => void) | undefined;
+  private early: Buffer[] = [];
+  private attPayload = 20;
+  private stopped = false;
+
+  private constructor(
+    private readonly bleno: Bleno,
+    readonly toy: ToyFirmware,
+  ) {}
+
+  /** Serves `toy` on `bleno` once bleno is powered on, and starts advertising. */
+  static async start(bleno: Bleno, toy: ToyFirmware): Promise<ToyGattServer> {
+    const server = new ToyGattServer(bleno, toy);
+    await server.poweredOn();
+    await server.setServices();
+    bleno.on('accept', () => server.onAccept());
+    bleno.on('disconnect', () => server.onDisconnect());
+    bleno.on('mtuChange', (mtu) => (server.attPayload = mtu - 3));
+    toy.on('pairing-window', () => void server.advertise());
+    toy.on('reset', () => void server.advertise());
+    await server.advertise();
+    return server;
+  }
+
+  /** Stops advertising and drops the connection (the toy powering off). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.bleno.disconnect();
+    await new Promise<void>((resolve) => this.bleno.stopAdvertising(() => resolve()));
+  }
+
+  private poweredOn(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.bleno.state === 'poweredOn') return resolve();
+      const onState = (state: string): void => {
+        if (state !== 'poweredOn') return;
+        this.bleno.removeListener('stateChange', onState);
+        resolve();
+      };
+      this.bleno.on('stateChange', onState);
+    });
+  }
+
+  private async advertise(): Promise<void> {
+    if (this.stopped || this.link) return;
+    const advert = { toyId: this.toy.identity.toyId, pairingWindowOpen: this.toy.pairingWindowOpen };
+    const scan = scanResponseData(advertisedName(this.toy.identity.toyId), advert);
+    await new Promise<void>((resolve, reject) =>
+      this.bleno.startAdvertisingWithEIRData(advertisingData(), scan, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  private onAccept(): void {
+    this.early = [];
+    this.notifier = undefined;
+    const currentPayload = (): number => this.attPayload;
+    this.link = this.toy.attach({
+      get attPayload() {
+        return currentPayload();
+      },
+      notify: (fragment) => this.notify(Buffer.from(fragment)),
+      disconnect: () => this.bleno.disconnect(),
+    });
+  }
+
+  private onDisconnect(): void {
+    const link = this.link;
+    this.link = undefined;
+    this.notifier = undefined;
+    link?.closed();
+    void this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`));
+  }
+
+  private notify(data: Buffer): void {
+    if (this.notifier) this.notifier(data);
+    else if (this.early.length < MAX_EARLY_NOTIFICATIONS) this.early.push(data);
+  }
+
+  private info(): ToyInfo {
+    return {
+      model: this.toy.model,
+      firmware: FIRMWARE_VERSION,
+      protocol: PROTOCOL_VERSION,
+      toyId: this.toy.identity.toyId,
+      pairing: this.toy.pairingWindowOpen ? 'open' : 'closed',
+    };
+  }
+
+  private setServices(): Promise<void> {
+    const { bleno } = this;
+    const readOnly = (uuid: string, value: () => Buffer): InstanceType<Bleno['Characteristic']> =>
+      new bleno.Characteristic({ uuid, properties: ['read'], onReadRequest: (offset, callback) => callback(0, value().subarray(offset)) });
+    const secure = new bleno.PrimaryService({
+      uuid: PLUSHLINK_SERVICE,
+      characteristics: [
+        new bleno.Characteristic({
+          uuid: FRAMES_IN,
+          properties: ['writeWithoutResponse'],
+          onWriteRequest: (data, _offset, _withoutResponse, callback) => {
+            this.link?.receive(data);
+            callback(0);
+          },
+        }),
+        new bleno.Characteristic({
+          uuid: FRAMES_OUT,
+          properties: ['notify'],
+          onSubscribe: (maxValueSize, updateValueCallback) => {
+            this.attPayload = maxValueSize;
+            this.notifier = updateValueCallback;
+            for (const data of this.early.splice(0)) updateValueCallback(data);
+          },
+          onUnsubscribe: () => (this.notifier = undefined),
+        }),
+        readOnly(TOY_INFO, () => Buffer.from(JSON.stringify(this.info()))),
+      ],
+    });
+    const deviceInformation = new bleno.PrimaryService({
+      uuid: DEVICE_INFORMATION,
+      characteristics: [
+        readOnly(MANUFACTURER_NAME, () => Buffer.from('plushlink')),
+        readOnly(MODEL_NUMBER, () => Buffer.from(this.toy.model)),
+        readOnly(FIRMWARE_REVISION, () => Buffer.from(FIRMWARE_VERSION)),
+      ],
+    });
+    const battery = new bleno.PrimaryService({
+      uuid: BATTERY_SERVICE,
+      characteristics: [readOnly(BATTERY_LEVEL, () => Buffer.from([this.toy.battery.percent]))],
+    });
+    return new Promise((resolve, reject) => bleno.setServices([secure, deviceInformation, battery], (error) => (error ? reject(error) : resolve())));
+  }
+}
