@@ -1,6 +1,6 @@
 // Sealed voice envelopes: a voice message encrypted by its sender for its recipients, so a
 // phone's backup, a relay server or a sniffer holds only ciphertext. Standard libsodium
-// constructions only (the full format and its reasoning are in docs/AUDIO.md):
+// constructions only (the full format and its reasoning are in docs/PROTOCOL.md, section 10):
 // - body: XChaCha20-Poly1305 under a random one-time content key, the cleartext header as
 //   associated data;
 // - the content key wrapped for each recipient with XChaCha20-Poly1305 under crypto_kx keys

@@ -1,6 +1,6 @@
 // The transfer protocol's messages and their bytes: what the sender and receiver state
 // machines exchange inside an encrypted session (one message per session message). Layouts
-// are in docs/AUDIO.md; every parse failure is a typed AudioError.
+// are in docs/PROTOCOL.md, section 10; every parse failure is a typed AudioError.
 import { ByteReader, ByteWriter } from './bytes';
 import { AudioError, type AudioErrorCode } from './errors';
 

@@ -49,6 +49,8 @@ export class PairingError extends Error {
   constructor(
     readonly code: PairingErrorCode,
     message?: string,
+    /** For LOCKED_OUT refusals: how long the toy said to wait. */
+    readonly retryAfterMs?: number,
   ) {
     super(message === undefined ? code : `${code}: ${message}`);
   }

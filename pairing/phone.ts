@@ -91,7 +91,10 @@ export class PhoneConnection extends Connection {
   }
 
   protected onHandshake(message: Message, now: number): Uint8Array[] {
-    if (message.type === 'REFUSED') throw new PairingError(message.reason, 'refused by the toy');
+    if (message.type === 'REFUSED') {
+      const wait = message.retryAfterMs > 0 ? `; retry in ${Math.ceil(message.retryAfterMs / 1000)} s` : '';
+      throw new PairingError(message.reason, `refused by the toy${wait}`, message.retryAfterMs);
+    }
     const step = this.step;
     if (step.kind === 'await-reply' && message.type === 'PAIR_REPLY') return this.onReply(step, message);
     if (step.kind === 'await-confirm' && message.type === 'TRANSPORT') return this.onConfirm(step, message.message, now);
