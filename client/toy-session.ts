@@ -1,0 +1,403 @@
+// An open, authenticated session with one toy: requests and their responses, the toy's events,
+// and voice transfers both ways (messages up to the toy, recordings down to the phone), with
+// progress. Every failure is a ToyClientError; a dropped link rejects whatever was under way
+// with LINK_LOST, or TRANSFER_INTERRUPTED (resumable) for an upload.
+import { EventEmitter } from 'node:events';
+import { openEnvelope, readEnvelopeHeader } from '../audio/envelope';
+import { isAudioError } from '../audio/errors';
+import { readOggOpus } from '../audio/ogg-opus';
+import { TransferReceiver } from '../audio/transfer-receiver';
+import { chunkSizeFor, TransferSender } from '../audio/transfer-sender';
+import { sealVoiceMessage } from '../audio/voice-message';
+import type { Bond } from '../pairing/bond';
+import { fromHex, toHex } from '../pairing/bytes';
+import type { PartyKeys } from '../pairing/keys';
+import type { PhoneConnection } from '../pairing/phone';
+import {
+  decodeSessionMessage,
+  encodeSessionMessage,
+  type MemberInfo,
+  type RecordingInfo,
+  type Request,
+  type RequestError,
+  type ResponseBody,
+  type SessionMessage,
+  type ToyEvent,
+  type ToyStatus,
+  TRANSFER_OVERHEAD_BYTES,
+} from '../pairing/session-messages';
+import type { Sodium } from '../pairing/sodium';
+import { ToyClientError, type ToyClientErrorCode } from './errors';
+import type { GattLink } from './gatt-link';
+
+export interface Progress {
+  readonly bytesDone: number;
+  readonly total: number;
+}
+
+export interface TransferOptions {
+  readonly onProgress?: (progress: Progress) => void;
+  /** Gives up when nothing moves for this long. Default 15 s. */
+  readonly stallMs?: number;
+}
+
+/** A recording fetched from the toy, opened and verified as the toy's. */
+export interface FetchedRecording {
+  readonly id: string;
+  /** Ogg Opus bytes, ready to save or decode. */
+  readonly ogg: Uint8Array;
+  /** When the toy recorded it (ms since the epoch, by the toy's clock). */
+  readonly recordedAt: number;
+}
+
+export interface ToySessionEvents {
+  'recording-added': [RecordingInfo];
+  'message-played': [string];
+  closed: [];
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Frame bytes around a transfer message: frame header, counter, AEAD tag, session header. */
+const SESSION_OVERHEAD_BYTES = 2 + 8 + 16 + TRANSFER_OVERHEAD_BYTES;
+/** Transfer messages ride in frames of about this size (a few ATT packets each). */
+const TRANSFER_FRAME_BYTES = 1024;
+
+const REQUEST_ERROR_CODES: Record<RequestError, ToyClientErrorCode> = {
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  FLASH_FULL: 'TOY_FULL',
+  BUSY: 'BUSY',
+  BAD_REQUEST: 'PROTOCOL',
+};
+
+interface Pending<T> {
+  resolve(value: T): void;
+  reject(error: ToyClientError): void;
+}
+
+export class ToySession extends EventEmitter<ToySessionEvents> {
+  private nextId = 1;
+  private readonly requests = new Map<number, Pending<ResponseBody> & { timer: NodeJS.Timeout }>();
+  private upload: { sender: TransferSender; pending: Pending<string>; id: string; envelope: Uint8Array; options: TransferOptions } | undefined;
+  private download: { pending: Pending<Uint8Array>; options: TransferOptions } | undefined;
+  private readonly receiver: TransferReceiver;
+  private reset: Pending<void> | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private lastMovement = 0;
+
+  constructor(
+    private readonly sodium: Sodium,
+    private readonly link: GattLink,
+    private readonly connection: PhoneConnection,
+    readonly bond: Bond,
+    private readonly keys: PartyKeys,
+    private readonly now: () => number,
+  ) {
+    super();
+    this.receiver = new TransferReceiver(sodium, { maxBytes: 1 << 20 });
+    link.onFrame((frame) => this.onFrame(frame));
+    link.onClose(() => this.onClosed());
+  }
+
+  get open(): boolean {
+    return this.link.open;
+  }
+
+  // ---- requests ------------------------------------------------------------------------------
+
+  async status(): Promise<ToyStatus> {
+    return expect(await this.request({ command: 'status' }), 'status').status;
+  }
+
+  async listRecordings(): Promise<RecordingInfo[]> {
+    return [...expect(await this.request({ command: 'list-recordings' }), 'list-recordings').recordings];
+  }
+
+  async deleteRecording(id: string): Promise<void> {
+    await this.request({ command: 'delete-recording', id: recordingId(id) });
+  }
+
+  async members(): Promise<MemberInfo[]> {
+    return [...expect(await this.request({ command: 'list-members' }), 'list-members').members];
+  }
+
+  /** Owner only: lets one more phone pair as a member (it still needs the code and a paw press). */
+  async inviteMember(): Promise<{ validForMs: number }> {
+    return { validForMs: expect(await this.request({ command: 'invite-member' }), 'invite-member').validForMs };
+  }
+
+  /** The owner removes anyone; a member only itself. */
+  async removeMember(bondId: string): Promise<void> {
+    await this.request({ command: 'remove-member', bondId });
+  }
+
+  async setVolume(level: number): Promise<void> {
+    if (!Number.isInteger(level) || level < 0 || level > 100) throw new ToyClientError('BAD_INPUT', `volume ${level} is not 0..100`);
+    await this.request({ command: 'set-volume', level });
+  }
+
+  /**
+   * Owner only: asks the toy to erase everything. Resolves once someone pressed the toy's paw to
+   * confirm (the toy then drops the link); PAW_TIMEOUT if nobody did.
+   */
+  async factoryReset(): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => (this.reset = { resolve, reject }));
+    await this.request({ command: 'factory-reset' });
+    return done;
+  }
+
+  async disconnect(): Promise<void> {
+    await this.link.close();
+  }
+
+  private request(request: Request): Promise<ResponseBody> {
+    if (!this.link.open) return Promise.reject(new ToyClientError('LINK_LOST', 'the link to the toy is down'));
+    const id = this.nextId;
+    this.nextId = (this.nextId % 0xffff) + 1;
+    return new Promise<ResponseBody>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.requests.delete(id);
+        reject(new ToyClientError('TIMEOUT', `the toy did not answer "${request.command}" within ${REQUEST_TIMEOUT_MS} ms`));
+      }, REQUEST_TIMEOUT_MS);
+      this.requests.set(id, { resolve, reject, timer });
+      this.send({ kind: 'request', id, request });
+    });
+  }
+
+  private send(message: SessionMessage): void {
+    this.link.sendFrame(this.connection.send(encodeSessionMessage(message)));
+  }
+
+  // ---- voice messages up -----------------------------------------------------------------------
+
+  /** Seals a WAV or Ogg Opus recording for the toy and sends it. Resolves with its id once stored. */
+  async sendMessage(recording: Uint8Array, options: TransferOptions = {}): Promise<string> {
+    let sealed;
+    try {
+      sealed = sealVoiceMessage(this.sodium, { recording, sender: this.keys, recipients: [this.bond.peer], now: this.now() });
+    } catch (error) {
+      if (isAudioError(error)) throw new ToyClientError('BAD_INPUT', error.message, { cause: error });
+      throw error;
+    }
+    return this.sendSealed(sealed.envelope, options);
+  }
+
+  /**
+   * Sends an already sealed message: after TRANSFER_INTERRUPTED, pass `error.details.envelope`
+   * on a new session and the toy resumes from the last chunk it acknowledged.
+   */
+  sendSealed(envelope: Uint8Array, options: TransferOptions = {}): Promise<string> {
+    if (this.upload) return Promise.reject(new ToyClientError('BUSY', 'a message is already being sent on this session'));
+    let id: string;
+    try {
+      id = toHex(readEnvelopeHeader(envelope).id);
+    } catch (error) {
+      return Promise.reject(new ToyClientError('BAD_INPUT', `not a sealed voice message: ${(error as Error).message}`, { cause: error }));
+    }
+    const sender = new TransferSender(this.sodium, envelope, { chunkSize: chunkSizeFor(TRANSFER_FRAME_BYTES - SESSION_OVERHEAD_BYTES), window: 16 });
+    return new Promise<string>((resolve, reject) => {
+      this.upload = { sender, pending: { resolve, reject }, id, envelope, options };
+      this.lastMovement = Date.now();
+      this.startTicker();
+      this.pumpUpload(sender.connect(this.now()));
+    });
+  }
+
+  private pumpUpload(out: ReturnType<TransferSender['receive']>): void {
+    const upload = this.upload;
+    if (!upload) return;
+    for (const m of out.messages) this.send({ kind: 'transfer', stream: 'upload', message: m });
+    for (const event of out.events) {
+      if (event.type === 'progress') {
+        this.lastMovement = Date.now();
+        upload.options.onProgress?.({ bytesDone: event.bytesDone, total: event.total });
+      } else if (event.type === 'failed') {
+        this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', `sending stopped: ${event.error.message}`, { resumable: false, envelope: upload.envelope }));
+      }
+      // 'complete' means every byte arrived intact; the toy's message-stored event settles it.
+    }
+  }
+
+  private finishUpload(result: ToyClientError | string): void {
+    const upload = this.upload;
+    if (!upload) return;
+    this.upload = undefined;
+    if (typeof result === 'string') upload.pending.resolve(result);
+    else upload.pending.reject(result);
+  }
+
+  // ---- recordings down -------------------------------------------------------------------------
+
+  /** Fetches a recording, checks it was sealed by this toy for this phone, and returns its audio. */
+  async fetchRecording(id: string, options: TransferOptions = {}): Promise<FetchedRecording> {
+    if (this.download) throw new ToyClientError('BUSY', 'a recording is already being fetched on this session');
+    const arrived = new Promise<Uint8Array>((resolve, reject) => (this.download = { pending: { resolve, reject }, options }));
+    this.lastMovement = Date.now();
+    this.startTicker();
+    try {
+      await this.request({ command: 'fetch-recording', id: recordingId(id) });
+    } catch (error) {
+      this.download = undefined;
+      throw error;
+    }
+    const envelope = await arrived;
+    try {
+      const opened = openEnvelope(this.sodium, envelope, this.keys, { senders: [this.bond.peer] });
+      readOggOpus(opened.audio);
+      return { id: toHex(opened.id), ogg: opened.audio, recordedAt: opened.time };
+    } catch (error) {
+      if (isAudioError(error)) throw new ToyClientError('PROTOCOL', `the recording did not verify: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
+
+  private onDownloadMessage(bytes: Uint8Array): void {
+    const out = this.receiver.receive(bytes);
+    for (const m of out.messages) this.send({ kind: 'transfer', stream: 'download', message: m });
+    const download = this.download;
+    for (const event of out.events) {
+      if (!download) continue;
+      if (event.type === 'progress' || event.type === 'offer') {
+        this.lastMovement = Date.now();
+        download.options.onProgress?.({ bytesDone: event.bytesDone, total: event.total });
+      } else if (event.type === 'complete') {
+        this.download = undefined;
+        download.pending.resolve(event.envelope);
+      } else if (event.type === 'failed') {
+        this.download = undefined;
+        download.pending.reject(new ToyClientError('TRANSFER_INTERRUPTED', `fetching stopped: ${event.error.message}`, { resumable: false }));
+      }
+    }
+  }
+
+  // ---- frames in -------------------------------------------------------------------------------
+
+  private onFrame(frame: Uint8Array): void {
+    const out = this.connection.receive(frame, this.now());
+    for (const f of out.send) this.link.sendFrame(f);
+    for (const event of out.events) {
+      if (event.type !== 'message') continue;
+      let message: SessionMessage;
+      try {
+        message = decodeSessionMessage(event.plaintext);
+      } catch {
+        continue; // authenticated but not understood: a newer toy; nothing to act on
+      }
+      this.onMessage(message);
+    }
+  }
+
+  private onMessage(message: SessionMessage): void {
+    switch (message.kind) {
+      case 'response':
+      case 'error': {
+        const pending = this.requests.get(message.id);
+        if (!pending) return;
+        this.requests.delete(message.id);
+        clearTimeout(pending.timer);
+        if (message.kind === 'response') pending.resolve(message.result);
+        else pending.reject(new ToyClientError(REQUEST_ERROR_CODES[message.error], `the toy refused: ${message.detail}`));
+        return;
+      }
+      case 'event':
+        this.onEvent(message.event);
+        return;
+      case 'transfer':
+        if (message.stream === 'upload' && this.upload) this.pumpUpload(this.upload.sender.receive(message.message, this.now()));
+        else if (message.stream === 'download') this.onDownloadMessage(message.message);
+        return;
+      case 'request':
+        return; // toys do not ask phones anything
+    }
+  }
+
+  private onEvent(event: ToyEvent): void {
+    switch (event.event) {
+      case 'recording-added':
+        this.emit('recording-added', event.recording);
+        return;
+      case 'message-played':
+        this.emit('message-played', toHex(event.id));
+        return;
+      case 'message-stored':
+        if (this.upload && toHex(event.id) === this.upload.id) this.finishUpload(this.upload.id);
+        return;
+      case 'message-rejected':
+        this.finishUpload(
+          event.reason === 'FLASH_FULL'
+            ? new ToyClientError('TOY_FULL', "the toy's flash is full: delete recordings or messages first")
+            : new ToyClientError('MESSAGE_REFUSED', `the toy refused the message (${event.reason})`),
+        );
+        return;
+      case 'reset-done':
+        this.reset?.resolve();
+        this.reset = undefined;
+        return;
+      case 'reset-cancelled':
+        this.reset?.reject(new ToyClientError('PAW_TIMEOUT', "nobody pressed the toy's paw to confirm the factory reset"));
+        this.reset = undefined;
+        return;
+    }
+  }
+
+  // ---- time and the link going away ------------------------------------------------------------
+
+  private startTicker(): void {
+    if (this.ticker) return;
+    this.ticker = setInterval(() => this.tick(), 250);
+    this.ticker.unref();
+  }
+
+  private tick(): void {
+    if (this.upload) this.pumpUpload(this.upload.sender.tick(this.now()));
+    const stalled = (options: TransferOptions): boolean => Date.now() - this.lastMovement > (options.stallMs ?? 15_000);
+    if (this.upload && stalled(this.upload.options)) {
+      this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', 'the toy stopped taking the message', { resumable: true, envelope: this.upload.envelope }));
+    }
+    if (this.download && stalled(this.download.options)) {
+      const { pending } = this.download;
+      this.download = undefined;
+      pending.reject(new ToyClientError('TRANSFER_INTERRUPTED', 'the toy stopped sending the recording', { resumable: false }));
+    }
+    if (!this.upload && !this.download && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  private onClosed(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    this.connection.close();
+    const lost = (): ToyClientError => new ToyClientError('LINK_LOST', 'the link to the toy dropped');
+    for (const [id, pending] of this.requests) {
+      clearTimeout(pending.timer);
+      pending.reject(lost());
+      this.requests.delete(id);
+    }
+    if (this.upload) {
+      this.upload.sender.disconnect();
+      this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', 'the link dropped while sending; send the envelope again to resume', { resumable: true, envelope: this.upload.envelope }));
+    }
+    if (this.download) {
+      this.download.pending.reject(new ToyClientError('TRANSFER_INTERRUPTED', 'the link dropped while fetching; fetch again', { resumable: false }));
+      this.download = undefined;
+    }
+    this.reset?.reject(lost());
+    this.reset = undefined;
+    this.emit('closed');
+  }
+}
+
+function expect<C extends ResponseBody['command']>(body: ResponseBody, command: C): Extract<ResponseBody, { command: C }> {
+  if (body.command !== command) throw new ToyClientError('PROTOCOL', `asked for ${command}, the toy answered ${body.command}`);
+  return body as Extract<ResponseBody, { command: C }>;
+}
+
+function recordingId(id: string): Uint8Array {
+  try {
+    return fromHex(id, 16);
+  } catch {
+    throw new ToyClientError('BAD_INPUT', `"${id}" is not a recording id (32 hex digits)`);
+  }
+}
