@@ -5,12 +5,19 @@ import path from 'node:path';
 import type { Air, Device } from './air';
 import type { ControllerOptions } from './controller';
 import { installVirtualHciResolution, underJest } from './resolve-hook';
+import { registerRemote } from './registry';
 
 export type Noble = typeof import('@abandonware/noble');
 export type Bleno = typeof import('@abandonware/bleno');
 
-/** Where a stack's HCI goes: a controller on a virtual air, or a real adapter (hciN). */
-export type Radio = { readonly kind: 'virtual'; readonly air: Air } | { readonly kind: 'hardware'; readonly deviceId?: number };
+/**
+ * Where a stack's HCI goes: a controller on a virtual air in this process, a controller on an
+ * air another process serves (`tcp:HOST:PORT`, see h4-tcp-server.ts), or a real adapter (hciN).
+ */
+export type Radio =
+  | { readonly kind: 'virtual'; readonly air: Air }
+  | { readonly kind: 'remote'; readonly air: string }
+  | { readonly kind: 'hardware'; readonly deviceId?: number };
 
 export interface LoadedNoble {
   readonly noble: Noble;
@@ -35,11 +42,17 @@ export function radioFromEnvironment(air: Air): Radio {
 /** A fresh, independent noble instance (noble's own custom-binding entry makes one per call). */
 export function loadNoble(radio: Radio, options: ControllerOptions = {}): LoadedNoble {
   const device = radio.kind === 'virtual' ? radio.air.addDevice({ name: 'central', ...options }) : undefined;
-  if (radio.kind === 'virtual' && !underJest()) installVirtualHciResolution();
+  if (radio.kind !== 'hardware' && !underJest()) installVirtualHciResolution();
   const withCustomBinding = require('@abandonware/noble/with-custom-binding') as (options: { deviceId?: number }) => Noble;
-  const deviceId = device?.deviceId ?? (radio.kind === 'hardware' ? radio.deviceId : undefined);
+  const deviceId = deviceIdFor(radio, device);
   const noble = withCustomBinding(deviceId === undefined ? {} : { deviceId });
   return device ? { noble, device } : { noble };
+}
+
+/** The HCI device id a stack binds: the virtual controller's, a remote air's, or the adapter's. */
+function deviceIdFor(radio: Radio, device: Device | undefined): number | undefined {
+  if (radio.kind === 'remote') return registerRemote(radio.air);
+  return device?.deviceId ?? (radio.kind === 'hardware' ? radio.deviceId : undefined);
 }
 
 /**
@@ -49,8 +62,8 @@ export function loadNoble(radio: Radio, options: ControllerOptions = {}): Loaded
  */
 export function loadBleno(radio: Radio, options: ControllerOptions = {}): LoadedBleno {
   const device = radio.kind === 'virtual' ? radio.air.addDevice({ name: 'peripheral', ...options }) : undefined;
-  if (radio.kind === 'virtual' && !underJest()) installVirtualHciResolution();
-  const deviceId = device?.deviceId ?? (radio.kind === 'hardware' ? radio.deviceId : undefined);
+  if (radio.kind !== 'hardware' && !underJest()) installVirtualHciResolution();
+  const deviceId = deviceIdFor(radio, device);
   const saved = process.env.BLENO_HCI_DEVICE_ID;
   try {
     if (deviceId === undefined) delete process.env.BLENO_HCI_DEVICE_ID;

@@ -3,8 +3,14 @@
 // caches load their own copy of the socket, and they must all find the same controllers.
 import type { Controller } from './controller';
 
+/** A device id that stands for an air served by another process (`tcp:HOST:PORT`). */
+export interface RemoteAir {
+  readonly remote: string;
+}
+
 interface Registry {
   readonly controllers: Map<number, Controller>;
+  remotes?: Map<number, RemoteAir>;
   nextId: number;
 }
 
@@ -26,6 +32,22 @@ export function registerController(controller: Controller): number {
 
 export function unregisterController(id: number): void {
   registry().controllers.delete(id);
+}
+
+/**
+ * Registers a device id for a stack that should join a remote air: noble and bleno bind lazily
+ * (on first use), so the id carries the choice to the moment they bind.
+ */
+export function registerRemote(remote: string): number {
+  const r = registry();
+  const remotes = (r.remotes ??= new Map());
+  const id = r.nextId++;
+  remotes.set(id, { remote });
+  return id;
+}
+
+export function lookupRemote(id: number): RemoteAir | undefined {
+  return registry().remotes?.get(id);
 }
 
 export function lookupController(id: number): Controller | undefined {

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { connect, Socket } from 'node:net';
 import { H4Framer } from './h4-framer';
 import { unrefTimersScheduledThisTurn } from './poll-timer';
-import { lookupController } from './registry';
+import { lookupController, lookupRemote } from './registry';
 import type { Controller } from './controller';
 
 /** The environment variable naming a remote air, e.g. `tcp:127.0.0.1:9000`. */
@@ -76,10 +76,10 @@ export class VirtualHciSocket extends EventEmitter {
 
   private bind(devId: number | undefined): number {
     this.endpoint?.close();
-    const remote = process.env[AIR_ENV];
-    if (devId === undefined && remote) {
+    const remote = devId === undefined ? process.env[AIR_ENV] : lookupRemote(devId)?.remote;
+    if (remote) {
       this.endpoint = this.remoteEndpoint(remote);
-      return 0;
+      return devId ?? 0;
     }
     const controller = devId === undefined ? undefined : lookupController(devId);
     if (!controller) {
