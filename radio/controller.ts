@@ -31,7 +31,10 @@ import {
   parseHostPacket,
 } from './hci-packet';
 import { AclBoundary } from './hci';
+import type { LinkFaults } from './faults';
 import { ConnectionParameters, Link, MAX_DATA_LENGTH, MIN_DATA_LENGTH, Phy, validConnectionParameters } from './link';
+import { grantedIntervalUnits, LinkPolicy, mergePolicies, PhonePreset, PHONES } from './link-policy';
+import type { Position } from './path-loss';
 import type { Prng } from './prng';
 import { supportedCommandsMask } from './supported-commands';
 
@@ -46,6 +49,14 @@ export interface ControllerOptions {
   readonly aclBufferCount?: number;
   /** Largest LL payload this controller supports (27 without DLE, up to 251). */
   readonly maxDataLength?: number;
+  /** As a central, behave like this phone's controller (interval, timeout, PHY, data length). */
+  readonly phone?: PhonePreset;
+  /** As a central, these link choices (over the phone preset's, field by field). */
+  readonly link?: LinkPolicy;
+  /** Where the device stands, in metres; unplaced devices are always in range at -50 dBm. */
+  readonly position?: Position;
+  /** Faults on what this device receives: loss, host latency. */
+  readonly faults?: LinkFaults;
 }
 
 export interface AdvertisingState {
@@ -112,6 +123,8 @@ export class Controller {
   readonly aclBufferSize: number;
   readonly aclBufferCount: number;
   readonly maxDataLength: number;
+  /** What this controller chooses for the links it opens as a central. */
+  linkPolicy: LinkPolicy;
   powered = true;
 
   readonly advertising: AdvertisingState = Controller.initialAdvertising();
@@ -141,6 +154,7 @@ export class Controller {
     this.aclBufferSize = clamp(options.aclBufferSize ?? 251, 27, 1023);
     this.aclBufferCount = clamp(options.aclBufferCount ?? 8, 1, 255);
     this.maxDataLength = clamp(options.maxDataLength ?? MAX_DATA_LENGTH, MIN_DATA_LENGTH, MAX_DATA_LENGTH);
+    this.linkPolicy = mergePolicies(options.phone ? PHONES[options.phone] : undefined, options.link);
     this.commands = this.commandTable();
   }
 
@@ -163,6 +177,7 @@ export class Controller {
   /** One whole H4 packet from the host. */
   fromHost(packet: Buffer): void {
     for (const observe of this.hostTaps) observe('toController', packet);
+    this.air.clock.noteActivity();
     if (!this.powered) return;
     const parsed = parseHostPacket(packet);
     if (parsed.kind === 'command') this.onCommand(parsed.command);
@@ -306,7 +321,7 @@ export class Controller {
   }
 
   private reset(): void {
-    for (const link of [...this.links.values()]) this.air.disconnect(link, this, Status.connectionTimeout, { silentFor: this });
+    this.air.abandonLinks(this);
     Object.assign(this.advertising, Controller.initialAdvertising());
     Object.assign(this.scan, { enabled: false, active: false, filterDuplicates: false, seen: new Set() });
     this.initiator = undefined;
@@ -408,7 +423,7 @@ export class Controller {
     // Only these reasons may be given to HCI_Disconnect (Vol 4, Part E, 7.1.6).
     const allowed: number[] = [0x05, 0x13, 0x14, 0x15, 0x1a, 0x29, 0x3b];
     if (!allowed.includes(reason)) return { status: Status.invalidParameters };
-    this.air.clock.defer(() => this.air.disconnect(link, this, reason));
+    this.air.clock.defer(() => this.air.requestDisconnect(link, this, reason));
     return { status: Status.success };
   }
 
@@ -436,11 +451,10 @@ export class Controller {
     const latency = p.readUInt16LE(6);
     const timeoutUnits = p.readUInt16LE(8);
     if (!validConnectionParameters(minUnits, maxUnits, { latency, timeoutUnits })) return { status: Status.invalidParameters };
-    this.air.clock.defer(() => {
-      if (!link.open) return;
-      link.params = { intervalUnits: maxUnits, latency, timeoutUnits };
-      for (const end of [link.central, link.peripheral]) end.controller.connectionUpdated(link, end.handle);
-    });
+    // A phone grants what its OS allows (iOS: multiples of 15 ms); without a policy, the host's maximum.
+    const granted = this.linkPolicy.minUpdateIntervalMs === undefined ? maxUnits : grantedIntervalUnits(minUnits, maxUnits, this.linkPolicy);
+    if (granted === undefined) return { status: Status.unacceptableConnectionParameters };
+    this.air.clock.defer(() => this.air.updateConnection(link, { intervalUnits: granted, latency, timeoutUnits }));
     return { status: Status.success };
   }
 
@@ -510,13 +524,7 @@ export class Controller {
     const peer = link.other(this).controller.defaultPhy;
     const common = tx & rx & peer.tx & peer.rx;
     const phy: Phy = common & 0b010 ? '2M' : common & 0b001 ? '1M' : common & 0b100 ? 'coded' : link.phy;
-    this.air.clock.defer(() => {
-      if (!link.open) return;
-      link.phy = phy;
-      for (const end of [link.central, link.peripheral]) {
-        end.controller.sendLeMeta(LeEv.phyUpdateComplete, Buffer.from([Status.success, ...u16(end.handle), phyCode(phy), phyCode(phy)]));
-      }
-    });
+    this.air.clock.defer(() => this.air.changePhy(link, phy));
     return { status: Status.success };
   }
 
@@ -533,16 +541,23 @@ export class Controller {
     } else if (acl.boundary === AclBoundary.continuing || isAclStart(acl.boundary)) {
       // The link layer carries the data in PDUs no longer than the connection's data length.
       const size = link.end(this).txOctets;
+      const fragments: Array<{ payload: Buffer; start: boolean }> = [];
       for (let offset = 0; offset < acl.data.length || offset === 0; offset += size) {
-        const start = offset === 0 && isAclStart(acl.boundary);
-        this.air.transmit(this, link, Buffer.from(acl.data.subarray(offset, offset + size)), start);
+        fragments.push({ payload: Buffer.from(acl.data.subarray(offset, offset + size)), start: offset === 0 && isAclStart(acl.boundary) });
         if (acl.data.length === 0) break;
       }
+      // The buffer is free once the packet is sent (on the realistic clock: acknowledged by the peer).
+      this.air.sendData(this, link, fragments, () => this.completePacket(acl.handle));
+      return;
     } else {
       this.air.log(this, `ACL packet with reserved boundary flag ${acl.boundary} dropped`);
     }
-    // The buffer is free once the packet is sent (or refused): hosts stall without this event.
-    this.completed.set(acl.handle, (this.completed.get(acl.handle) ?? 0) + 1);
+    // A refused packet frees its buffer too: hosts stall without this event.
+    this.completePacket(acl.handle);
+  }
+
+  private completePacket(handle: number): void {
+    this.completed.set(handle, (this.completed.get(handle) ?? 0) + 1);
     if (!this.completedFlushPending) {
       this.completedFlushPending = true;
       this.air.clock.defer(() => this.flushCompleted());
@@ -561,15 +576,23 @@ export class Controller {
   /** An advertising PDU (and, on an active scan, the scan response) reached this scanner. */
   receiveAdvertisement(adv: Advertisement, rssi: number): void {
     if (!this.scan.enabled || !this.powered) return;
-    this.report(adv, adv.type === 0x00 ? AdvReportType.advInd : adv.type === 0x02 ? AdvReportType.advScanInd : AdvReportType.advNonconnInd, adv.data, rssi);
+    this.report(adv, advReportType(adv.type), adv.data, rssi);
     const scannable = adv.type === 0x00 || adv.type === 0x02;
     if (this.scan.active && scannable) this.report(adv, AdvReportType.scanRsp, adv.scanResponse, rssi);
   }
 
+  /** Whether receiving `adv` now would tell the host anything (a scan not yet satisfied). */
+  wouldReport(adv: Advertisement): boolean {
+    if (!this.scan.enabled || !this.powered) return false;
+    if (!this.scan.filterDuplicates) return true;
+    const scannable = adv.type === 0x00 || adv.type === 0x02;
+    const keys = [reportKey(adv, advReportType(adv.type), adv.data)];
+    if (this.scan.active && scannable) keys.push(reportKey(adv, AdvReportType.scanRsp, adv.scanResponse));
+    return keys.some((key) => !this.scan.seen.has(key));
+  }
+
   private report(adv: Advertisement, eventType: number, data: Buffer, rssi: number): void {
-    // The duplicate filter keys on address, report type and data, so a changed advertisement
-    // (a toy opening its pairing window, say) is still reported.
-    const key = `${adv.addressType}/${adv.address}/${eventType}/${data.toString('hex')}`;
+    const key = reportKey(adv, eventType, data);
     if (this.scan.filterDuplicates) {
       if (this.scan.seen.has(key)) return;
       if (this.scan.seen.size >= 1024) this.scan.seen.clear();
@@ -611,6 +634,11 @@ export class Controller {
     this.completed.delete(handle);
     this.pendingLtk.delete(handle);
     if (this.eventEnabled(EventMaskBit.disconnectionComplete)) this.toHost(disconnectionComplete(handle, reason));
+  }
+
+  phyChanged(link: Link<Controller>): void {
+    const { handle } = link.end(this);
+    this.sendLeMeta(LeEv.phyUpdateComplete, Buffer.from([Status.success, ...u16(handle), phyCode(link.phy), phyCode(link.phy)]));
   }
 
   connectionUpdated(link: Link<Controller>, handle: number): void {
@@ -672,6 +700,16 @@ export class Controller {
     const tail = prng.bytes(3);
     return addressFromBytes(Buffer.from([tail[0]!, tail[1]!, tail[2]!, 0xdc, 0x1b, 0x00]));
   }
+}
+
+/** The duplicate filter keys on address, report type and data, so a changed advertisement (a toy
+ * opening its pairing window, say) is still reported. */
+function reportKey(adv: Advertisement, eventType: number, data: Buffer): string {
+  return `${adv.addressType}/${adv.address}/${eventType}/${data.toString('hex')}`;
+}
+
+function advReportType(advertisingType: number): number {
+  return advertisingType === 0x00 ? AdvReportType.advInd : advertisingType === 0x02 ? AdvReportType.advScanInd : AdvReportType.advNonconnInd;
 }
 
 function clamp(n: number, min: number, max: number): number {

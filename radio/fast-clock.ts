@@ -1,16 +1,29 @@
 // The fast clock: everything the air does is delivered as soon as the event loop allows, in the
 // order it was scheduled, so a run is deterministic and as quick as the hosts can go.
 
+/** Whether a timed task is worth moving virtual time for (see RealisticClock); ignored by the fast clock. */
+export type Drives = () => boolean;
+
 export interface Clock {
+  readonly kind: 'fast' | 'realistic';
   /** Runs a task after the current one, in FIFO order with every other deferred task. */
   defer(task: () => void): void;
   /** Repeats a task every `ms` until cancelled; never keeps the process alive by itself. */
-  every(ms: number, task: () => void): () => void;
-  /** Milliseconds since the clock started. */
+  every(ms: number, task: () => void, drives?: Drives): () => void;
+  /** Runs a task once, `ms` from now; returns a cancel function. */
+  after(ms: number, task: () => void, drives?: Drives): () => void;
+  /** Milliseconds since the clock started (simulated ones on the realistic clock). */
   now(): number;
+  /** Tells the clock a host just wrote something, so it gives hosts time to finish reacting. */
+  noteActivity(): void;
+  /** Resolves once nothing is left to deliver (fast) or nothing moves time any more (realistic). */
+  idle(): Promise<void>;
+  /** Lets `ms` pass: real time on the fast clock, simulated time (running what is due) on the realistic one. */
+  sleep(ms: number): Promise<void>;
 }
 
 export class FastClock implements Clock {
+  readonly kind = 'fast' as const;
   private queue: Array<() => void> = [];
   private scheduled = false;
   private readonly started = performance.now();
@@ -29,8 +42,28 @@ export class FastClock implements Clock {
     return () => clearInterval(timer);
   }
 
+  after(ms: number, task: () => void): () => void {
+    const timer = setTimeout(task, Math.max(0, ms));
+    timer.unref();
+    return () => clearTimeout(timer);
+  }
+
   now(): number {
     return performance.now() - this.started;
+  }
+
+  noteActivity(): void {}
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  async idle(): Promise<void> {
+    for (let quiet = 0; quiet < 3; ) {
+      const before = this.scheduled;
+      await new Promise((resolve) => setImmediate(resolve));
+      quiet = before || this.scheduled ? 0 : quiet + 1;
+    }
   }
 
   private drain(): void {
@@ -38,20 +71,26 @@ export class FastClock implements Clock {
     const batch = this.queue;
     this.queue = [];
     this.scheduled = false;
-    let failure: unknown;
-    for (const task of batch) {
-      try {
-        task();
-      } catch (error) {
-        failure ??= error;
-      }
+    runBatch(batch);
+  }
+}
+
+/**
+ * Runs tasks in order. A host that throws from its data handler would crash on a real socket too:
+ * surface it as an uncaught exception, after the rest of the batch has been delivered.
+ */
+export function runBatch(batch: ReadonlyArray<() => void>): void {
+  let failure: unknown;
+  for (const task of batch) {
+    try {
+      task();
+    } catch (error) {
+      failure ??= error;
     }
-    // A host that throws from its data handler would crash on a real socket too: surface it as
-    // an uncaught exception, after the rest of the batch has been delivered.
-    if (failure !== undefined) {
-      process.nextTick(() => {
-        throw failure;
-      });
-    }
+  }
+  if (failure !== undefined) {
+    process.nextTick(() => {
+      throw failure;
+    });
   }
 }

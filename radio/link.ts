@@ -1,5 +1,6 @@
 // A link-layer connection between two controllers on the air: its parameters as both ends see
-// them (interval, latency, supervision timeout, data length per direction, PHY).
+// them (interval, latency, supervision timeout, data length per direction, PHY), and the
+// identifiers its CONNECT_IND set up (access address, CRC seed, channel hop).
 
 export type Role = 'central' | 'peripheral';
 export type Phy = '1M' | '2M' | 'coded';
@@ -24,16 +25,29 @@ export interface LinkEnd<C> {
   txOctets: number;
 }
 
+/** What the CONNECT_IND that opened a link carried besides its parameters. */
+export interface LinkIdentity {
+  readonly accessAddress: number;
+  readonly crcInit: number;
+  /** Channel Selection Algorithm #1 hop increment, 5..16. */
+  readonly hop: number;
+  /** Creation order on its air: labels the link's own random streams (loss) so they replay. */
+  readonly serial: number;
+}
+
 export class Link<C> {
   params: ConnectionParameters;
   phy: Phy = '1M';
   encrypted = false;
   open = true;
+  /** Most packet exchanges per connection event the central's controller makes; unlimited when absent. */
+  packetsPerEvent: number | undefined;
 
   constructor(
     readonly central: LinkEnd<C>,
     readonly peripheral: LinkEnd<C>,
     params: ConnectionParameters,
+    readonly identity: LinkIdentity = { accessAddress: 0x50655065, crcInit: 0x555555, hop: 7, serial: 0 },
   ) {
     this.params = params;
   }
@@ -49,6 +63,14 @@ export class Link<C> {
   roleOf(controller: C): Role {
     return this.central.controller === controller ? 'central' : 'peripheral';
   }
+
+  side(role: Role): LinkEnd<C> {
+    return role === 'central' ? this.central : this.peripheral;
+  }
+}
+
+export function otherRole(role: Role): Role {
+  return role === 'central' ? 'peripheral' : 'central';
 }
 
 /** Checks the ranges and the timeout rule of Vol 4, Part E, 7.8.12. */
