@@ -176,7 +176,9 @@ export class ToyClient {
           } else if (event.type === 'established') {
             resolve(event.bond);
           } else if (event.type === 'rejected' && event.fatal) {
-            if (event.error.code === 'UNKNOWN_BOND') this.forget(toyId);
+            // An UNKNOWN_BOND refusal is not authenticated (any device advertising as this toy can
+            // send one), so the bond is kept: deleting it here would let a fake toy make the phone
+            // forget its real toy. The app decides, with forget(), once the owner confirms.
             reject(toClientError(event.error));
           }
         }
