@@ -11,10 +11,15 @@ export interface ReceivedEvent {
 export class RawHost {
   readonly controller: Controller;
   readonly packets: Buffer[] = [];
+  /** When each packet reached this host, in the air's clock (simulated ms on the realistic clock). */
+  readonly times: number[] = [];
 
   constructor(air: Air, options: ControllerOptions = {}) {
     this.controller = air.addDevice(options).controller;
-    this.controller.attachHost((packet) => this.packets.push(packet));
+    this.controller.attachHost((packet) => {
+      this.packets.push(packet);
+      this.times.push(air.clock.now());
+    });
     // Like noble and bleno: every event on, LE meta events included (off by default in the spec).
     this.command(0x0c01, [0xff, 0xff, 0xfb, 0xff, 0x07, 0xf8, 0xbf, 0x3d]);
   }
@@ -22,6 +27,19 @@ export class RawHost {
   command(opcode: number, params: number[] | Buffer = []): void {
     const p = Buffer.from(params);
     this.controller.fromHost(Buffer.concat([Buffer.from([H4.command, opcode & 0xff, opcode >> 8, p.length]), p]));
+  }
+
+  /** Sends one ACL packet (first fragment of an L2CAP message) on `handle`. */
+  sendAcl(handle: number, data: Buffer): void {
+    const head = Buffer.from([H4.acl, 0, 0, 0, 0]);
+    head.writeUInt16LE(handle & 0x0fff, 1);
+    head.writeUInt16LE(data.length, 3);
+    this.controller.fromHost(Buffer.concat([head, data]));
+  }
+
+  /** Disconnection Complete events as [handle, reason, time]. */
+  get disconnections(): Array<[number, number, number]> {
+    return this.packets.flatMap((p, i) => (p[0] === H4.event && p[1] === Ev.disconnectionComplete ? [[p.readUInt16LE(4), p[6]!, this.times[i]!] as [number, number, number]] : []));
   }
 
   get events(): ReceivedEvent[] {
