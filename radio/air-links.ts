@@ -8,7 +8,7 @@ import type { Controller } from './controller';
 import { LatencyProcess, LossProcess } from './faults';
 import { ConnectionParameters, Link, otherRole, Phy, Role } from './link';
 import { packetAirTimeUs } from './link-timing';
-import { connectionUpdateInd, phyUpdateInd, setInstant, terminateInd } from './ll-pdu';
+import { connectionUpdateInd, LlControl, phyPreference, phyUpdateInd, setInstant, terminateInd } from './ll-pdu';
 import { Prng } from './prng';
 import type { RealisticClock } from './realistic-clock';
 
@@ -85,12 +85,16 @@ export class AirLinks {
     });
   }
 
-  /** LL_PHY_UPDATE_IND from the central; the new PHY applies from its instant. */
+  /** The PHY update procedure: LL_PHY_REQ, LL_PHY_RSP, then LL_PHY_UPDATE_IND, whose instant switches both ends. */
   changePhy(link: Link<Controller>, phy: Phy): void {
-    this.atInstant(link, phyUpdateInd(phy), 3, () => {
-      link.phy = phy;
-      for (const end of [link.central, link.peripheral]) end.controller.phyChanged(link);
-    });
+    const engine = this.engines.get(link);
+    const indicate = (): void =>
+      this.atInstant(link, phyUpdateInd(phy), 3, () => {
+        link.phy = phy;
+        for (const end of [link.central, link.peripheral]) end.controller.phyChanged(link);
+      });
+    const respond = (): void => engine?.enqueue('peripheral', [{ llid: Llid.control, payload: phyPreference(LlControl.phyRsp, phy), acked: indicate }]);
+    engine?.enqueue('central', [{ llid: Llid.control, payload: phyPreference(LlControl.phyReq, phy), acked: respond }]);
   }
 
   private atInstant(link: Link<Controller>, payload: Buffer, instantOffset: number, apply: (engine: ConnectionEvents, instant: number) => void): void {

@@ -54,7 +54,7 @@ export function connectIndPdu(initiator: Addressed, adv: Addressed, id: LinkIden
 
 // ---- LL control PDUs (LLID 3) -------------------------------------------------------------------
 
-export const LlControl = { connectionUpdateInd: 0x00, terminateInd: 0x02, phyUpdateInd: 0x18 } as const;
+export const LlControl = { connectionUpdateInd: 0x00, terminateInd: 0x02, phyReq: 0x16, phyRsp: 0x17, phyUpdateInd: 0x18 } as const;
 
 export function terminateInd(reason: number): Buffer {
   return Buffer.from([LlControl.terminateInd, reason]);
@@ -72,10 +72,16 @@ export function connectionUpdateInd(params: ConnectionParameters): Buffer {
   return p;
 }
 
+const phyBit = (phy: Phy): number => (phy === '1M' ? 1 : phy === '2M' ? 2 : 4);
+
+/** LL_PHY_REQ or LL_PHY_RSP: the PHYs one side prefers to send and receive on. */
+export function phyPreference(opcode: typeof LlControl.phyReq | typeof LlControl.phyRsp, phy: Phy): Buffer {
+  return Buffer.from([opcode, phyBit(phy), phyBit(phy)]);
+}
+
 /** LL_PHY_UPDATE_IND with its instant still to be written (at offset 3). */
 export function phyUpdateInd(phy: Phy): Buffer {
-  const bit = phy === '1M' ? 1 : phy === '2M' ? 2 : 4;
-  return Buffer.from([LlControl.phyUpdateInd, bit, bit, 0, 0]);
+  return Buffer.from([LlControl.phyUpdateInd, phyBit(phy), phyBit(phy), 0, 0]);
 }
 
 /** Writes an instant (event counter modulo 65536) into a control PDU. */
