@@ -12,6 +12,7 @@ import { writeOggOpus } from '../audio/ogg-opus';
 import { sealEnvelope } from '../audio/envelope';
 import { oggToWav, openVoiceMessage } from '../audio/voice-message';
 import { TransferReceiver } from '../audio/transfer-receiver';
+import { decodeTransferMessage } from '../audio/transfer-wire';
 import type { AudioError } from '../audio/errors';
 import type { Bond } from '../pairing/bond';
 import { toHex } from '../pairing/bytes';
@@ -23,7 +24,7 @@ import { Toy } from '../pairing/toy';
 import { DEFAULT_CAPACITY_BYTES, Flash, FlashError } from './flash';
 import { Microphone, type MicrophoneSource } from './microphone';
 import { Battery, Led, type PlayedMessage, Speaker } from './peripherals';
-import { ToyStorage } from './toy-storage';
+import { ToyStorage, type UploadOutcome } from './toy-storage';
 import { type LinkPort, RequestRefused, ToyLink } from './toy-link';
 
 export type FirmwareState = 'off' | 'idle' | 'pairing-window' | 'connected' | 'recording' | 'playing';
@@ -341,19 +342,46 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       }
     }
     link.sendUpload(out.messages);
+    let completed = false;
     for (const event of out.events) {
-      if (event.type === 'complete') void this.acceptMessage(link, event.envelope);
-      else if (event.type === 'failed') this.log(`upload failed: ${event.error.message}`);
+      if (event.type === 'complete') {
+        completed = true;
+        void this.acceptMessage(link, event.hash, event.envelope);
+      } else if (event.type === 'failed') this.log(`upload failed: ${event.error.message}`);
+    }
+    if (!completed) this.repeatOutcome(link, out.messages);
+  }
+
+  /**
+   * A DONE without a delivery answers a message sent again after it completed (the phone lost
+   * the link before hearing the outcome): tell it again what became of it.
+   */
+  private repeatOutcome(link: ToyLink, sent: readonly Uint8Array[]): void {
+    const done = sent.map(decodeTransferMessage).find((m) => m.type === 'done');
+    if (!done) return;
+    const outcome = this.storage.loadUploadOutcome();
+    if (!outcome || !this.sodium.memcmp(outcome.hash, done.hash)) return;
+    if ('stored' in outcome.result) link.send({ kind: 'event', event: { event: 'message-stored', id: outcome.result.stored } });
+    else link.send({ kind: 'event', event: { event: 'message-rejected', reason: outcome.result.rejected } });
+  }
+
+  private rememberOutcome(outcome: UploadOutcome): void {
+    try {
+      this.storage.saveUploadOutcome(outcome);
+    } catch (error) {
+      if (!(error instanceof FlashError)) throw error;
+      this.log(`upload outcome not kept: ${error.message}`);
     }
   }
 
-  private rejectMessage(link: ToyLink, reason: MessageRejection): void {
+  private rejectMessage(link: ToyLink, reason: MessageRejection, hash?: Uint8Array): void {
     this.log(`voice message rejected: ${reason}`);
+    if (hash) this.rememberOutcome({ hash, result: { rejected: reason } });
     this.emit('message-rejected', reason);
     link.send({ kind: 'event', event: { event: 'message-rejected', reason } });
   }
 
-  private async acceptMessage(link: ToyLink, envelope: Uint8Array): Promise<void> {
+  private async acceptMessage(link: ToyLink, hash: Uint8Array, envelope: Uint8Array): Promise<void> {
     const senders = this.storage.bonds.list().map((b) => b.peer);
     let opened;
     try {
@@ -362,7 +390,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       const code = (error as AudioError).code;
       const reason: MessageRejection =
         code === 'NOT_A_RECIPIENT' ? 'NOT_FOR_THIS_TOY' : code === 'UNKNOWN_SENDER' ? 'UNKNOWN_SENDER' : code === 'REPLAYED' || code === 'STALE' ? 'REPLAYED' : 'CORRUPT';
-      this.rejectMessage(link, reason);
+      this.rejectMessage(link, reason, hash);
       return;
     }
     const { message, guard } = opened;
@@ -371,9 +399,10 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       this.storage.saveReplayGuard(guard);
     } catch (error) {
       if (!(error instanceof FlashError)) throw error;
-      this.rejectMessage(link, 'FLASH_FULL');
+      this.rejectMessage(link, 'FLASH_FULL', hash);
       return;
     }
+    this.rememberOutcome({ hash, result: { stored: message.id } });
     link.send({ kind: 'event', event: { event: 'message-stored', id: message.id } });
     await this.play(link, message.id, message.audio, message.durationSeconds);
   }

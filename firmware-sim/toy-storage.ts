@@ -11,8 +11,19 @@ import { toHex } from '../pairing/bytes';
 import type { ToyIdentity } from '../pairing/identity';
 import { decodePolicy, encodePolicy, INITIAL_POLICY, type PolicyState } from '../pairing/policy';
 import { decodeBonds, decodeIdentity, encodeBonds, encodeIdentity } from '../pairing/records';
-import type { RecordingInfo } from '../pairing/session-messages';
+import type { MessageRejection, RecordingInfo } from '../pairing/session-messages';
 import type { Flash } from './flash';
+
+/**
+ * How the last completed upload ended. Kept because a phone that lost the link after the last
+ * chunk sends the message again: the transfer then answers DONE without delivering it twice, and
+ * the toy repeats this outcome so the phone is not left waiting for an answer that never comes.
+ */
+export interface UploadOutcome {
+  /** BLAKE2b-256 of the envelope (the transfer's hash). */
+  readonly hash: Uint8Array;
+  readonly result: { readonly stored: Uint8Array } | { readonly rejected: MessageRejection };
+}
 
 export interface ToySettings {
   readonly volume: number;
@@ -123,6 +134,25 @@ export class ToyStorage {
   saveUpload(snapshot: ReceiverSnapshot): void {
     if (snapshot.partial || snapshot.lastCompleted) this.flash.write('upload', encodeReceiverSnapshot(snapshot));
     else this.flash.erase('upload');
+  }
+
+  loadUploadOutcome(): UploadOutcome | undefined {
+    const stored = this.flash.read('upload-outcome');
+    if (!stored) return undefined;
+    try {
+      const json = JSON.parse(stored.toString('utf8')) as { hash: string; stored?: string; rejected?: MessageRejection };
+      const hash = Buffer.from(json.hash, 'hex');
+      if (json.stored !== undefined) return { hash, result: { stored: Buffer.from(json.stored, 'hex') } };
+      if (json.rejected !== undefined) return { hash, result: { rejected: json.rejected } };
+    } catch {
+      // unreadable: as if there were none (the phone then times out and may send again)
+    }
+    return undefined;
+  }
+
+  saveUploadOutcome(outcome: UploadOutcome): void {
+    const result = 'stored' in outcome.result ? { stored: toHex(outcome.result.stored) } : { rejected: outcome.result.rejected };
+    this.flash.write('upload-outcome', Buffer.from(JSON.stringify({ hash: toHex(outcome.hash), ...result })));
   }
 
   putVoice(kind: VoiceKind, id: Uint8Array, envelope: Uint8Array): void {

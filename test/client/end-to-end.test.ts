@@ -5,20 +5,16 @@ import { oggToPcm } from '../../audio/voice-message';
 import { writeWav } from '../../audio/wav';
 import { speechLike } from '../../firmware-sim/microphone';
 import { isToyClientError } from '../../client/errors';
-import { createWorld, type World } from './world';
+import { useWorld } from './helpers';
 
 const voiceWav = (seconds: number, seed = 3): Uint8Array => writeWav({ sampleRate: 16000, channels: [speechLike(16000 * seconds, seed)] });
 
 describe('a toy and a phone on the virtual radio', () => {
-  let world: World;
-  beforeEach(() => {
-    world = createWorld(21);
-  });
-  afterEach(() => world.close());
+  const world = useWorld(21);
 
   it('pairs the first phone as owner with the code, after a paw press', async () => {
-    const { firmware } = await world.toy();
-    const phone = await world.phone('Parent');
+    const { firmware } = await world().toy();
+    const phone = await world().phone('Parent');
     const heard = await phone.scan(300);
     expect(heard).toEqual([expect.objectContaining({ toyId: firmware.identity.toyId, bonded: false, pairingWindowOpen: false })]);
 
@@ -35,8 +31,8 @@ describe('a toy and a phone on the virtual radio', () => {
   });
 
   it('refuses a wrong code, and a pairing while the window is closed', async () => {
-    const { firmware } = await world.toy();
-    const phone = await world.phone('Parent');
+    const { firmware } = await world().toy();
+    const phone = await world().phone('Parent');
     const toyId = firmware.identity.toyId;
     await expect(phone.pair(toyId, { code: firmware.identity.code })).rejects.toMatchObject({ code: 'WINDOW_CLOSED' });
     await firmware.pawPress();
@@ -49,8 +45,8 @@ describe('a toy and a phone on the virtual radio', () => {
   });
 
   it('carries a voice message to the speaker and a paw recording back to the phone', async () => {
-    const { firmware } = await world.toy();
-    const phone = await world.phone('Parent');
+    const { firmware } = await world().toy();
+    const phone = await world().phone('Parent');
     await firmware.pawPress();
     const session = await phone.pair(firmware.identity.toyId, { code: firmware.identity.code });
 
