@@ -1,38 +1,101 @@
-// `plushlink demo`: the main demo on the embedded virtual radio. Until the toy firmware and the
-// client library exist it shows the radio itself: a simulated peripheral on the real bleno, a
-// central on the real noble, discovery, connection, GATT both ways, and btsnoop captures.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// `plushlink demo` (and `npm start`): the whole story on an embedded virtual radio, narrated and
+// checked step by step, with every file each side received and one btsnoop capture per device
+// written to an output folder. Exits 0 only when every step did what it should.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ToyClient } from '../client/toy-client';
 import { Air } from '../radio/air';
-import { exerciseGatt } from '../radio/self-test';
-import { option } from './usage-error';
+import { integerOption, parseCommandLine } from './args';
+import { Checklist, ensure, StepFailed } from './checklist';
+import type { Command } from './command';
+import { type DemoLayout, prepareDemoOutput } from './demo-layout';
+import { STORY_DEVICES, tellStory } from './demo-story';
+import { transferProgress } from './progress-bar';
 
-export const DEMO_HELP = `usage: plushlink demo [--seed N] [--capture DIR]
+const OPTIONS = {
+  out: { type: 'string' },
+  seed: { type: 'string' },
+  'generated-voice': { type: 'boolean' },
+} as const;
 
-Runs a phone (noble) and a toy (bleno), unmodified, on an embedded virtual radio: the phone scans,
-connects, reads, writes, subscribes and hangs up. Each device's HCI traffic is written as a btsnoop
-file that Wireshark or tshark opens.
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'the whole story on an embedded virtual radio (what npm start runs)',
+  help: `usage: plushlink demo [--out DIR] [--seed N] [--generated-voice]
 
-  --seed N       seed of the air (addresses, ordering); the same seed replays the same run (default 1)
-  --capture DIR  folder for the btsnoop captures (default: a new temporary folder)`;
+Runs a toy (bleno), a parent's, a grandparent's and a stranger's phone (noble), all unmodified, on
+one embedded virtual radio, and narrates: the toy is provisioned; the parent pairs with the code
+after a paw press; sends a voice message the toy plays; the child presses the paw and the parent
+fetches the recording; the owner invites grandma, who pairs after a long paw press and sends a
+message; a stranger in range is refused (wrong code, closed window, a made-up bond). Each step
+prints ✓ or ✗; the exit code is 0 only if every step passed.
 
-export async function demo(args: readonly string[], print: (line: string) => void): Promise<void> {
-  const seed = Number(option(args, 'seed') ?? 1);
-  const captureDir = option(args, 'capture') ?? mkdtempSync(join(tmpdir(), 'plushlink-demo-'));
-  const started = performance.now();
-  const air = new Air({ seed, captureDir });
-  try {
-    print(`air: seed ${seed}, fast clock`);
-    const session = await exerciseGatt(air);
-    const phone = air.controllers.find((c) => c.name === 'phone')!;
-    const toy = air.controllers.find((c) => c.name === 'toy')!;
-    print(`toy ${toy.address} advertised "Plush 1"; phone ${phone.address} found it at ${session.rssi} dBm`);
-    print(`connected (ATT MTU ${session.mtu.central}), read "${session.read}", wrote ${session.written.length} values, notified "${session.notified}"`);
-    print(`phone hung up; link ${session.finalState}`);
-    for (const c of [toy, phone]) print(`capture: ${air.capturePath(c)}`);
-    print(`done in ${Math.round(performance.now() - started)} ms`);
-  } finally {
-    air.close();
+  --out DIR          output folder (default ./plushlink-demo; replaced if an earlier demo made it):
+                     per device what it sent and received (Ogg Opus and WAV), the toy's flash,
+                     and captures/NAME-ID.btsnoop (open with Wireshark or tshark -r FILE)
+  --seed N           seed of the air (addresses, ordering), default 1
+  --generated-voice  use a generated speech-like voice even when espeak-ng is installed`,
+
+  async run(args, out) {
+    const { values } = parseCommandLine('demo', args, OPTIONS);
+    const seed = integerOption('demo', 'seed', values.seed, 0, 2 ** 31) ?? 1;
+    const layout = prepareDemoOutput(values.out ?? 'plushlink-demo');
+    const started = performance.now();
+    out.print(`plushlink demo: a toy and three phones on one virtual radio (seed ${seed}); output in ${layout.root}`);
+    const air = new Air({ seed, captureDir: layout.captures });
+    const steps = new Checklist(out.print);
+    try {
+      await tellStory({
+        air,
+        layout,
+        steps,
+        say: (line) => out.print(line),
+        phone: (label) => ToyClient.create({ radio: { kind: 'virtual', air }, store: layout.phoneStore(label), label }),
+        transfer: (label) => transferProgress(label, out.status, { plainLines: false }),
+        ...(values['generated-voice'] ? { voice: 'generated' as const } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof StepFailed)) steps.unexpected(error);
+    } finally {
+      air.close();
+    }
+    if (steps.failed === 0) {
+      out.print('8. What went over the air, as each device saw it.');
+      await steps.expectOk('one btsnoop capture per device, no audio in the clear', async () => checkCaptures(layout), (detail) => detail).catch(() => undefined);
+    }
+    out.print('files:');
+    for (const file of listFiles(layout)) out.print(`  ${file}`);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const verdict = steps.failed === 0 ? 'every step did what it should' : `${steps.failed} step failed`;
+    out.print(`${verdict}: ${steps.passed} ✓, ${steps.failed} ✗ in ${seconds} s`);
+    return steps.failed === 0 ? 0 : 1;
+  },
+};
+
+/** Every device wrote a capture, and no capture holds an Ogg page: voice only crossed sealed. */
+function checkCaptures(layout: DemoLayout): string {
+  const files = readdirSync(layout.captures).filter((f) => f.endsWith('.btsnoop'));
+  for (const device of STORY_DEVICES) {
+    const file = files.find((f) => f.startsWith(`${device}-`));
+    ensure(file !== undefined, `no capture for ${device}`);
+    const bytes = readFileSync(join(layout.captures, file!));
+    ensure(bytes.length > 16, `${file} holds no packets`);
+    ensure(!bytes.includes('OggS') && !bytes.includes('OpusHead'), `${file} carries Ogg audio in the clear`);
   }
+  return `${files.length} captures (${files.join(', ')}); tshark -r FILE decodes them`;
+}
+
+/** The output's files worth opening, relative to its root (the toy's flash internals left out). */
+function listFiles(layout: DemoLayout): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (path === layout.toyFlash || name.startsWith('.')) continue;
+      if (statSync(path).isDirectory()) walk(path);
+      else found.push(layout.relative(path));
+    }
+  };
+  walk(layout.root);
+  return found;
 }

@@ -1,0 +1,37 @@
+// Turns any failure into the one line `plushlink` prints on stderr, and its exit code: 2 for a
+// usage mistake, 1 for everything else. ToyClientErrors say what happened in words a person acts
+// on, followed by the code a script can match ("wrong pairing code (WRONG_CODE)").
+import { isToyClientError, type ToyClientErrorCode } from '../client/errors';
+import { UsageError } from './usage-error';
+
+const SAYS: Partial<Record<ToyClientErrorCode, string>> = {
+  WRONG_CODE: 'wrong pairing code',
+  WINDOW_CLOSED: "the toy's pairing window is closed: press its paw (plushlink paw --dir DIR --long), then try again",
+  INVITE_REQUIRED: 'the toy already has an owner: the owner must invite this phone first (plushlink members invite)',
+  NOT_BONDED: 'this phone has no bond with the toy: pair first (plushlink pair)',
+  IMPOSTOR: 'the toy did not prove it is the toy in the QR code: not pairing with it',
+  TOY_NOT_FOUND: 'no such toy was heard on the air',
+  TOY_FULL: "the toy's flash is full",
+  LINK_LOST: 'the link to the toy dropped',
+  PAW_TIMEOUT: "nobody pressed the toy's paw in time",
+  TIMEOUT: 'the toy did not answer in time',
+};
+
+export interface ErrorLine {
+  readonly line: string;
+  readonly exitCode: number;
+}
+
+export function errorLine(error: unknown): ErrorLine {
+  if (error instanceof UsageError) return { line: oneLine(error.message), exitCode: 2 };
+  if (isToyClientError(error)) {
+    const said = SAYS[error.code] ?? error.message;
+    const retry = error.retryAfterMs ? `; try again in ${Math.ceil(error.retryAfterMs / 1000)} s` : '';
+    return { line: oneLine(`${said}${retry} (${error.code})`), exitCode: 1 };
+  }
+  return { line: oneLine(error instanceof Error ? error.message : String(error)), exitCode: 1 };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}

@@ -1,0 +1,27 @@
+// A QR code drawn with Unicode half blocks, two module rows per text line, for a terminal. Light
+// modules are the drawn glyphs (as `qrencode -t UTF8` does): on the usual dark terminal they show
+// as a dark-on-light code that phone cameras read. Encoding is the qrcode-generator package's.
+import qrcode from 'qrcode-generator';
+
+/** Light quiet zone around the code, in modules (the standard asks for 4; 2 scans fine on screens). */
+const QUIET = 2;
+
+export function terminalQr(text: string): string[] {
+  const qr = qrcode(0, 'M');
+  qr.addData(text, 'Byte');
+  qr.make();
+  const size = qr.getModuleCount();
+  const light = (row: number, col: number): boolean =>
+    row < 0 || col < 0 || row >= size || col >= size || !qr.isDark(row, col);
+  const lines: string[] = [];
+  for (let row = -QUIET; row < size + QUIET; row += 2) {
+    let line = '';
+    for (let col = -QUIET; col < size + QUIET; col++) {
+      const top = light(row, col);
+      const bottom = row + 1 < size + QUIET && light(row + 1, col);
+      line += top && bottom ? '█' : top ? '▀' : bottom ? '▄' : ' ';
+    }
+    lines.push(line);
+  }
+  return lines;
+}

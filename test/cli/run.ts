@@ -1,0 +1,33 @@
+// Runs the `plushlink` command as a user does (node cli/plushlink.js ...), in a child process.
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+const BIN = join(ROOT, 'cli', 'plushlink.js');
+
+export interface Ran {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `plushlink ARGS` to the end. */
+export function plushlink(args: readonly string[], options: { readonly timeoutMs?: number } = {}): Ran {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: options.timeoutMs ?? 30_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs `plushlink ARGS` without waiting: for a child process that resolves when it exits. */
+export function plushlinkAsync(args: readonly string[]): Promise<Ran> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+/** Starts a long-running `plushlink ARGS` (a toy); stop it with its kill(). */
+export function startPlushlink(args: readonly string[]): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
+}
