@@ -240,8 +240,9 @@ export class Air {
       // Realistic: advertising events at the interval, the first at once; they move simulated
       // time only while someone listens (a scan not yet satisfied, or an initiator waiting).
       if (!this.advertisingTimers.has(controller)) {
+        const clock = this.links.clock;
         const drives = (): boolean => this.someoneListensTo(controller);
-        const event = (): void => this.advertisingEvent(controller);
+        const event = (): void => this.advertisingEvent(controller, clock.nowMicros());
         const first = this.clock.after(0, event, drives);
         const rest = this.clock.every(adv.intervalUnits * 0.625, event, drives);
         this.advertisingTimers.set(controller, () => (first(), rest()));
@@ -299,9 +300,8 @@ export class Air {
   }
 
   /** One advertising event on the realistic clock: the PDU on channels 37, 38 and 39, then scans and connections. */
-  private advertisingEvent(advertiser: Controller): void {
+  private advertisingEvent(advertiser: Controller, t0: number): void {
     if (!advertiser.advertising.enabled || !advertiser.powered) return;
-    const t0 = (this.clock as RealisticClock).nowMicros();
     const own = advertiser.advertisingAddress();
     const pdu = advIndPdu(advertiser.advertising.type, own, advertiser.advertising.data);
     const step = packetAirTimeUs('1M', pdu.length - 2) + T_IFS_US * 2;
@@ -361,7 +361,7 @@ export class Air {
     const peripheralAddress = peripheral.advertisingAddress();
     if (this.links && this.observers.size > 0) {
       const pdu = connectIndPdu({ address: central.address, type: 'public' }, peripheralAddress, link.identity, params);
-      this.emitAdvertising((this.clock as RealisticClock).nowMicros() + packetAirTimeUs('1M', 6 + 31) + T_IFS_US, 37, pdu);
+      this.emitAdvertising(this.links.clock.nowMicros() + packetAirTimeUs('1M', 6 + 31) + T_IFS_US, 37, pdu);
     }
     central.connected(link, peripheralAddress.address, peripheralAddress.type);
     peripheral.connected(link, central.address, 'public');

@@ -66,6 +66,23 @@ describe('attaching from another process', () => {
     expect(result.code).toBe(0);
   });
 
+  it('serves a realistic-clock air too: the remote session takes simulated connection events', async () => {
+    const realistic = new Air({ seed: 5, clock: 'realistic', quietTurns: 3, link: { intervalMs: 30 } });
+    try {
+      const { bleno } = loadBleno({ kind: 'virtual', air: realistic }, { name: 'toy' });
+      await startPeripheral(bleno, 'Plush 1', Buffer.from('on time'));
+      const server = await serveH4OverTcp(realistic, { log: (l) => logged.push(l) });
+      const run = runNode(['-r', 'tsx/cjs', '-r', './radio/preload.ts', 'test/radio/fixtures/remote-phone.ts', 'Plush 1'], { PLUSHLINK_AIR: server.airSpec }, 20000);
+      expect((JSON.parse(await run.firstLine) as { read: string }).read).toBe('on time');
+      // Discovery and the read are request/response round trips of one 30 ms event each at least.
+      expect(realistic.clock.now()).toBeGreaterThan(5 * 30);
+      await server.close();
+      expect((await run.exit).code).toBe(0);
+    } finally {
+      realistic.close();
+    }
+  });
+
   it('closes a connection that sends bytes which are not H4, and keeps serving others', async () => {
     const server = await serveH4OverTcp(air, { log: (l) => logged.push(l) });
     try {
