@@ -109,7 +109,9 @@ function readTime(r: ByteReader): number {
 
 function readText(r: ByteReader): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(r.shortBytes());
+    // ignoreBOM: a leading U+FEFF is part of the text; stripping it would make two byte strings
+    // one message (a remove-member for "\uFEFF<id>" would name <id>).
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(r.shortBytes());
   } catch (error) {
     if (error instanceof PairingError) throw error;
     throw new PairingError('MALFORMED', 'text is not UTF-8');
