@@ -1,0 +1,27 @@
+// The attack suite: every attack succeeds against the legacy CloudPets profile and fails
+// against plushlink's secure profile. `npm run attacks` prints the same results as a table.
+import { ATTACKS } from './attacks';
+import { createTarget, type Profile } from './targets';
+
+describe.each<[Profile, boolean]>([
+  ['legacy', true],
+  ['secure', false],
+])('against the %s profile', (profile, expected) => {
+  for (const attack of ATTACKS) {
+    it(`${attack.title}: ${expected ? 'succeeds' : 'fails'}`, async () => {
+      const target = await createTarget(profile);
+      try {
+        const outcome = await attack.run(target);
+        expect({ attack: attack.id, succeeded: outcome.succeeded, evidence: outcome.evidence }).toEqual({
+          attack: attack.id,
+          succeeded: expected,
+          evidence: outcome.evidence,
+        });
+        // Whatever happened, the owner's phone can still use a secure toy afterwards.
+        if (profile === 'secure') expect(await target.ownerCanStillUseToy()).toBe(true);
+      } finally {
+        await target.close();
+      }
+    });
+  }
+});

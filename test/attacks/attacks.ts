@@ -1,0 +1,163 @@
+// The attacks, each written once and run against both profiles. An attack reports whether it
+// got what it was after, with the evidence; attacks.test.ts expects success on the legacy toy
+// and failure on the secure one, and report.ts prints the table (`npm run attacks`).
+import { randomBytes } from 'node:crypto';
+import { LEGACY_KEY } from '../../firmware-sim/legacy-toy';
+import { LegacyCharacteristic } from '../../firmware-sim/legacy-gatt-server';
+import { FRAMES_IN, FRAMES_OUT } from '../../firmware-sim/profile';
+import { encodeFrame } from '../../pairing/frame';
+import { fragment } from '../../pairing/fragment';
+import { encodeSessionMessage } from '../../pairing/session-messages';
+import { AttackerLink, AttackerPhone } from './attacker-phone';
+import { CloudPetsApp } from './cloudpets-app';
+import type { Target } from './targets';
+import { voiceClip } from './targets';
+
+export interface Outcome {
+  readonly succeeded: boolean;
+  readonly evidence: string;
+}
+
+export interface Attack {
+  readonly id: string;
+  readonly title: string;
+  run(target: Target): Promise<Outcome>;
+}
+
+const settle = (ms = 150): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Opens a stranger's connection; the caller closes it. */
+async function strangerLink(target: Target, name = 'stranger'): Promise<AttackerLink> {
+  return new AttackerPhone(target.air, name).connect(target.name);
+}
+
+/**
+ * What a stranger can do with the secure profile's frame characteristics without a bond: send
+ * every kind of frame it can make (a session hello for a made-up bond, transport frames it cannot
+ * encrypt, clear-text requests, the legacy commands) and listen to what comes back.
+ */
+async function tryWithoutCredentials(link: AttackerLink, requests: Uint8Array[]): Promise<Buffer[]> {
+  const answers: Buffer[] = [];
+  if (!link.has(FRAMES_IN)) return answers;
+  await link.subscribe(FRAMES_OUT, (d) => answers.push(d));
+  const frames = [
+    encodeFrame({ type: 'SESSION_HELLO', bondId: randomBytes(8), noise: randomBytes(48) }),
+    ...requests.map((r) => encodeFrame({ type: 'TRANSPORT', message: Uint8Array.of(...randomBytes(8), ...r, ...randomBytes(16)) })),
+    ...requests,
+    Uint8Array.of(0, 1, ...LEGACY_KEY),
+  ];
+  for (const frame of frames) for (const piece of fragment(frame, 20)) await link.write(FRAMES_IN, piece);
+  await settle();
+  return answers;
+}
+
+const request = (command: Parameters<typeof encodeSessionMessage>[0]): Uint8Array => encodeSessionMessage(command);
+
+export const ATTACKS: readonly Attack[] = [
+  {
+    id: 'upload-and-play',
+    title: "A stranger's phone uploads audio that the toy plays",
+    async run(target) {
+      const before = target.observed.played;
+      const link = await strangerLink(target);
+      try {
+        if (link.has(LegacyCharacteristic.cmd)) {
+          const app = await CloudPetsApp.start(link);
+          await app.upload(4, voiceClip(99));
+          await app.play(4);
+        } else {
+          await tryWithoutCredentials(link, [request({ kind: 'transfer', stream: 'upload', message: randomBytes(64) })]);
+        }
+      } finally {
+        await link.disconnect();
+      }
+      await settle();
+      const played = target.observed.played - before;
+      return { succeeded: played > 0, evidence: `${played} stranger message(s) played` };
+    },
+  },
+  {
+    id: 'remote-microphone',
+    title: "A stranger's phone switches the microphone on",
+    async run(target) {
+      const before = target.observed.remoteRecordings;
+      const link = await strangerLink(target);
+      try {
+        if (link.has(LegacyCharacteristic.cmd)) await (await CloudPetsApp.start(link)).record();
+        else await tryWithoutCredentials(link, [request({ kind: 'request', id: 1, request: { command: 'status' } })]);
+      } finally {
+        await link.disconnect();
+      }
+      await settle();
+      const recordings = target.observed.remoteRecordings - before;
+      return { succeeded: recordings > 0, evidence: `${recordings} recording(s) made without a paw press` };
+    },
+  },
+  {
+    id: 'download-recordings',
+    title: "A stranger's phone downloads the child's recordings",
+    async run(target) {
+      const childsAudio = await target.childRecords();
+      const link = await strangerLink(target);
+      let got: Buffer = Buffer.alloc(0);
+      try {
+        if (link.has(LegacyCharacteristic.cmd)) got = await (await CloudPetsApp.start(link)).download();
+        else {
+          const answers = await tryWithoutCredentials(link, [request({ kind: 'request', id: 1, request: { command: 'list-recordings' } })]);
+          got = Buffer.concat(answers);
+        }
+      } finally {
+        await link.disconnect();
+      }
+      const leaked = got.length > 0 && got.includes(childsAudio.subarray(childsAudio.length - 64));
+      return { succeeded: leaked, evidence: leaked ? `downloaded ${got.length} bytes of the child's recording` : `${got.length} bytes received, none of them the recording` };
+    },
+  },
+  {
+    id: 'led-and-volume',
+    title: "A stranger's phone changes the LED and the volume",
+    async run(target) {
+      const before = { ...target.observed };
+      const link = await strangerLink(target);
+      try {
+        if (link.has(LegacyCharacteristic.led)) {
+          const app = await CloudPetsApp.start(link);
+          await app.setLed(2, 500);
+          await app.setVolume(before.volume === 100 ? 10 : 100);
+        } else {
+          await tryWithoutCredentials(link, [request({ kind: 'request', id: 1, request: { command: 'set-volume', level: 100 } })]);
+          // Every other writable characteristic gets the legacy LED and volume commands too.
+          for (const c of link.surface()) {
+            if (c.properties.some((p) => p.startsWith('write'))) await link.write(c.uuid, Uint8Array.of(0, 100, 0, 100, 0));
+          }
+        }
+      } finally {
+        await link.disconnect();
+      }
+      await settle();
+      const after = target.observed;
+      const changed = after.volume !== before.volume || after.led !== before.led;
+      return { succeeded: changed, evidence: `volume ${before.volume} → ${after.volume}, LED ${before.led} → ${after.led}` };
+    },
+  },
+  {
+    id: 'replay-captured-session',
+    title: "A sniffer replays the owner's captured traffic",
+    async run(target) {
+      await target.ownerSendsVoice(voiceClip(5));
+      const captured = target.sniffer.writes();
+      const before = target.observed.played;
+      const link = await strangerLink(target, 'replayer');
+      try {
+        // Subscribing first, as the owner's app did, so the toy answers the replayed commands.
+        for (const c of link.surface()) if (c.properties.includes('notify')) await link.subscribe(c.uuid, () => undefined);
+        for (const w of captured) if (link.has(w.uuid)) await link.write(w.uuid, w.value, w.withoutResponse);
+      } finally {
+        await settle(300);
+        await link.disconnect();
+      }
+      const played = target.observed.played - before;
+      return { succeeded: played > 0, evidence: `replayed ${captured.length} captured writes; the toy played ${played} message(s) again` };
+    },
+  },
+];

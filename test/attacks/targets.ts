@@ -1,0 +1,190 @@
+// The two toys under attack, behind one interface so each attack is written once: the legacy
+// CloudPets profile and plushlink's secure profile, each on its own air with its owner's phone
+// set up the way the product intends (the legacy owner's app; the secure owner paired in person).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeOggOpus } from '../../audio/ogg-opus';
+import { encodeOpus } from '../../audio/opus-codec';
+import { ToyClient } from '../../client/toy-client';
+import { MemoryPhoneStore } from '../../client/phone-store';
+import { ToyFirmware } from '../../firmware-sim/firmware';
+import { ToyGattServer } from '../../firmware-sim/gatt-server';
+import { LEGACY_NAME, LegacyGattServer } from '../../firmware-sim/legacy-gatt-server';
+import { LegacyToy } from '../../firmware-sim/legacy-toy';
+import { speechLike } from '../../firmware-sim/microphone';
+import { advertisedName } from '../../firmware-sim/profile';
+import { sodiumReady } from '../../pairing/sodium';
+import { Air } from '../../radio/air';
+import type { Controller } from '../../radio/controller';
+import { loadBleno } from '../../radio/loaders';
+import { AttackerPhone } from './attacker-phone';
+import { CloudPetsApp } from './cloudpets-app';
+import { Sniffer } from './sniffer';
+
+export type Profile = 'legacy' | 'secure';
+
+export interface Observed {
+  /** Messages the toy's speaker played. */
+  played: number;
+  /** Recordings the microphone made without a paw press. */
+  remoteRecordings: number;
+  led: string;
+  volume: number;
+}
+
+export interface Target {
+  readonly profile: Profile;
+  readonly air: Air;
+  /** The name the toy advertises. */
+  readonly name: string;
+  readonly toyController: Controller;
+  /** Listening since before the owner first used the toy. */
+  readonly sniffer: Sniffer;
+  readonly observed: Observed;
+  /** The child presses the paw and speaks; returns the bytes the toy stored. */
+  childRecords(): Promise<Buffer>;
+  /** The owner sends a voice message with the profile's own app. */
+  ownerSendsVoice(ogg: Uint8Array): Promise<void>;
+  /** Whether the owner can still connect and use the toy (after an attack). */
+  ownerCanStillUseToy(): Promise<boolean>;
+  /** Every piece of audio the toy holds, to check nothing was altered or lost. */
+  storedAudio(): Buffer[];
+  readonly secure?: { readonly firmware: ToyFirmware; readonly owner: ToyClient; readonly dir: string };
+  close(): Promise<void>;
+}
+
+/** A short voice clip as Ogg Opus, as either app would send. */
+export function voiceClip(seed: number, seconds = 1): Uint8Array {
+  return writeOggOpus(encodeOpus({ sampleRate: 16000, channels: [speechLike(16000 * seconds, seed)] }));
+}
+
+export async function createTarget(profile: Profile, seed = 7): Promise<Target> {
+  return profile === 'legacy' ? legacyTarget(seed) : secureTarget(seed);
+}
+
+async function secureTarget(seed: number): Promise<Target> {
+  const air = new Air({ seed });
+  const dir = mkdtempSync(join(tmpdir(), 'plushlink-attack-'));
+  const firmware = await ToyFirmware.boot({ dir: join(dir, 'toy'), recordSeconds: 1 });
+  const { bleno, device } = loadBleno({ kind: 'virtual', air }, { name: 'toy' });
+  const sniffer = new Sniffer(device!.controller);
+  await ToyGattServer.start(bleno, firmware);
+  const sodium = await sodiumReady();
+  const owner = await ToyClient.create({ radio: { kind: 'virtual', air }, store: MemoryPhoneStore.create(sodium), label: 'Parent' });
+  await firmware.pawPress();
+  await (await owner.pair(firmware.identity.toyId, { code: firmware.identity.code })).disconnect();
+  const observed: Observed = { played: 0, remoteRecordings: 0, led: firmware.led.mode, volume: firmware.storage.loadSettings().volume };
+  firmware.on('played', () => observed.played++);
+  let pawPressed = false;
+  firmware.on('recorded', () => {
+    if (!pawPressed) observed.remoteRecordings++;
+  });
+  const refresh = (): void => {
+    observed.led = firmware.led.mode;
+    observed.volume = firmware.storage.loadSettings().volume;
+  };
+  const toyId = firmware.identity.toyId;
+  return {
+    profile: 'secure',
+    air,
+    name: advertisedName(toyId),
+    toyController: device!.controller,
+    sniffer,
+    get observed() {
+      refresh();
+      return observed;
+    },
+    async childRecords() {
+      pawPressed = true;
+      await firmware.pawPress();
+      pawPressed = false;
+      const keys = firmware.storage.flash.keys('recordings/');
+      return firmware.storage.flash.read(keys.at(-1)!)!;
+    },
+    async ownerSendsVoice(ogg) {
+      const session = await owner.connect(toyId);
+      await session.sendMessage(ogg);
+      await session.disconnect();
+    },
+    async ownerCanStillUseToy() {
+      try {
+        const session = await owner.connect(toyId, { timeoutMs: 5000 });
+        const status = await session.status();
+        await session.disconnect();
+        return status.role === 'owner';
+      } catch {
+        return false;
+      }
+    },
+    storedAudio() {
+      const flash = firmware.storage.flash;
+      return [...flash.keys('messages/'), ...flash.keys('recordings/')].map((k) => flash.read(k)!);
+    },
+    secure: { firmware, owner, dir },
+    async close() {
+      air.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function legacyTarget(seed: number): Promise<Target> {
+  const air = new Air({ seed });
+  const dir = mkdtempSync(join(tmpdir(), 'plushlink-attack-legacy-'));
+  const toy = new LegacyToy({ dir: join(dir, 'toy'), recordSeconds: 1 });
+  const { bleno, device } = loadBleno({ kind: 'virtual', air }, { name: 'legacy toy' });
+  const sniffer = new Sniffer(device!.controller);
+  await LegacyGattServer.start(bleno, toy);
+  const ownerPhone = new AttackerPhone(air, 'owner');
+  const observed: Observed = { played: 0, remoteRecordings: 0, led: toy.led.mode, volume: toy.volume };
+  toy.on('played', () => observed.played++);
+  toy.on('recorded', (r) => r.remote && observed.remoteRecordings++);
+  toy.on('led', () => (observed.led = toy.led.mode));
+  toy.on('volume', (v) => (observed.volume = v));
+  const withOwnerApp = async <T>(use: (app: CloudPetsApp) => Promise<T>): Promise<T> => {
+    const link = await ownerPhone.connect(LEGACY_NAME);
+    try {
+      return await use(await CloudPetsApp.start(link));
+    } finally {
+      await link.disconnect();
+    }
+  };
+  // The parent's first message, so the toy holds something worth protecting.
+  await withOwnerApp((app) => app.upload(2, voiceClip(seed)));
+  return {
+    profile: 'legacy',
+    air,
+    name: LEGACY_NAME,
+    toyController: device!.controller,
+    sniffer,
+    observed,
+    async childRecords() {
+      await toy.pawPress();
+      return Buffer.from(toy.slot(1)!);
+    },
+    async ownerSendsVoice(ogg) {
+      await withOwnerApp(async (app) => {
+        await app.upload(3, ogg);
+        await app.play(3);
+      });
+    },
+    async ownerCanStillUseToy() {
+      try {
+        return await withOwnerApp(async (app) => {
+          await app.play(2);
+          return true;
+        });
+      } catch {
+        return false;
+      }
+    },
+    storedAudio() {
+      return [1, 2, 3, 4, 5].map((n) => toy.slot(n)).filter((s): s is Uint8Array => s !== undefined).map((s) => Buffer.from(s));
+    },
+    async close() {
+      air.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
