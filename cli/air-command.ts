@@ -25,7 +25,7 @@ HCI H4. Join it from another process with an unmodified noble or bleno app:
   async run(args, out) {
     const { values } = parseCommandLine('air', args, OPTIONS);
     const spec = values.serve;
-    if (!spec) throw new UsageError('plushlink air needs --serve tcp:HOST:PORT');
+    if (!spec) throw new UsageError('air needs --serve tcp:HOST:PORT');
     const match = /^tcp:([^:]+):(\d+)$/.exec(spec);
     if (!match) throw new UsageError(`--serve ${spec}: expected tcp:HOST:PORT`);
     const seed = integerOption('air', 'seed', values.seed, 0, 2 ** 31) ?? 1;

@@ -24,13 +24,13 @@ export function parseCommandLine<S extends OptionSpec>(command: string, args: re
   try {
     parsed = parseArgs({ args: [...args], options: spec as ParseArgsConfig['options'], strict: true, allowPositionals: true }) as typeof parsed;
   } catch (error) {
-    throw new UsageError(`plushlink ${command}: ${describeParseError(error)} (see plushlink ${command} --help)`);
+    throw new UsageError(`${command}: ${describeParseError(error)} (see plushlink ${command} --help)`);
   }
   if (parsed.positionals.length > maxPositionals) {
-    throw new UsageError(`plushlink ${command}: unexpected argument "${parsed.positionals[maxPositionals]}" (see plushlink ${command} --help)`);
+    throw new UsageError(`${command}: unexpected argument "${parsed.positionals[maxPositionals]}" (see plushlink ${command} --help)`);
   }
   for (const [name, value] of Object.entries(parsed.values)) {
-    if (typeof value === 'string' && value.startsWith('--')) throw new UsageError(`plushlink ${command}: --${name} needs a value (see plushlink ${command} --help)`);
+    if (typeof value === 'string' && value.startsWith('--')) throw new UsageError(`${command}: --${name} needs a value (see plushlink ${command} --help)`);
   }
   return { values: parsed.values as OptionValues<S>, positionals: parsed.positionals };
 }
@@ -51,6 +51,6 @@ function describeParseError(error: unknown): string {
 export function integerOption(command: string, name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`plushlink ${command}: --${name} ${value} is not a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${command}: --${name} ${value} is not a whole number from ${min} to ${max}`);
   return n;
 }

@@ -29,7 +29,17 @@ export function errorLine(error: unknown): ErrorLine {
     const retry = error.retryAfterMs ? `; try again in ${Math.ceil(error.retryAfterMs / 1000)} s` : '';
     return { line: oneLine(`${said}${retry} (${error.code})`), exitCode: 1 };
   }
+  const file = fileError(error);
+  if (file) return { line: file, exitCode: 1 };
   return { line: oneLine(error instanceof Error ? error.message : String(error)), exitCode: 1 };
+}
+
+/** "cannot open x.wav: no such file or directory" for Node's "ENOENT: no such file or directory, open 'x.wav'". */
+function fileError(error: unknown): string | undefined {
+  const { code, path, syscall, message } = error as Partial<NodeJS.ErrnoException>;
+  if (typeof code !== 'string' || typeof path !== 'string' || typeof syscall !== 'string' || typeof message !== 'string') return undefined;
+  const reason = message.slice(code.length + 2).split(',')[0];
+  return `cannot ${syscall} ${path}: ${reason}`;
 }
 
 function oneLine(text: string): string {

@@ -31,3 +31,37 @@ export function plushlinkAsync(args: readonly string[]): Promise<Ran> {
 export function startPlushlink(args: readonly string[]): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
 }
+
+/** Collects a long-running child's stdout and waits for lines in it. */
+export class OutputWatcher {
+  private text = '';
+  private waiters: Array<() => void> = [];
+
+  constructor(child: ChildProcessWithoutNullStreams) {
+    child.stdout.on('data', (chunk: Buffer) => {
+      this.text += chunk.toString();
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  get output(): string {
+    return this.text;
+  }
+
+  /** Resolves with the first match of `pattern` in the output so far or to come. */
+  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = pattern.exec(this.text);
+      if (match) return match;
+      if (Date.now() > deadline) throw new Error(`no ${pattern} in:\n${this.text}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 200);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}

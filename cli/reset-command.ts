@@ -1,0 +1,34 @@
+// `plushlink reset`: the owner asks the toy to erase everything (bonds, recordings, messages);
+// the toy does it only when someone presses its paw within 30 s, so a phone alone cannot.
+import { PAW_CONFIRM_MS } from '../firmware-sim/firmware';
+import { parseCommandLine } from './args';
+import type { Command } from './command';
+import { openPhone, PHONE_HELP, PHONE_OPTIONS } from './phone';
+
+export const resetCommand: Command = {
+  name: 'reset',
+  summary: "owner only: factory-reset the toy (confirmed by a paw press)",
+  help: `usage: plushlink reset [phone options]
+
+Owner only. Asks the toy to erase its bonds, recordings and messages for good; the toy waits
+${PAW_CONFIRM_MS / 1000} s for a paw press to confirm (p + Enter at the toy, or plushlink paw --dir DIR). The
+toy keeps its identity and pairing code: it is new again. This phone forgets its bond too.
+
+${PHONE_HELP}`,
+
+  async run(args, out) {
+    const { values } = parseCommandLine('reset', args, PHONE_OPTIONS);
+    const phone = await openPhone('reset', values);
+    const toyId = phone.toyId();
+    const session = await phone.client.connect(toyId);
+    out.print(`press the paw within ${PAW_CONFIRM_MS / 1000} s to confirm the factory reset of toy ${toyId}`);
+    try {
+      await session.factoryReset();
+    } finally {
+      await session.disconnect();
+    }
+    phone.client.forget(toyId);
+    out.print(`toy ${toyId} was reset: bonds, recordings and messages erased; this phone forgot its bond`);
+    return 0;
+  },
+};
