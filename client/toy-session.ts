@@ -142,7 +142,14 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
    */
   async factoryReset(): Promise<void> {
     const done = new Promise<void>((resolve, reject) => (this.reset = { resolve, reject }));
-    await this.request({ command: 'factory-reset' });
+    try {
+      await this.request({ command: 'factory-reset' });
+    } catch (error) {
+      // Refused (a member asking, say): nothing is pending, and nobody will wait on `done`.
+      this.reset = undefined;
+      done.catch(() => undefined);
+      throw error;
+    }
     return done;
   }
 

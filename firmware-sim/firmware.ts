@@ -14,7 +14,7 @@ import { oggToWav, openVoiceMessage } from '../audio/voice-message';
 import { TransferReceiver } from '../audio/transfer-receiver';
 import { decodeTransferMessage } from '../audio/transfer-wire';
 import type { AudioError } from '../audio/errors';
-import type { Bond } from '../pairing/bond';
+import { authorizeRevoke, type Bond } from '../pairing/bond';
 import { toHex } from '../pairing/bytes';
 import { provisionToy, type ToyIdentity } from '../pairing/identity';
 import type { PolicyState } from '../pairing/policy';
@@ -22,6 +22,7 @@ import type { MessageRejection, Request, ResponseBody, ToyStatus } from '../pair
 import { type Sodium, sodiumReady } from '../pairing/sodium';
 import { Toy } from '../pairing/toy';
 import { DEFAULT_CAPACITY_BYTES, Flash, FlashError } from './flash';
+import type { FlashIO } from './flash-io';
 import { Microphone, type MicrophoneSource } from './microphone';
 import { Battery, Led, type PlayedMessage, Speaker } from './peripherals';
 import { ToyStorage, type UploadOutcome } from './toy-storage';
@@ -38,6 +39,10 @@ export interface ToyFirmwareOptions {
   /** Folder holding the toy's flash. */
   readonly dir: string;
   readonly capacityBytes?: number;
+  /** The file operations under the flash (tests cut the power inside them). */
+  readonly flashIO?: FlashIO;
+  /** How long after a factory-reset request a paw press confirms it. Default PAW_CONFIRM_MS. */
+  readonly pawConfirmMs?: number;
   /** Wall clock in ms since the epoch; the pairing policy and envelope times use it. */
   readonly now?: () => number;
   readonly microphone?: MicrophoneSource;
@@ -56,6 +61,10 @@ export interface ToyFirmwareEvents {
   recorded: [{ readonly id: string; readonly bytes: number }];
   'message-rejected': [MessageRejection];
   reset: [];
+  /** A paw-press recording that could not be stored (the flash is full): nothing was kept. */
+  'recording-not-kept': [{ readonly reason: 'FLASH_FULL'; readonly message: string }];
+  /** The firmware met an error it cannot handle (a power cut inside a flash write, say) and went off. */
+  fault: [Error];
   'pairing-window': [boolean];
 }
 
@@ -66,7 +75,8 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   readonly pairing: Toy;
   readonly identity: ToyIdentity;
   private readonly links = new Set<ToyLink>();
-  private readonly upload: TransferReceiver;
+  private upload: TransferReceiver;
+  private readonly pawConfirmMs: number;
   private readonly microphone: Microphone;
   private readonly speaker: Speaker;
   private readonly recordSeconds: number;
@@ -87,6 +97,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     this.model = options.model ?? 'plushlink bear';
     this.logLine = options.log ?? (() => undefined);
     this.recordSeconds = options.recordSeconds ?? 3;
+    this.pawConfirmMs = options.pawConfirmMs ?? PAW_CONFIRM_MS;
     this.microphone = new Microphone(options.microphone);
     this.speaker = new Speaker(options.speakerDir);
     let identity = storage.loadIdentity();
@@ -102,7 +113,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   /** Mounts the flash in `dir` (provisioning a new identity the first time) and powers on. */
   static async boot(options: ToyFirmwareOptions): Promise<ToyFirmware> {
     const sodium = await sodiumReady();
-    const flash = Flash.mount(options.dir, { capacityBytes: options.capacityBytes ?? DEFAULT_CAPACITY_BYTES });
+    const flash = Flash.mount(options.dir, { capacityBytes: options.capacityBytes ?? DEFAULT_CAPACITY_BYTES, ...(options.flashIO ? { io: options.flashIO } : {}) });
     const toy = new ToyFirmware(sodium, new ToyStorage(flash), options.now ?? Date.now, options);
     toy.persistPolicy(toy.pairing.powerOn(toy.now()));
     return toy;
@@ -181,6 +192,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     } catch (error) {
       if (!(error instanceof FlashError)) throw error;
       this.log(`recording not kept: ${error.message}`);
+      this.emit('recording-not-kept', { reason: 'FLASH_FULL', message: error.message });
     } finally {
       this.activity = undefined;
       this.led.mode = 'off';
@@ -189,6 +201,16 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   }
 
   // ---- power ---------------------------------------------------------------------------------
+
+  /**
+   * An error the firmware cannot handle, from code the radio called (a power cut inside a flash
+   * write, a bug): a real toy would stop or be reset by its watchdog; this one goes off and says so.
+   */
+  fault(error: Error): void {
+    this.log(`firmware fault, powering off: ${error.message}`);
+    this.powerOff();
+    this.emit('fault', error);
+  }
 
   /** Cuts the power: links drop, timers stop. What is in flash stays. */
   powerOff(): void {
@@ -273,18 +295,27 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
         return { command: 'invite-member', validForMs: Math.max(0, invite.expiresAt - this.now()) };
       }
       case 'remove-member':
+        if (request.bondId === bond.bondId) {
+          // Leaving: answer first, because once the bond is gone the session cannot carry the answer.
+          authorizeRevoke(this.storage.bonds.list(), bond.bondId, request.bondId);
+          link.afterRespond(() => {
+            this.pairing.revoke(bond.bondId, request.bondId);
+            link.disconnect();
+          });
+          return { command: 'remove-member' };
+        }
         this.pairing.revoke(bond.bondId, request.bondId);
         // A removed phone loses its link at once, not at its next request.
         for (const other of [...this.links]) if (other.bond?.bondId === request.bondId && other !== link) other.disconnect();
         return { command: 'remove-member' };
       case 'factory-reset':
         requireOwner('factory reset the toy');
-        this.resetPendingUntil = this.now() + PAW_CONFIRM_MS;
+        this.resetPendingUntil = this.now() + this.pawConfirmMs;
         this.resetLink = link;
         this.led.mode = 'blink';
         this.log('factory reset requested: waiting for a paw press');
-        setTimeout(() => this.cancelPendingReset(), PAW_CONFIRM_MS + 1).unref();
-        return { command: 'factory-reset', pawWithinMs: PAW_CONFIRM_MS };
+        this.armResetTimeout(this.pawConfirmMs + 1);
+        return { command: 'factory-reset', pawWithinMs: this.pawConfirmMs };
       case 'set-volume':
         requireOwner('change settings');
         this.storage.saveSettings({ ...this.storage.loadSettings(), volume: request.level });
@@ -305,8 +336,16 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     };
   }
 
+  private armResetTimeout(ms: number): void {
+    setTimeout(() => this.cancelPendingReset(), ms).unref();
+  }
+
   private cancelPendingReset(): void {
-    if (this.resetPendingUntil === undefined || this.now() < this.resetPendingUntil) return;
+    if (this.resetPendingUntil === undefined) return;
+    const left = this.resetPendingUntil - this.now();
+    // Timers and the wall clock drift apart (and tests may pass their own clock): check again later
+    // rather than leave a reset pending for ever.
+    if (left >= 0) return this.armResetTimeout(left + 1);
     this.resetPendingUntil = undefined;
     this.led.mode = 'off';
     this.resetLink?.send({ kind: 'event', event: { event: 'reset-cancelled' } });
@@ -318,7 +357,8 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     this.resetPendingUntil = undefined;
     this.resetLink?.send({ kind: 'event', event: { event: 'reset-done' } });
     this.resetLink = undefined;
-    this.upload.cancel();
+    // A fresh receiver: the old one remembers the last message's hash, which must not survive.
+    this.upload = new TransferReceiver(this.sodium, { maxBytes: MAX_MESSAGE_BYTES });
     this.storage.factoryReset();
     this.persistPolicy(this.pairing.factoryReset());
     this.log('factory reset: bonds, recordings and messages erased');
@@ -346,7 +386,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     for (const event of out.events) {
       if (event.type === 'complete') {
         completed = true;
-        void this.acceptMessage(link, event.hash, event.envelope);
+        this.acceptMessage(link, event.hash, event.envelope).catch((error: unknown) => this.fault(asError(error)));
       } else if (event.type === 'failed') this.log(`upload failed: ${event.error.message}`);
     }
     if (!completed) this.repeatOutcome(link, out.messages);
@@ -425,4 +465,8 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   private emitState(): void {
     this.emit('state', this.state);
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -31,7 +31,7 @@ export class ToyGattServer {
   private notifier: ((data: Buffer) => void) | undefined;
   private early: Buffer[] = [];
   private attPayload = 20;
-  private stopped = false;
+  private stopping: Promise<void> | undefined;
 
   private constructor(
     private readonly bleno: Bleno,
@@ -48,15 +48,21 @@ export class ToyGattServer {
     bleno.on('mtuChange', (mtu) => (server.attPayload = mtu - 3));
     toy.on('pairing-window', () => void server.advertise());
     toy.on('reset', () => void server.advertise());
+    // A toy without power neither advertises nor answers (powerOff() or a fault).
+    toy.on('state', (state) => {
+      if (state === 'off') void server.stop();
+    });
     await server.advertise();
     return server;
   }
 
   /** Stops advertising and drops the connection (the toy powering off). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.bleno.disconnect();
-    await new Promise<void>((resolve) => this.bleno.stopAdvertising(() => resolve()));
+  stop(): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      this.bleno.disconnect();
+      this.bleno.stopAdvertising(() => resolve());
+    });
+    return this.stopping;
   }
 
   private poweredOn(): Promise<void> {
@@ -72,7 +78,7 @@ export class ToyGattServer {
   }
 
   private async advertise(): Promise<void> {
-    if (this.stopped || this.link) return;
+    if (this.stopping || this.link) return;
     const advert = { toyId: this.toy.identity.toyId, pairingWindowOpen: this.toy.pairingWindowOpen };
     const scan = scanResponseData(advertisedName(this.toy.identity.toyId), advert);
     await new Promise<void>((resolve, reject) =>
@@ -81,6 +87,10 @@ export class ToyGattServer {
   }
 
   private onAccept(): void {
+    if (this.stopping) {
+      this.bleno.disconnect();
+      return;
+    }
     this.early = [];
     this.notifier = undefined;
     const currentPayload = (): number => this.attPayload;
@@ -127,7 +137,13 @@ export class ToyGattServer {
           uuid: FRAMES_IN,
           properties: ['writeWithoutResponse'],
           onWriteRequest: (data, _offset, _withoutResponse, callback) => {
-            this.link?.receive(data);
+            try {
+              this.link?.receive(data);
+            } catch (error) {
+              // Not the central's problem, and not bleno's: the firmware failed (ToyLink.receive
+              // refuses bad input without throwing), so the toy goes off as a crashed one would.
+              this.toy.fault(error instanceof Error ? error : new Error(String(error)));
+            }
             callback(0);
           },
         }),

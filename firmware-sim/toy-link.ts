@@ -40,6 +40,7 @@ export class ToyLink {
   private download: TransferSender | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private open = true;
+  private readonly afterResponse: Array<() => void> = [];
 
   constructor(
     private readonly toy: ToyFirmware,
@@ -93,7 +94,22 @@ export class ToyLink {
 
   send(message: SessionMessage): void {
     if (!this.open || this.connection.state !== 'established') return;
-    this.sendFrame(this.connection.send(encodeSessionMessage(message)));
+    let frame: Uint8Array;
+    try {
+      frame = this.connection.send(encodeSessionMessage(message));
+    } catch (error) {
+      // The bond behind this session was removed: nothing more may be said on it.
+      if (!isPairingError(error) || error.code !== 'UNKNOWN_BOND') throw error;
+      this.toy.log(`link: bond gone, closing the session (${error.message})`);
+      this.disconnect();
+      return;
+    }
+    this.sendFrame(frame);
+  }
+
+  /** Runs `action` once the answer to the request being handled has been sent. */
+  afterRespond(action: () => void): void {
+    this.afterResponse.push(action);
   }
 
   private sendFrame(frame: Uint8Array): void {
@@ -120,7 +136,9 @@ export class ToyLink {
     try {
       const result = this.toy.handleRequest(this, bond, request);
       this.send({ kind: 'response', id, result });
+      for (const action of this.afterResponse.splice(0)) action();
     } catch (error) {
+      this.afterResponse.length = 0;
       const refused = asRefusal(error);
       if (!refused) throw error;
       this.send({ kind: 'error', id, error: refused.reason, detail: refused.message });

@@ -1,0 +1,49 @@
+// A full toy, end to end: a message that does not fit is refused with TOY_FULL before its bytes
+// cross the air, and what the toy holds is untouched; a paw recording that does not fit is not
+// kept, and the firmware says so.
+import { ownedToy, thrown, useWorld, voiceWav } from './helpers';
+import { WriteTap } from './write-tap';
+
+/** Room for the toy's own records and a one-second message, not for a four-second one. */
+const SMALL_FLASH = 8 * 1024;
+
+describe('a toy whose flash is full', () => {
+  const world = useWorld(81);
+
+  it('refuses a message that does not fit with TOY_FULL before the bytes travel, and keeps what it had', async () => {
+    const { toy, phone, session } = await ownedToy(world(), 'Parent', { capacityBytes: SMALL_FLASH });
+    const first = await session.sendMessage(voiceWav(1));
+    const flash = toy.firmware.storage.flash;
+    const keysBefore = flash.keys();
+    const bytesBefore = keysBefore.map((k) => flash.read(k)!.toString('hex'));
+
+    const tap = new WriteTap(world().phoneDevice(phone).noble);
+    const big = voiceWav(4);
+    const progress: number[] = [];
+    const error = await thrown(session.sendMessage(big, { onProgress: (p) => progress.push(p.bytesDone) }));
+    expect(error.code).toBe('TOY_FULL');
+    const sentBytes = tap.writes.reduce((sum, w) => sum + w.data.length, 0);
+    expect(sentBytes).toBeLessThan(300); // the offer, not the ~8 kB message
+    expect(progress.filter((b) => b > 0)).toEqual([]);
+
+    expect(flash.keys()).toEqual(keysBefore);
+    expect(keysBefore.map((k) => flash.read(k)!.toString('hex'))).toEqual(bytesBefore);
+    expect(keysBefore.some((k) => k.endsWith(first))).toBe(true);
+    // The session is still good.
+    expect((await session.status()).messages).toBe(1);
+  });
+
+  it('does not keep a paw recording that does not fit, and says so', async () => {
+    const { toy, session } = await ownedToy(world(), 'Parent', { capacityBytes: 4 * 1024, recordSeconds: 3 });
+    const notKept = new Promise<{ reason: string }>((resolve) => toy.firmware.once('recording-not-kept', resolve));
+    let announced = 0;
+    session.on('recording-added', () => announced++);
+    await toy.firmware.pawPress();
+    expect((await notKept).reason).toBe('FLASH_FULL');
+    expect(toy.log.some((l) => l.startsWith('recording not kept'))).toBe(true);
+    expect(await session.listRecordings()).toEqual([]);
+    expect(announced).toBe(0);
+    expect(toy.firmware.state).toBe('connected');
+    expect(toy.firmware.storage.bonds.list()).toHaveLength(1);
+  });
+});
