@@ -59,20 +59,13 @@ const PAIRING_ERRORS: Partial<Record<PairingError['code'], ToyClientErrorCode>> 
 };
 
 export class ToyClient {
-  private readonly peripherals = new Map<string, { peripheral: Peripheral; toyId: string }>();
-
   private constructor(
     readonly sodium: Sodium,
     readonly noble: Noble,
     readonly store: PhoneStore,
     private readonly label: string,
     private readonly now: () => number,
-  ) {
-    noble.on('discover', (p: Peripheral) => {
-      const advert = parseAdvert(p.advertisement.manufacturerData);
-      if (advert) this.peripherals.set(advert.toyId, { peripheral: p, toyId: advert.toyId });
-    });
-  }
+  ) {}
 
   static async create(options: ToyClientOptions): Promise<ToyClient> {
     const sodium = await sodiumReady();
@@ -194,10 +187,11 @@ export class ToyClient {
     }
   }
 
-  /** The toy's peripheral, from an earlier scan or by scanning until it is heard. */
+  /**
+   * Scans until the toy is heard advertising now: a peripheral remembered from an earlier scan may
+   * have gone, or be busy with another phone (a toy serves one at a time).
+   */
   private async find(toyId: string, timeoutMs: number): Promise<Peripheral> {
-    const known = this.peripherals.get(toyId);
-    if (known && known.peripheral.state !== 'error') return known.peripheral;
     await this.poweredOn();
     const found = new Promise<Peripheral>((resolve) => {
       const onDiscover = (p: Peripheral): void => {

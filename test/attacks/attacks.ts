@@ -160,4 +160,50 @@ export const ATTACKS: readonly Attack[] = [
       return { succeeded: played > 0, evidence: `replayed ${captured.length} captured writes; the toy played ${played} message(s) again` };
     },
   },
+  {
+    id: 'fake-toy',
+    title: 'A fake toy with the same name and advertisement takes the family\'s audio',
+    async run(target) {
+      // The attacker keeps the real toy busy (a toy serves one phone at a time and stops
+      // advertising), so the family's phone hears only the fake.
+      const holder = await strangerLink(target, 'holder');
+      const fake = await target.startFakeToy();
+      let refused = '';
+      try {
+        await target.ownerSendsVoice(voiceClip(11));
+      } catch (error) {
+        refused = (error as Error).message;
+      } finally {
+        await holder.disconnect();
+      }
+      await settle();
+      const received = fake.receivedAudio();
+      return { succeeded: received > 0, evidence: received > 0 ? `the fake toy received ${received} message(s)` : `the phone refused the fake: ${refused}` };
+    },
+  },
+  {
+    id: 'revoked-bond',
+    title: "A thief uses a copied phone bond after the owner revoked it",
+    async run(target) {
+      const { worked, detail } = await target.stolenCredentialsAfterRevocation();
+      return { succeeded: worked, evidence: detail };
+    },
+  },
+  {
+    id: 'relay-reads-or-alters',
+    title: 'A relay holding a voice message reads or alters it',
+    async run(target) {
+      const ogg = voiceClip(13);
+      const relayed = await target.voiceAsRelayed(ogg);
+      // Reading: the Opus header or any 32-byte run of the audio is visible in what the relay holds.
+      const readable = relayed.includes('OpusHead') || relayed.includes(Buffer.from(ogg.subarray(ogg.length - 32)));
+      const altered = Buffer.from(relayed);
+      altered[altered.length - 40]! ^= 0x20;
+      const alteredPlayed = await target.deliverAltered(altered);
+      return {
+        succeeded: readable || alteredPlayed,
+        evidence: `${readable ? 'the relay read the audio' : 'the relay saw only ciphertext'}; ${alteredPlayed ? 'an altered copy played' : 'the altered copy was refused'}`,
+      };
+    },
+  },
 ];

@@ -8,9 +8,12 @@ import { writeOggOpus } from '../../audio/ogg-opus';
 import { encodeOpus } from '../../audio/opus-codec';
 import { ToyClient } from '../../client/toy-client';
 import { MemoryPhoneStore } from '../../client/phone-store';
+import { sealVoiceMessage } from '../../audio/voice-message';
+import { Flash } from '../../firmware-sim/flash';
 import { ToyFirmware } from '../../firmware-sim/firmware';
+import { ToyStorage } from '../../firmware-sim/toy-storage';
 import { ToyGattServer } from '../../firmware-sim/gatt-server';
-import { LEGACY_NAME, LegacyGattServer } from '../../firmware-sim/legacy-gatt-server';
+import { LEGACY_NAME, LegacyCharacteristic, LegacyGattServer } from '../../firmware-sim/legacy-gatt-server';
 import { LegacyToy } from '../../firmware-sim/legacy-toy';
 import { speechLike } from '../../firmware-sim/microphone';
 import { advertisedName } from '../../firmware-sim/profile';
@@ -50,6 +53,17 @@ export interface Target {
   ownerCanStillUseToy(): Promise<boolean>;
   /** Every piece of audio the toy holds, to check nothing was altered or lost. */
   storedAudio(): Buffer[];
+  /** Starts a fake toy on the same air that advertises exactly as this one does. */
+  startFakeToy(): Promise<{ receivedAudio(): number }>;
+  /**
+   * A second family phone is enrolled (as the profile allows), its credentials are copied by a
+   * thief, and the owner revokes the phone. Returns whether the thief's copy still works.
+   */
+  stolenCredentialsAfterRevocation(): Promise<{ worked: boolean; detail: string }>;
+  /** What a relay (cloud mailbox, phone backup, sniffer) holds of a voice message in transit. */
+  voiceAsRelayed(ogg: Uint8Array): Promise<Buffer>;
+  /** Delivers a relayed message after the relay altered it; true if the toy played it. */
+  deliverAltered(relayed: Buffer): Promise<boolean>;
   readonly secure?: { readonly firmware: ToyFirmware; readonly owner: ToyClient; readonly dir: string };
   close(): Promise<void>;
 }
@@ -121,6 +135,60 @@ async function secureTarget(seed: number): Promise<Target> {
       const flash = firmware.storage.flash;
       return [...flash.keys('messages/'), ...flash.keys('recordings/')].map((k) => flash.read(k)!);
     },
+    async startFakeToy() {
+      // Same toy id, name and service; its own keys (it cannot have the real toy's).
+      const fakeDir = join(dir, 'fake');
+      const real = firmware.identity;
+      const fresh = await ToyFirmware.boot({ dir: join(dir, 'scratch') });
+      new ToyStorage(Flash.mount(fakeDir)).saveIdentity({ ...fresh.identity, toyId: real.toyId });
+      const fake = await ToyFirmware.boot({ dir: fakeDir });
+      await ToyGattServer.start(loadBleno({ kind: 'virtual', air }, { name: 'fake toy' }).bleno, fake);
+      let received = 0;
+      fake.on('played', () => received++);
+      return { receivedAudio: () => received };
+    },
+    async stolenCredentialsAfterRevocation() {
+      const memberStore = MemoryPhoneStore.create(sodium);
+      const member = await ToyClient.create({ radio: { kind: 'virtual', air }, store: memberStore, label: 'Grandma' });
+      const ownerSession = await owner.connect(toyId);
+      await ownerSession.inviteMember();
+      await ownerSession.disconnect();
+      await firmware.pawPress({ long: true });
+      const memberSession = await member.pair(toyId, { code: firmware.identity.code });
+      const bondId = memberSession.bond.bondId;
+      await memberSession.disconnect();
+      // The thief copies the phone's keys and bonds, then the owner revokes the phone.
+      const copy = new MemoryPhoneStore(memberStore.keys);
+      for (const bond of memberStore.bonds.list()) copy.bonds.put(bond);
+      const revoking = await owner.connect(toyId);
+      await revoking.removeMember(bondId);
+      await revoking.disconnect();
+      const thief = await ToyClient.create({ radio: { kind: 'virtual', air }, store: copy, label: 'Thief' });
+      try {
+        const session = await thief.connect(toyId, { timeoutMs: 5000 });
+        await session.disconnect();
+        return { worked: true, detail: 'the copied bond opened a session after revocation' };
+      } catch (error) {
+        return { worked: false, detail: `the copied bond was refused: ${(error as Error).message}` };
+      }
+    },
+    async voiceAsRelayed(ogg) {
+      // A relay (cloud mailbox, backup) holds the sealed envelope, never the audio.
+      const sealed = sealVoiceMessage(sodium, { recording: ogg, sender: owner.store.keys, recipients: [owner.bonds()[0]!.peer], now: Date.now() });
+      return Buffer.from(sealed.envelope);
+    },
+    async deliverAltered(relayed) {
+      const before = observed.played;
+      const session = await owner.connect(toyId);
+      try {
+        await session.sendSealed(relayed);
+      } catch {
+        // refused: exactly what should happen
+      } finally {
+        await session.disconnect();
+      }
+      return observed.played > before;
+    },
     secure: { firmware, owner, dir },
     async close() {
       air.close();
@@ -178,6 +246,39 @@ async function legacyTarget(seed: number): Promise<Target> {
       } catch {
         return false;
       }
+    },
+    async startFakeToy() {
+      const fake = new LegacyToy({ dir: join(dir, 'fake') });
+      await LegacyGattServer.start(loadBleno({ kind: 'virtual', air }, { name: 'fake toy' }).bleno, fake);
+      let received = 0;
+      fake.on('uploaded', () => received++);
+      return { receivedAudio: () => received };
+    },
+    async stolenCredentialsAfterRevocation() {
+      // There are no credentials to copy or revoke: any phone is as good as the family's.
+      const thief = new AttackerPhone(air, 'thief');
+      const link = await thief.connect(LEGACY_NAME);
+      try {
+        const app = await CloudPetsApp.start(link);
+        const before = observed.played;
+        await app.play(2);
+        return { worked: observed.played > before, detail: 'no bond exists to revoke; the thief played the parent\'s message' };
+      } finally {
+        await link.disconnect();
+      }
+    },
+    async voiceAsRelayed(ogg) {
+      // The audio crosses the air in the clear: a sniffer reassembles it from the writes.
+      await withOwnerApp((app) => app.upload(3, ogg));
+      return Buffer.concat(sniffer.writesTo(LegacyCharacteristic.audioSend));
+    },
+    async deliverAltered(relayed) {
+      const before = observed.played;
+      await withOwnerApp(async (app) => {
+        await app.upload(3, relayed.subarray(relayed.indexOf('OggS')));
+        await app.play(3);
+      });
+      return observed.played > before;
     },
     storedAudio() {
       return [1, 2, 3, 4, 5].map((n) => toy.slot(n)).filter((s): s is Uint8Array => s !== undefined).map((s) => Buffer.from(s));
