@@ -5,8 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { LEGACY_KEY } from '../../firmware-sim/legacy-toy';
 import { LegacyCharacteristic } from '../../firmware-sim/legacy-gatt-server';
 import { FRAMES_IN, FRAMES_OUT } from '../../firmware-sim/profile';
-import { encodeFrame } from '../../pairing/frame';
-import { fragment } from '../../pairing/fragment';
+import { decodeFrame, encodeFrame, type Message } from '../../pairing/frame';
+import { codeToPrs, generatePairingCode } from '../../pairing/code';
+import { calculateGenerator } from '../../pairing/cpace';
+import { cpaceInputs } from '../../pairing/key-schedule';
+import { DEFAULT_POLICY, INITIAL_POLICY, pairingStatus, pawPress, recordWrongCode } from '../../pairing/policy';
+import { sodiumReady } from '../../pairing/sodium';
+import { MemoryPhoneStore } from '../../client/phone-store';
+import { ToyClient } from '../../client/toy-client';
+import { fragment, Reassembler } from '../../pairing/fragment';
 import { encodeSessionMessage } from '../../pairing/session-messages';
 import { AttackerLink, AttackerPhone } from './attacker-phone';
 import { CloudPetsApp } from './cloudpets-app';
@@ -206,4 +213,143 @@ export const ATTACKS: readonly Attack[] = [
       };
     },
   },
+  {
+    id: 'offline-code-recovery',
+    title: 'A sniffer captures the pairing and recovers the secret offline',
+    async run(target) {
+      // The capture holds everything written to and notified by the toy since before the owner
+      // first used it. A secret is recovered offline when a value computable from a candidate
+      // secret alone (the secret itself, its encodings, its CPace generator) appears in it.
+      const captured = Buffer.concat(target.sniffer.att.map((a) => a.value));
+      if (target.profile === 'legacy') {
+        const found = captured.includes(Buffer.from(LEGACY_KEY));
+        return { succeeded: found, evidence: found ? 'the shared key is in the clear in the captured upload command' : 'no key in the capture' };
+      }
+      const sodium = await sodiumReady();
+      const identity = target.secure!.firmware.identity;
+      const hello = capturedPairHello(target);
+      const candidates = [identity.code, ...Array.from({ length: 199 }, () => generatePairingCode(sodium))];
+      const confirmed = candidates.filter((code) => {
+        const prs = codeToPrs(code);
+        const checks = [Buffer.from(code), Buffer.from(prs), Buffer.from(sodium.crypto_hash_sha256(prs)), Buffer.from(calculateGenerator(sodium, prs, cpaceInputs(code, identity.toyId, hello.sid).ci, hello.sid))];
+        return checks.some((value) => captured.includes(value));
+      });
+      return {
+        succeeded: confirmed.length > 0,
+        evidence: `${confirmed.length} of ${candidates.length} candidate codes (the right one included) confirmed by the capture of ${captured.length} bytes`,
+      };
+    },
+  },
+  {
+    id: 'online-guessing',
+    title: 'A stranger guesses the secret online, as fast as the toy allows',
+    async run(target) {
+      if (target.profile === 'legacy') {
+        const link = await strangerLink(target, 'guesser');
+        const open = link.has(LegacyCharacteristic.cmd);
+        await link.disconnect();
+        return { succeeded: open, evidence: 'nothing to guess: the key is fixed and public, every attempt is accepted (unlimited per hour)' };
+      }
+      // Live, in the most favourable moment for the stranger: the owner has just invited a new
+      // member and the child opened the pairing window. The stranger tries wrong codes.
+      const { firmware, owner } = target.secure!;
+      const inviting = await owner.connect(firmware.identity.toyId);
+      await inviting.inviteMember();
+      await inviting.disconnect();
+      const sodium = await sodiumReady();
+      const guesser = await ToyClient.create({ radio: { kind: 'virtual', air: target.air }, store: MemoryPhoneStore.create(sodium), label: 'guesser' });
+      await firmware.pawPress({ long: true });
+      const answers: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        let wrong = generatePairingCode(sodium);
+        while (wrong === firmware.identity.code) wrong = generatePairingCode(sodium);
+        try {
+          await (await guesser.pair(firmware.identity.toyId, { code: wrong }, { timeoutMs: 5000 })).disconnect();
+          answers.push('PAIRED');
+        } catch (error) {
+          answers.push((error as { code?: string }).code ?? 'ERROR');
+        }
+      }
+      const perHour = guessesPerHour(DEFAULT_POLICY);
+      const yearOdds = (perHour * 24 * 365) / 1e9;
+      return {
+        succeeded: answers.includes('PAIRED') || yearOdds >= 0.5,
+        evidence: `over the air: ${answers.join(', ')}; at most ${perHour} guesses in the first hour even with the paw pressed non-stop, then fewer (lockouts double); ≤${(yearOdds * 100).toFixed(4)}% chance in a year at that rate`,
+      };
+    },
+  },
+  {
+    id: 'floods',
+    title: 'Floods (connections, oversized writes, fragment storms) damage the toy or lock the owner out',
+    async run(target) {
+      const connections = Number(process.env.FLOOD_CONNECTIONS ?? 100);
+      const storedBefore = target.storedAudio().map((b) => b.toString('hex'));
+      const heapBefore = process.memoryUsage().heapUsed;
+      const attacker = new AttackerPhone(target.air, 'flooder');
+      const peripheral = await attacker.find(target.name);
+      for (let i = 0; i < connections; i++) {
+        const link = await AttackerLink.open(peripheral);
+        const writable = link.surface().filter((c) => c.properties.some((p) => p.startsWith('write')));
+        if (i === 0) {
+          // One connection carries the heavy part: oversized writes and a storm of fragments.
+          for (const c of writable) for (let k = 0; k < 20; k++) await link.write(c.uuid, randomBytes(244));
+          for (let k = 0; k < 500; k++) for (const c of writable) await link.write(c.uuid, randomBytes(20));
+          if (link.has(LegacyCharacteristic.cmd)) {
+            const app = await CloudPetsApp.start(link);
+            for (let slot = 1; slot <= 5; slot++) await app.upload(slot, randomBytes(200));
+          }
+        } else if (writable[0]) {
+          await link.write(writable[0].uuid, randomBytes(20));
+        }
+        await link.disconnect();
+      }
+      const heapGrowthMb = Math.max(0, (process.memoryUsage().heapUsed - heapBefore) / 1e6);
+      const storedAfter = target.storedAudio().map((b) => b.toString('hex'));
+      const damaged = storedBefore.some((b) => !storedAfter.includes(b));
+      const ownerOk = await target.ownerCanStillUseToy();
+      return {
+        succeeded: damaged || !ownerOk || heapGrowthMb > 64,
+        evidence: `${connections} connections; stored audio ${damaged ? 'overwritten' : 'intact'}; owner ${ownerOk ? 'still uses the toy' : 'locked out'}; heap +${heapGrowthMb.toFixed(1)} MB`,
+      };
+    },
+  },
 ];
+
+/** The PAIR_HELLO the owner's phone sent, reassembled from the captured writes. */
+function capturedPairHello(target: Target): Extract<Message, { type: 'PAIR_HELLO' }> {
+  const reassembler = new Reassembler();
+  for (const value of target.sniffer.writesTo(FRAMES_IN)) {
+    let frame: Uint8Array | undefined;
+    try {
+      frame = reassembler.push(value);
+    } catch {
+      continue;
+    }
+    if (!frame) continue;
+    const message = decodeFrame(frame);
+    if (message.type === 'PAIR_HELLO') return message;
+  }
+  throw new Error('no pairing in the capture');
+}
+
+/**
+ * Wrong guesses the pairing policy lets through in the first hour if the paw were pressed every
+ * time the window could open (the worst case: a child pressing it over and over).
+ */
+export function guessesPerHour(config: typeof DEFAULT_POLICY): number {
+  let state = INITIAL_POLICY;
+  let now = 0;
+  let guesses = 0;
+  while (now < 3_600_000) {
+    state = pawPress(state, now, config);
+    const status = pairingStatus(state, now);
+    if (!status.open) {
+      now += status.reason === 'LOCKED_OUT' ? status.retryAfterMs : 1000;
+      continue;
+    }
+    state = recordWrongCode(state, now, config);
+    guesses++;
+    now += 1000; // a pairing attempt over BLE takes about a second
+  }
+  return guesses;
+}
