@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { runCampaign, runOnce } from './campaign';
 import { CORPUS_DIR, loadEntries } from './corpus';
 import { loadTargets } from './targets';
+import { disposeAirWorld, ownerStillServed } from './targets/air-toy';
 import type { FuzzTarget } from './target';
 
 const SEED = process.env.FUZZ_SEED === undefined ? 20261123 : Number(process.env.FUZZ_SEED);
@@ -16,6 +17,7 @@ let targets: FuzzTarget[] = [];
 beforeAll(async () => {
   targets = await loadTargets();
 });
+afterAll(() => disposeAirWorld());
 
 const byName = (name: string): FuzzTarget => {
   const target = targets.find((t) => t.name === name);
@@ -55,5 +57,11 @@ describe(`bounded campaigns (seed ${SEED})`, () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+});
+
+describe('after the hostile central', () => {
+  it('the owner still opens a session and fetches a recording from the fuzzed toy', async () => {
+    expect(await ownerStillServed()).toBe(true);
   });
 });

@@ -1,15 +1,15 @@
-// The registry of fuzz targets, by name. Sans-IO targets for pairing/ and audio/ today; an air
-// target (a hostile central sending GATT traffic at a simulated toy over radio/) plugs in here
-// with the same FuzzTarget shape, returning a promise from run().
+// The registry of fuzz targets, by name: sans-IO targets for pairing/ and audio/, and air targets
+// (a hostile central sending GATT traffic at a simulated toy over radio/, run() returning a promise).
 import { type FuzzContext, fuzzContext } from './context';
 import type { FuzzTarget } from './target';
+import { airTargets } from './targets/air-toy';
 import { audioFileTargets } from './targets/audio-files';
 import { audioTransferTargets } from './targets/audio-transfer';
 import { pairingConnectionTargets } from './targets/pairing-connections';
 import { pairingDecoderTargets } from './targets/pairing-decoders';
 
 export function buildTargets(ctx: FuzzContext): FuzzTarget[] {
-  const targets = [...pairingDecoderTargets(ctx), ...pairingConnectionTargets(ctx), ...audioFileTargets(ctx), ...audioTransferTargets(ctx)];
+  const targets = [...pairingDecoderTargets(ctx), ...pairingConnectionTargets(ctx), ...audioFileTargets(ctx), ...audioTransferTargets(ctx), ...airTargets()];
   const names = new Set(targets.map((t) => t.name));
   if (names.size !== targets.length) throw new Error('two fuzz targets share a name');
   return targets;
