@@ -3,7 +3,7 @@
 // (fragmented to the ATT payload size). Bytes from the air that do not reassemble are dropped.
 import type { Characteristic, Peripheral } from '@abandonware/noble';
 import { fragment, Reassembler } from '../pairing/fragment';
-import { FRAMES_IN, FRAMES_OUT, PLUSHLINK_SERVICE, TOY_INFO, type ToyInfo } from '../firmware-sim/profile';
+import { FRAMES_IN, FRAMES_OUT, fragmentPayload, PLUSHLINK_SERVICE, TOY_INFO, type ToyInfo } from '../firmware-sim/profile';
 import { ToyClientError } from './errors';
 
 /** Largest frame the phone reassembles from a toy: bounds memory whatever a (fake) toy sends. */
@@ -54,7 +54,7 @@ export class GattLink {
 
   /** Largest write the link carries in one ATT packet. */
   get attPayload(): number {
-    return Math.max(20, (this.peripheral.mtu ?? 23) - 3);
+    return fragmentPayload(this.peripheral.mtu ?? 23);
   }
 
   onFrame(handler: (frame: Uint8Array) => void): void {

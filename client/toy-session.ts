@@ -7,7 +7,8 @@ import { openEnvelope, readEnvelopeHeader } from '../audio/envelope';
 import { isAudioError } from '../audio/errors';
 import { readOggOpus } from '../audio/ogg-opus';
 import { TransferReceiver } from '../audio/transfer-receiver';
-import { chunkSizeFor, TransferSender } from '../audio/transfer-sender';
+import { TransferSender } from '../audio/transfer-sender';
+import { transferChunkSize } from '../firmware-sim/profile';
 import { sealVoiceMessage } from '../audio/voice-message';
 import type { Bond } from '../pairing/bond';
 import { fromHex, toHex } from '../pairing/bytes';
@@ -24,7 +25,6 @@ import {
   type SessionMessage,
   type ToyEvent,
   type ToyStatus,
-  TRANSFER_OVERHEAD_BYTES,
 } from '../pairing/session-messages';
 import type { Sodium } from '../pairing/sodium';
 import { ToyClientError, type ToyClientErrorCode } from './errors';
@@ -57,10 +57,6 @@ export interface ToySessionEvents {
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
-/** Frame bytes around a transfer message: frame header, counter, AEAD tag, session header. */
-const SESSION_OVERHEAD_BYTES = 2 + 8 + 16 + TRANSFER_OVERHEAD_BYTES;
-/** Transfer messages ride in frames of about this size (a few ATT packets each). */
-const TRANSFER_FRAME_BYTES = 1024;
 
 const REQUEST_ERROR_CODES: Record<RequestError, ToyClientErrorCode> = {
   FORBIDDEN: 'FORBIDDEN',
@@ -201,7 +197,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     } catch (error) {
       return Promise.reject(new ToyClientError('BAD_INPUT', `not a sealed voice message: ${(error as Error).message}`, { cause: error }));
     }
-    const sender = new TransferSender(this.sodium, envelope, { chunkSize: chunkSizeFor(TRANSFER_FRAME_BYTES - SESSION_OVERHEAD_BYTES), window: 16 });
+    const sender = new TransferSender(this.sodium, envelope, { chunkSize: transferChunkSize(this.link.attPayload), window: 16 });
     return new Promise<string>((resolve, reject) => {
       this.upload = { sender, pending: { resolve, reject }, id, envelope, options };
       this.lastMovement = Date.now();

@@ -13,6 +13,7 @@ import {
   FIRMWARE_VERSION,
   FRAMES_IN,
   FRAMES_OUT,
+  fragmentPayload,
   MANUFACTURER_NAME,
   MODEL_NUMBER,
   PLUSHLINK_SERVICE,
@@ -45,7 +46,7 @@ export class ToyGattServer {
     await server.setServices();
     bleno.on('accept', () => server.onAccept());
     bleno.on('disconnect', () => server.onDisconnect());
-    bleno.on('mtuChange', (mtu) => (server.attPayload = mtu - 3));
+    bleno.on('mtuChange', (mtu) => (server.attPayload = fragmentPayload(mtu)));
     toy.on('pairing-window', () => void server.advertise());
     toy.on('reset', () => void server.advertise());
     // A toy without power neither advertises nor answers (powerOff() or a fault).
@@ -151,7 +152,7 @@ export class ToyGattServer {
           uuid: FRAMES_OUT,
           properties: ['notify'],
           onSubscribe: (maxValueSize, updateValueCallback) => {
-            this.attPayload = maxValueSize;
+            this.attPayload = fragmentPayload(maxValueSize + 3);
             this.notifier = updateValueCallback;
             for (const data of this.early.splice(0)) updateValueCallback(data);
           },

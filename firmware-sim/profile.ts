@@ -3,6 +3,10 @@
 // info characteristic; standard Device Information and Battery services. Shared by the toy and
 // the client so both sides name the same UUIDs.
 
+import { chunkSizeFor } from '../audio/transfer-sender';
+import { frameBytesFilling } from '../pairing/fragment';
+import { TRANSFER_FRAME_OVERHEAD_BYTES } from '../pairing/session-messages';
+
 /** 128-bit UUIDs as bleno and noble print them: 32 lower-case hex digits, no dashes. */
 export const PLUSHLINK_SERVICE = 'b1a5e0011d7f4c2a9a51706c75736801';
 export const FRAMES_IN = 'b1a5e0021d7f4c2a9a51706c75736801';
@@ -15,6 +19,30 @@ export const MODEL_NUMBER = '2a24';
 export const FIRMWARE_REVISION = '2a26';
 export const BATTERY_SERVICE = '180f';
 export const BATTERY_LEVEL = '2a19';
+
+/**
+ * The largest ATT value either side puts in one write or notification: 251 octets (the largest
+ * LL payload with Data Length Extension) less the L2CAP (4) and ATT (3) headers, so each one
+ * rides in a single link-layer packet. A larger value (noble and bleno agree an ATT MTU of 256)
+ * would take two packets, the second mostly empty, and cost up to half the link's capacity.
+ */
+export const MAX_VALUE_PER_PACKET = 244;
+
+/** The ATT payload frames are fragmented to on a link with this ATT MTU. */
+export function fragmentPayload(attMtu: number): number {
+  return Math.max(20, Math.min(MAX_VALUE_PER_PACKET, attMtu - 3));
+}
+
+/** Fragments (so link-layer packets) one voice transfer chunk's frame fills exactly. */
+export const PACKETS_PER_TRANSFER_FRAME = 4;
+
+/**
+ * The transfer chunk size for a link: a chunk's TRANSPORT frame fills PACKETS_PER_TRANSFER_FRAME
+ * fragments exactly, so no packet of a transfer goes out half empty. Both directions use it.
+ */
+export function transferChunkSize(attPayload: number): number {
+  return chunkSizeFor(frameBytesFilling(attPayload, PACKETS_PER_TRANSFER_FRAME) - TRANSFER_FRAME_OVERHEAD_BYTES);
+}
 
 /** Company identifier 0xFFFF: reserved for testing, so plushlink claims nobody's id. */
 export const COMPANY_ID = 0xffff;

@@ -1,12 +1,13 @@
 // One BLE connection to the toy: fragments in from the write characteristic, fragments out as
 // notifications. Until a session exists only pairing and session-hello frames get an answer;
 // afterwards every request is checked against the phone's role before the toy acts on it.
-import { TransferSender, chunkSizeFor } from '../audio/transfer-sender';
+import { TransferSender } from '../audio/transfer-sender';
+import { transferChunkSize } from './profile';
 import type { Bond } from '../pairing/bond';
 import type { ToyConnection } from '../pairing/toy';
 import { PairingError, isPairingError } from '../pairing/errors';
 import { fragment, Reassembler } from '../pairing/fragment';
-import { decodeSessionMessage, encodeSessionMessage, type Request, type ResponseBody, type SessionMessage, TRANSFER_OVERHEAD_BYTES } from '../pairing/session-messages';
+import { decodeSessionMessage, encodeSessionMessage, type Request, type ResponseBody, type SessionMessage } from '../pairing/session-messages';
 import { FlashError } from './flash';
 import type { ToyFirmware } from './firmware';
 
@@ -18,10 +19,6 @@ export interface LinkPort {
   disconnect(): void;
 }
 
-/** Session frame bytes around a transfer chunk: frame header, counter, tag, session message header. */
-const SESSION_OVERHEAD_BYTES = 2 + 8 + 16 + TRANSFER_OVERHEAD_BYTES;
-/** Transfer messages ride in frames of about this size (a few ATT payloads each). */
-export const TRANSFER_FRAME_BYTES = 1024;
 /** Largest frame the toy reassembles: bounds memory per connection whatever a central sends. */
 export const MAX_FRAME_BYTES = 4096;
 
@@ -150,8 +147,7 @@ export class ToyLink {
     if (this.download && this.download.phase !== 'done' && this.download.phase !== 'failed') {
       throw new RequestRefused('BUSY', 'a recording is already being sent on this connection');
     }
-    const messageBytes = TRANSFER_FRAME_BYTES - SESSION_OVERHEAD_BYTES;
-    this.download = new TransferSender(this.toy.sodium, envelope, { chunkSize: chunkSizeFor(messageBytes), window: 16 });
+    this.download = new TransferSender(this.toy.sodium, envelope, { chunkSize: transferChunkSize(this.port.attPayload), window: 16 });
     const out = this.download.connect(this.toy.now());
     for (const m of out.messages) this.send({ kind: 'transfer', stream: 'download', message: m });
     this.startTicker();

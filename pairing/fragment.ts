@@ -21,6 +21,11 @@ const INDEX_MASK = 0x3f;
 const FIRST_HEADER = 3;
 const NEXT_HEADER = 1;
 
+/** The largest frame that splits into exactly `count` fragments of `attPayload` bytes, all full. */
+export function frameBytesFilling(attPayload: number, count: number): number {
+  return attPayload - FIRST_HEADER + (count - 1) * (attPayload - NEXT_HEADER);
+}
+
 /** Splits one frame into fragments of at most `attPayload` bytes each. */
 export function fragment(frame: Uint8Array, attPayload: number): Uint8Array[] {
   if (!Number.isInteger(attPayload) || attPayload < MIN_ATT_PAYLOAD || attPayload > MAX_ATT_PAYLOAD) {

@@ -297,3 +297,9 @@ export function decodeSessionMessage(bytes: Uint8Array): SessionMessage {
 
 /** Bytes a session message adds around a transfer message (kind and stream). */
 export const TRANSFER_OVERHEAD_BYTES = 2;
+
+/**
+ * Bytes a TRANSPORT frame adds around a transfer message: frame version and type (2), counter
+ * (8), AEAD tag (16), and the session message's kind and stream.
+ */
+export const TRANSFER_FRAME_OVERHEAD_BYTES = 2 + 8 + 16 + TRANSFER_OVERHEAD_BYTES;
