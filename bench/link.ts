@@ -3,11 +3,13 @@
 // (radio/link-timing.ts) beside the GATT throughput the real noble and bleno reach on the
 // realistic clock (writes without response, bounded window), and their ratio. Also the
 // published figures these configurations are usually quoted with. Prints one JSON object.
+// Also the secure protocol's time for a 10 s and a 40 s voice message on each link (bench/secure-transfer.ts).
 // Run: npm run bench:link [-- --seconds S]   (S: simulated seconds per configuration, default 1.5)
 import os from 'node:os';
 import type { Phy } from '../radio/link';
 import { linkCapacity } from '../radio/link-timing';
 import { measureWriteThroughput } from '../radio/throughput';
+import { measureSecureTransfer } from './secure-transfer';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,18 +43,28 @@ async function row(config: Config, seconds: number): Promise<Record<string, unkn
     values: count,
     simulatedSeconds: Math.round(measured.simulatedSeconds * 1000) / 1000,
     wallSeconds: Math.round(measured.wallSeconds * 100) / 100,
+    ...(config.packetsPerEvent === undefined && { secureVoice: await secureVoice(config, capacity.valueBitsPerSecond) }),
   };
 }
 
 /**
- * TODO(toy+app): the secure transfer time of a 10 s and a 40 s voice message (sealed envelope,
- * Noise session, chunked transfer) from the client library to the simulated toy, per phone preset.
- * It needs firmware-sim/ and client/, which do not exist yet; the radio side is ready: run both on
- * `new Air({ clock: 'realistic', link: PHONES.ios })` and read `air.clock.now()` when the toy has
- * stored the message.
+ * The secure protocol on the same link: a sealed 10 s and 40 s voice message from the client
+ * library to the toy (offer, windowed chunks, acknowledgements, "stored"), and its share of the
+ * link's capacity end to end and in the data phase (after the first acknowledgement).
  */
-async function secureVoiceTransferSeconds(_messageSeconds: number): Promise<number | undefined> {
-  return undefined;
+async function secureVoice(config: Config, capacityBps: number): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const messageSeconds of [10, 40]) {
+    const r = await measureSecureTransfer({ ...config, messageSeconds });
+    out[`${messageSeconds}s`] = {
+      envelopeBytes: r.envelopeBytes,
+      simulatedSeconds: Math.round(r.simulatedSeconds * 1000) / 1000,
+      startMs: Math.round(r.startSeconds * 10000) / 10,
+      ratio: Math.round((r.bitsPerSecond / capacityBps) * 1000) / 1000,
+      dataPhaseRatio: Math.round((r.dataPhaseBitsPerSecond / capacityBps) * 1000) / 1000,
+    };
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -79,10 +91,9 @@ async function main(): Promise<void> {
         rows,
         published,
         withinTenPercent: ratios.every((r) => r >= 0.9 && r <= 1),
-        voiceMessages: {
-          tenSeconds: (await secureVoiceTransferSeconds(10)) ?? 'TODO: needs firmware-sim/ and client/ (hook: secureVoiceTransferSeconds in bench/link.ts)',
-          fortySeconds: (await secureVoiceTransferSeconds(40)) ?? 'TODO: needs firmware-sim/ and client/',
-        },
+        secureVoiceMethod:
+          'secureVoice: sealed 10 s / 40 s messages (16 kbit/s Opus) sent by the client library to the simulated toy over a paired session; ratio = envelope bits per simulated second over the capacity, end to end (offer to "stored") and in the data phase',
+        fortySecondsOver2mDle15ms: (rows.find((r) => r.phy === '2M' && r.dle && r.intervalMs === 15)?.secureVoice as Record<string, { simulatedSeconds: number }> | undefined)?.['40s']?.simulatedSeconds,
       },
       null,
       2,
