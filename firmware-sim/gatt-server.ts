@@ -32,6 +32,8 @@ export class ToyGattServer {
   private notifier: ((data: Buffer) => void) | undefined;
   private early: Buffer[] = [];
   private attPayload = 20;
+  /** The scan response last handed to bleno. */
+  private advertised: Buffer | undefined;
   private stopping: Promise<void> | undefined;
 
   private constructor(
@@ -78,10 +80,15 @@ export class ToyGattServer {
     });
   }
 
+  private scanResponse(): Buffer {
+    const advert = { toyId: this.toy.identity.toyId, pairingWindowOpen: this.toy.pairingWindowOpen };
+    return scanResponseData(advertisedName(this.toy.identity.toyId), advert);
+  }
+
   private async advertise(): Promise<void> {
     if (this.stopping || this.link) return;
-    const advert = { toyId: this.toy.identity.toyId, pairingWindowOpen: this.toy.pairingWindowOpen };
-    const scan = scanResponseData(advertisedName(this.toy.identity.toyId), advert);
+    const scan = this.scanResponse();
+    this.advertised = scan;
     await new Promise<void>((resolve, reject) =>
       this.bleno.startAdvertisingWithEIRData(advertisingData(), scan, (error) => (error ? reject(error) : resolve())),
     );
@@ -109,7 +116,13 @@ export class ToyGattServer {
     this.link = undefined;
     this.notifier = undefined;
     link?.closed();
-    void this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`));
+    // bleno restarts advertising by itself after a disconnection, with the data it had. A new
+    // start only when the advertisement changed meanwhile (the pairing window), and after
+    // bleno's restart: started during it, bleno never reports the start, and the callback (one
+    // listener per connection) would pile up for ever.
+    if (!this.advertised?.equals(this.scanResponse())) {
+      setImmediate(() => void this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`)));
+    }
   }
 
   private notify(data: Buffer): void {
