@@ -399,21 +399,7 @@ export class Controller {
     if (!this.initiator) return fail(Status.commandDisallowed);
     const initiator = this.initiator;
     this.initiator = undefined;
-    this.air.clock.defer(() =>
-      this.sendLeMeta(
-        LeEv.connectionComplete,
-        leConnectionComplete({
-          status: Status.unknownConnectionId,
-          handle: 0,
-          role: 0,
-          peerAddressType: initiator.peerAddressType === 'random' ? 1 : 0,
-          peerAddress: addressToBytes(initiator.peerAddress),
-          intervalUnits: 0,
-          latency: 0,
-          timeoutUnits: 0,
-        }).subarray(4),
-      ),
-    );
+    this.air.clock.defer(() => this.reportInitiationFailed(initiator, Status.unknownConnectionId));
     return ok();
   }
 
@@ -669,6 +655,11 @@ export class Controller {
     const initiator = this.initiator;
     if (!initiator) return;
     this.initiator = undefined;
+    this.reportInitiationFailed(initiator, status);
+  }
+
+  /** LE Connection Complete with an error: the initiation named in `initiator` ended without a link. */
+  private reportInitiationFailed(initiator: InitiatorState, status: number): void {
     this.sendLeMeta(
       LeEv.connectionComplete,
       leConnectionComplete({
