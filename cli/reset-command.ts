@@ -1,5 +1,6 @@
 // `plushlink reset`: the owner asks the toy to erase everything (bonds, recordings, messages);
 // the toy does it only when someone presses its paw within 30 s, so a phone alone cannot.
+import { ToyClientError } from '../client/errors';
 import { PAW_CONFIRM_MS } from '../firmware-sim/firmware';
 import { parseCommandLine } from './args';
 import type { Command } from './command';
@@ -21,6 +22,11 @@ ${PHONE_HELP}`,
     const phone = await openPhone('reset', values);
     const toyId = phone.toyId();
     const session = await phone.client.connect(toyId);
+    if (session.bond.role !== 'owner') {
+      // The toy refuses it anyway; saying so first spares a member the "press the paw" prompt.
+      await session.disconnect();
+      throw new ToyClientError('FORBIDDEN', 'only the owner may factory reset the toy');
+    }
     out.print(`press the paw within ${PAW_CONFIRM_MS / 1000} s to confirm the factory reset of toy ${toyId}`);
     try {
       await session.factoryReset();

@@ -2,8 +2,9 @@
 // air over TCP so phone commands in other processes reach it. Prints its id, pairing code and QR,
 // then runs until Ctrl-C. The paw: `p` + Enter here (long press `P`), or `plushlink paw --dir DIR`
 // from anywhere else (SIGUSR1 short, SIGUSR2 long, to the pid in DIR/pid).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { readWav } from '../audio/wav';
 import { formatPairingCode } from '../pairing/code';
 import { keyFingerprint, publicKeys } from '../pairing/identity';
 import { encodeQrPayload } from '../pairing/qr';
@@ -62,6 +63,7 @@ The paw button:
     if (already) throw new Error(`a toy is already running in ${paths.dir} (pid ${already.pid})`);
     const port = integerOption('toy', 'port', values.port, 0, 65535) ?? DEFAULT_TOY_PORT;
     const recordSeconds = integerOption('toy', 'record-seconds', values['record-seconds'], 1, 60) ?? 3;
+    if (values.mic) checkMicrophone(values.mic);
     mkdirSync(paths.dir, { recursive: true });
 
     const air = new Air({ ...(values.capture ? { captureDir: values.capture } : {}) });
@@ -97,6 +99,16 @@ The paw button:
     return 0;
   },
 };
+
+/** A bad microphone file fails at start, not at the first paw press. */
+function checkMicrophone(path: string): void {
+  const bytes = readFileSync(path);
+  try {
+    readWav(bytes);
+  } catch (error) {
+    throw new UsageError(`--mic ${path}: not a readable WAV file (${(error as Error).message})`);
+  }
+}
 
 function introduce(out: Output, toy: RunningToy, airSpec: string, dir: string, drawQr: boolean): void {
   const { identity, sodium } = toy.firmware;

@@ -103,7 +103,10 @@ describe('a toy in one process, phones in others', () => {
     expect(forbidden.stderr).toBe('plushlink: the toy refused: only the owner may invite members (FORBIDDEN)\n');
   });
 
-  it('factory-resets only after a paw press, and the phone forgets its bond', async () => {
+  it('factory-resets only for the owner, only after a paw press, and the phone forgets its bond', async () => {
+    const member = grandma('reset');
+    expect([member.status, member.stdout, member.stderr]).toEqual([1, '', 'plushlink: only the owner may factory reset the toy (FORBIDDEN)\n']);
+
     const reset = plushlinkAsync(['reset', '--toy-dir', toyDir, '--phone', parentStore]);
     await watcher.waitFor(/toy: factory reset requested/);
     expect(plushlink(['paw', '--dir', toyDir]).status).toBe(0);
