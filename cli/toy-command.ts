@@ -3,7 +3,6 @@
 // then runs until Ctrl-C. The paw: `p` + Enter here (long press `P`), or `plushlink paw --dir DIR`
 // from anywhere else (SIGUSR1 short, SIGUSR2 long, to the pid in DIR/pid).
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { readWav } from '../audio/wav';
 import { formatPairingCode } from '../pairing/code';
 import { keyFingerprint, publicKeys } from '../pairing/identity';
@@ -18,6 +17,8 @@ import { terminalQr } from './terminal-qr';
 import { announceToy, findRunningToy, toyDirPaths, withdrawToy } from './toy-dir';
 import { type RunningToy, startToyOnAir } from './toy-on-air';
 import { UsageError } from './usage-error';
+import { runLegacyToy } from './legacy-toy-command';
+import { listenForPaw } from './paw-input';
 
 export const DEFAULT_TOY_PORT = 7357;
 
@@ -29,12 +30,13 @@ const OPTIONS = {
   'record-seconds': { type: 'string' },
   capture: { type: 'string' },
   'no-qr': { type: 'boolean' },
+  legacy: { type: 'boolean' },
 } as const;
 
 export const toyCommand: Command = {
   name: 'toy',
   summary: 'switch on a simulated toy (state in a folder) that phone commands reach',
-  help: `usage: plushlink toy --dir DIR [--port P] [--host H] [--mic FILE.wav] [--record-seconds N] [--capture DIR] [--no-qr]
+  help: `usage: plushlink toy --dir DIR [--port P] [--host H] [--mic FILE.wav] [--record-seconds N] [--capture DIR] [--no-qr] [--legacy]
 
 Runs a simulated toy: its firmware on bleno, on a virtual air served over TCP so that phone
 commands (pair, send, fetch, members, reset) in other terminals reach it. DIR keeps the toy's
@@ -53,7 +55,10 @@ The paw button:
   --mic FILE.wav        what the microphone hears (default: a generated voice)
   --record-seconds N    seconds recorded per paw press (default 3)
   --capture DIR         write one btsnoop capture per device on the air into DIR
-  --no-qr               print the QR payload but not the QR code`,
+  --no-qr               print the QR payload but not the QR code
+  --legacy              run the open CloudPets-style legacy profile instead (no pairing, no
+                        encryption: anyone in range can upload, play, record and download;
+                        for attack demonstrations, see docs/THREAT-MODEL.md)`,
 
   async run(args, out) {
     const { values } = parseCommandLine('toy', args, OPTIONS);
@@ -65,6 +70,15 @@ The paw button:
     const recordSeconds = integerOption('toy', 'record-seconds', values['record-seconds'], 1, 60) ?? 3;
     if (values.mic) checkMicrophone(values.mic);
     mkdirSync(paths.dir, { recursive: true });
+    if (values.legacy) {
+      return runLegacyToy(out, paths, {
+        port,
+        host: values.host ?? '127.0.0.1',
+        recordSeconds,
+        ...(values.mic ? { mic: values.mic } : {}),
+        ...(values.capture ? { capture: values.capture } : {}),
+      });
+    }
 
     const air = new Air({ ...(values.capture ? { captureDir: values.capture } : {}) });
     let server: H4TcpServer;
@@ -86,7 +100,7 @@ The paw button:
     announceToy(paths, { air: server.airSpec, toyId: identity.toyId, pid: process.pid });
     introduce(out, toy, server.airSpec, paths.dir, !values['no-qr']);
     reportEvents(out, toy);
-    const stopPaw = listenForPaw(out, toy);
+    const stopPaw = listenForPaw(out, (long) => toy.firmware.pawPress({ long }));
 
     const signal = await untilInterrupted();
     out.print(`toy: switched off (${signal})`);
@@ -127,28 +141,4 @@ function reportEvents(out: Output, toy: RunningToy): void {
   firmware.on('played', (played) => out.print(`toy: played message ${played.id} (${played.durationSeconds.toFixed(1)} s)${played.wavPath ? ` → ${played.wavPath}` : ''}`));
   firmware.on('recorded', (recorded) => out.print(`toy: recorded ${recorded.id} (${kilobytes(recorded.bytes)} kB sealed for its phones)`));
   firmware.on('message-rejected', (reason) => out.print(`toy: refused a message (${reason})`));
-}
-
-/** Paw presses from the keyboard and from `plushlink paw` (signals); returns a function that stops listening. */
-function listenForPaw(out: Output, toy: RunningToy): () => void {
-  const press = (long: boolean): void => {
-    out.print(`toy: paw ${long ? 'long press' : 'pressed'}`);
-    void toy.firmware.pawPress({ long }).catch((error: Error) => out.print(`toy: paw press failed: ${error.message}`));
-  };
-  const short = (): void => press(false);
-  const long = (): void => press(true);
-  process.on('SIGUSR1', short);
-  process.on('SIGUSR2', long);
-  const keys = createInterface({ input: process.stdin });
-  keys.on('line', (line) => {
-    const key = line.trim();
-    if (key === 'p') press(false);
-    else if (key === 'P') press(true);
-    else if (key !== '') out.print('toy: keys are p (paw), P (long paw press); Ctrl-C switches the toy off');
-  });
-  return () => {
-    process.removeListener('SIGUSR1', short);
-    process.removeListener('SIGUSR2', long);
-    keys.close();
-  };
 }

@@ -72,8 +72,9 @@ async function bounded<T>(work: Promise<T>, ms = 2000): Promise<T | undefined> {
 export class AttackerPhone {
   readonly noble: Noble;
 
-  constructor(air: Air, name = 'stranger') {
-    this.noble = loadNoble({ kind: 'virtual', air }, { name }).noble;
+  /** A phone on `air`, or on the air another process serves at `tcp:HOST:PORT`. */
+  constructor(air: Air | string, name = 'stranger') {
+    this.noble = loadNoble(typeof air === 'string' ? { kind: 'remote', air } : { kind: 'virtual', air }, { name }).noble;
   }
 
   /** Scans until a device advertising `name` is heard. */
