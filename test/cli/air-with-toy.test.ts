@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { watchOutput } from './process-output';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -15,17 +16,7 @@ describe('plushlink air --toy', () => {
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    let output = '';
-    air.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    const line = async (pattern: RegExp): Promise<RegExpMatchArray> => {
-      const deadline = Date.now() + 20000;
-      for (;;) {
-        const match = output.match(pattern);
-        if (match) return match;
-        if (Date.now() > deadline) throw new Error(`no line matching ${pattern} in:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    };
+    const { line } = watchOutput(air);
     try {
       const [, toyId, code] = await line(/toy ([0-9a-f]{16}) is on this air \(pairing code ([0-9 -]+);/);
       const [, spec] = await line(/serving a realistic air at (tcp:\S+) /);

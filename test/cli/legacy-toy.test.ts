@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { watchOutput } from './process-output';
 import { LEGACY_NAME } from '../../firmware-sim/legacy-gatt-server';
 import { AttackerPhone } from '../attacks/attacker-phone';
 import { CloudPetsApp } from '../attacks/cloudpets-app';
@@ -14,20 +15,10 @@ describe('plushlink toy --legacy', () => {
   it('serves the open legacy profile, and says what happened to it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plushlink-legacy-cli-'));
     const toy = spawn(process.execPath, ['cli/plushlink.js', 'toy', '--legacy', '--dir', dir, '--port', '0', '--record-seconds', '1'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    toy.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    const line = async (pattern: RegExp): Promise<RegExpMatchArray> => {
-      const deadline = Date.now() + 20000;
-      for (;;) {
-        const match = output.match(pattern);
-        if (match) return match;
-        if (Date.now() > deadline) throw new Error(`no line matching ${pattern} in:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    };
+    const { line, text } = watchOutput(toy);
     try {
       const [, air] = await line(/is on the air at (tcp:\S+)/);
-      expect(output).toMatch(/WARNING: this is the open CloudPets profile/);
+      expect(text()).toMatch(/WARNING: this is the open CloudPets profile/);
       const stranger = new AttackerPhone(air!, 'stranger');
       const link = await stranger.connect(LEGACY_NAME);
       const app = await CloudPetsApp.start(link);
