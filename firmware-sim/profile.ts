@@ -34,7 +34,7 @@ export function fragmentPayload(attMtu: number): number {
 }
 
 /** Fragments (so link-layer packets) one voice transfer chunk's frame fills exactly. */
-export const PACKETS_PER_TRANSFER_FRAME = 4;
+export const PACKETS_PER_TRANSFER_FRAME = 8;
 
 /**
  * The transfer chunk size for a link: a chunk's TRANSPORT frame fills PACKETS_PER_TRANSFER_FRAME
