@@ -168,6 +168,33 @@ export const ATTACKS: readonly Attack[] = [
     },
   },
   {
+    id: 'alter-captured-traffic',
+    title: "A man in the middle reorders and alters the owner's captured traffic",
+    async run(target) {
+      await target.ownerSendsVoice(voiceClip(17));
+      const captured = target.sniffer.writes().map((w) => ({ ...w, value: Buffer.from(w.value) }));
+      const stored = new Set(target.storedAudio().map((b) => b.toString('hex')));
+      // Two writes in the middle swap places and the one before them loses a bit.
+      const mid = Math.floor(captured.length / 2);
+      [captured[mid], captured[mid + 1]] = [captured[mid + 1]!, captured[mid]!];
+      const flipped = captured[mid - 1]!.value;
+      flipped[flipped.length - 1]! ^= 0x01;
+      const link = await strangerLink(target, 'tamperer');
+      try {
+        for (const c of link.surface()) if (c.properties.includes('notify')) await link.subscribe(c.uuid, () => undefined);
+        for (const w of captured) if (link.has(w.uuid)) await link.write(w.uuid, w.value, w.withoutResponse);
+      } finally {
+        await settle(300);
+        await link.disconnect();
+      }
+      const accepted = target.storedAudio().filter((b) => !stored.has(b.toString('hex')));
+      return {
+        succeeded: accepted.length > 0,
+        evidence: accepted.length > 0 ? `the toy stored ${accepted.length} altered message(s) as genuine` : `${captured.length} reordered and altered writes: nothing stored`,
+      };
+    },
+  },
+  {
     id: 'fake-toy',
     title: 'A fake toy with the same name and advertisement takes the family\'s audio',
     async run(target) {
