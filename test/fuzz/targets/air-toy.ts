@@ -34,6 +34,9 @@ interface AirWorld {
   readonly toyName: string;
   /** What must never change: the toy's bonds and records, as bytes. */
   readonly baseline: string;
+  /** The same, cheaply: record names and the bonds in memory (checked on every input). */
+  readonly quickBaseline: string;
+  runs: number;
   readonly escaped: unknown[];
   peripheral: Peripheral;
   framesIn: Characteristic | undefined;
@@ -43,6 +46,12 @@ interface AirWorld {
 
 let world: Promise<AirWorld> | undefined;
 
+/** Record names and bonds as the toy holds them in memory: a change shows here at once. */
+function quickSnapshot(firmware: ToyFirmware): string {
+  return `${firmware.storage.flash.keys().join(',')}|${firmware.storage.bonds.list().map((b) => b.bondId).join(',')}`;
+}
+
+/** Every record's bytes, read back from the flash folder. */
 function snapshot(firmware: ToyFirmware): string {
   const flash = firmware.storage.flash;
   return flash
@@ -81,7 +90,11 @@ async function build(): Promise<AirWorld> {
   const { noble } = loadNoble({ kind: 'virtual', air }, { name: 'hostile central' });
   const toyName = advertisedName(firmware.identity.toyId);
   const peripheral = await findToy(noble, toyName);
-  const w: AirWorld = { air, dir, firmware, owner, toyName, baseline: snapshot(firmware), escaped, peripheral, framesIn: undefined, info: undefined, genuine };
+  const w: AirWorld = { air, dir, firmware, owner, toyName, baseline: snapshot(firmware), quickBaseline: quickSnapshot(firmware), runs: 0, escaped, peripheral, framesIn: undefined, info: undefined, genuine };
+  peripheral.on('disconnect', () => {
+    w.framesIn = undefined;
+    w.info = undefined;
+  });
   await connect(w);
   return w;
 }
@@ -98,7 +111,7 @@ async function findToy(noble: ReturnType<typeof loadNoble>['noble'], name: strin
 
 /** (Re)connects the hostile central: the toy drops a central whose handshake fails. */
 async function connect(w: AirWorld): Promise<void> {
-  await w.peripheral.connectAsync();
+  if (w.peripheral.state !== 'connected') await w.peripheral.connectAsync();
   const { characteristics } = await w.peripheral.discoverSomeServicesAndCharacteristicsAsync([], [FRAMES_IN, FRAMES_OUT, TOY_INFO]);
   const byUuid = new Map(characteristics.map((c) => [c.uuid, c]));
   w.framesIn = byUuid.get(FRAMES_IN);
@@ -111,7 +124,8 @@ const turns = async (n: number): Promise<void> => {
 };
 
 async function feed(w: AirWorld, writes: readonly AirWrite[]): Promise<void> {
-  if (w.peripheral.state !== 'connected') await connect(w);
+  // noble's characteristics belong to one connection: rediscover after any reconnection.
+  if (w.peripheral.state !== 'connected' || !w.framesIn) await connect(w);
   for (const write of writes) {
     if (w.peripheral.state !== 'connected') break;
     if (write.to === 'info') await w.info?.readAsync();
@@ -121,7 +135,9 @@ async function feed(w: AirWorld, writes: readonly AirWrite[]): Promise<void> {
   // Let the toy process everything that was queued (writes without response are fire-and-forget).
   await turns(8);
   invariant(w.escaped.length === 0, `an exception escaped: ${String(w.escaped[0])}`);
-  invariant(snapshot(w.firmware) === w.baseline, "the toy's bonds or records changed");
+  invariant(quickSnapshot(w.firmware) === w.quickBaseline, "the toy's bonds or records changed");
+  // Reading every record back costs more than an input; every 64th input, and at the end, does it.
+  if (++w.runs % 64 === 0) invariant(snapshot(w.firmware) === w.baseline, "the toy's stored bytes changed");
   invariant(w.firmware.state !== 'off', 'the toy went down');
 }
 
@@ -130,6 +146,7 @@ export async function ownerStillServed(): Promise<boolean> {
   if (!world) return true;
   const w = await world;
   if (w.peripheral.state === 'connected') await w.peripheral.disconnectAsync();
+  if (snapshot(w.firmware) !== w.baseline) return false;
   const session = await w.owner.connect(w.firmware.identity.toyId);
   const [recording] = await session.listRecordings();
   const fetched = recording ? await session.fetchRecording(Buffer.from(recording.id).toString('hex')) : undefined;
