@@ -58,6 +58,19 @@ async function tryWithoutCredentials(link: AttackerLink, requests: Uint8Array[])
   return answers;
 }
 
+/** A stranger connects and writes `writes` in order, subscribed first as the owner's app was. */
+async function replayWrites(target: Target, name: string, writes: ReturnType<Target['sniffer']['writes']>): Promise<void> {
+  const link = await strangerLink(target, name);
+  try {
+    // Subscribing first, as the owner's app did, so the toy answers the replayed commands.
+    for (const c of link.surface()) if (c.properties.includes('notify')) await link.subscribe(c.uuid, () => undefined);
+    for (const w of writes) if (link.has(w.uuid)) await link.write(w.uuid, w.value, w.withoutResponse);
+  } finally {
+    await settle(300);
+    await link.disconnect();
+  }
+}
+
 const request = (command: Parameters<typeof encodeSessionMessage>[0]): Uint8Array => encodeSessionMessage(command);
 
 export const ATTACKS: readonly Attack[] = [
@@ -154,15 +167,7 @@ export const ATTACKS: readonly Attack[] = [
       await target.ownerSendsVoice(voiceClip(5));
       const captured = target.sniffer.writes();
       const before = target.observed.played;
-      const link = await strangerLink(target, 'replayer');
-      try {
-        // Subscribing first, as the owner's app did, so the toy answers the replayed commands.
-        for (const c of link.surface()) if (c.properties.includes('notify')) await link.subscribe(c.uuid, () => undefined);
-        for (const w of captured) if (link.has(w.uuid)) await link.write(w.uuid, w.value, w.withoutResponse);
-      } finally {
-        await settle(300);
-        await link.disconnect();
-      }
+      await replayWrites(target, 'replayer', captured);
       const played = target.observed.played - before;
       return { succeeded: played > 0, evidence: `replayed ${captured.length} captured writes; the toy played ${played} message(s) again` };
     },
@@ -179,14 +184,7 @@ export const ATTACKS: readonly Attack[] = [
       [captured[mid], captured[mid + 1]] = [captured[mid + 1]!, captured[mid]!];
       const flipped = captured[mid - 1]!.value;
       flipped[flipped.length - 1]! ^= 0x01;
-      const link = await strangerLink(target, 'tamperer');
-      try {
-        for (const c of link.surface()) if (c.properties.includes('notify')) await link.subscribe(c.uuid, () => undefined);
-        for (const w of captured) if (link.has(w.uuid)) await link.write(w.uuid, w.value, w.withoutResponse);
-      } finally {
-        await settle(300);
-        await link.disconnect();
-      }
+      await replayWrites(target, 'tamperer', captured);
       const accepted = target.storedAudio().filter((b) => !stored.has(b.toString('hex')));
       return {
         succeeded: accepted.length > 0,
