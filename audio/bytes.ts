@@ -1,6 +1,7 @@
 // Bounds-checked little/big-endian reading and writing for the binary formats in audio/ (WAV,
 // Ogg, envelopes, transfer messages). A read past the end throws a TRUNCATED AudioError naming
 // the field, so parsers never index out of range or return partial garbage.
+import { concatAll } from '../pairing/bytes';
 import { AudioError } from './errors';
 
 export class ByteReader {
@@ -89,14 +90,12 @@ export class ByteReader {
   }
 }
 
-/** Builds a byte string from parts; sizes are known up front so it never reallocates twice. */
+/** Builds a byte string from parts, copied once into place at the end. */
 export class ByteWriter {
   private readonly parts: Uint8Array[] = [];
-  private length = 0;
 
   private push(part: Uint8Array): this {
     this.parts.push(part);
-    this.length += part.length;
     return this;
   }
 
@@ -143,19 +142,12 @@ export class ByteWriter {
   }
 
   finish(): Uint8Array {
-    return concatBytes(this.parts, this.length);
+    return concatAll(this.parts);
   }
 }
 
-export function concatBytes(parts: readonly Uint8Array[], length = parts.reduce((n, p) => n + p.length, 0)): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+/** pairing/'s concatenation, under the name audio/ code and tests use. */
+export const concatBytes = concatAll;
 
 export function asciiBytes(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));

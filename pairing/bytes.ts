@@ -3,6 +3,11 @@
 import { PairingError } from './errors';
 
 export function concat(...parts: readonly Uint8Array[]): Uint8Array {
+  return concatAll(parts);
+}
+
+/** The same for a list of any length (a spread of many thousand parts would overflow the stack). */
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.length;
   const out = new Uint8Array(length);
