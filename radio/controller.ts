@@ -106,6 +106,8 @@ interface CommandSpec {
 const ok = (bytes: number[] | Uint8Array = []): Reply => ({ complete: Buffer.concat([Buffer.from([Status.success]), Buffer.from(bytes)]) });
 const fail = (status: number): Reply => ({ complete: Buffer.from([status]) });
 const u16 = (n: number): number[] => [n & 0xff, (n >> 8) & 0xff];
+/** A failed command whose return parameters start with a handle still names it (Vol 4, Part E, 4.5). */
+const failOn = (handle: number, status: number): Reply => ({ complete: Buffer.from([status, ...u16(handle)]) });
 
 /** HCI 5.2 / LMP 5.2: noble and bleno refuse a controller below HCI version 6 (4.0). */
 const HCI_VERSION = 0x0b;
@@ -254,7 +256,7 @@ export class Controller {
     def(Op.readRssi, 2, (p) => {
       const handle = p.readUInt16LE(0);
       const link = this.links.get(handle);
-      if (!link) return fail(Status.unknownConnectionId);
+      if (!link) return failOn(handle, Status.unknownConnectionId);
       const rssi = this.air.rssi(this, link.other(this).controller);
       return ok([...u16(handle), rssi & 0xff]);
     });
@@ -309,7 +311,7 @@ export class Controller {
     def(Op.leReadPhy, 2, (p) => {
       const handle = p.readUInt16LE(0);
       const link = this.links.get(handle);
-      if (!link) return fail(Status.unknownConnectionId);
+      if (!link) return failOn(handle, Status.unknownConnectionId);
       return ok([...u16(handle), phyCode(link.phy), phyCode(link.phy)]);
     });
     def(Op.leSetDefaultPhy, 3, (p) => {
@@ -468,7 +470,7 @@ export class Controller {
 
   private ltkReply(handle: number, key: Uint8Array | undefined): Reply {
     const pending = this.pendingLtk.get(handle);
-    if (!pending) return fail(Status.unknownConnectionId);
+    if (!pending) return failOn(handle, Status.unknownConnectionId);
     this.pendingLtk.delete(handle);
     const { link } = pending;
     const matched = key !== undefined && Buffer.from(key).equals(pending.key);
@@ -491,8 +493,8 @@ export class Controller {
 
   private setDataLength(handle: number, txOctets: number): Reply {
     const link = this.links.get(handle);
-    if (!link) return fail(Status.unknownConnectionId);
-    if (txOctets < MIN_DATA_LENGTH || txOctets > MAX_DATA_LENGTH) return fail(Status.invalidParameters);
+    if (!link) return failOn(handle, Status.unknownConnectionId);
+    if (txOctets < MIN_DATA_LENGTH || txOctets > MAX_DATA_LENGTH) return failOn(handle, Status.invalidParameters);
     const end = link.end(this);
     const before = end.txOctets;
     end.txOctets = Math.min(txOctets, this.maxDataLength, link.other(this).controller.maxDataLength);

@@ -4,6 +4,7 @@
 // served by another process over H4/TCP.
 import { EventEmitter } from 'node:events';
 import { connect, Socket } from 'node:net';
+import { runBatch } from './fast-clock';
 import { H4Framer } from './h4-framer';
 import { unrefTimersScheduledThisTurn } from './poll-timer';
 import { lookupController, lookupRemote } from './registry';
@@ -129,11 +130,18 @@ export class VirtualHciSocket extends EventEmitter {
       for (const packet of queued.splice(0)) socket.write(packet);
     });
     socket.on('data', (chunk) => {
+      let packets: Buffer[];
       try {
-        for (const packet of framer.push(chunk)) this.deliver(packet);
+        packets = framer.push(chunk);
       } catch (error) {
+        // Bytes that are not H4: the stream is out of step and nothing after can be trusted.
         socket.destroy(error as Error);
+        return;
       }
+      // An exception from the host's own handler is the host's, not the stream's: the socket
+      // stays open and the exception surfaces uncaught, as from a kernel socket (and as on the
+      // local endpoint), so the app fails with it instead of waiting on a dead radio.
+      runBatch(packets.map((packet) => () => this.deliver(packet)));
     });
     socket.on('error', (error) => {
       up = false;

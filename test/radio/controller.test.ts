@@ -58,6 +58,15 @@ describe('a virtual controller', () => {
     expect(host.statuses(Op.disconnect)).toEqual([Status.unknownConnectionId]);
   });
 
+  it('names the handle in a failed command whose return parameters start with one (Vol 4, Part E, 4.5)', async () => {
+    const host = new RawHost(air);
+    host.command(Op.readRssi, [...u16(0x0123)]);
+    host.command(Op.leReadPhy, [...u16(0x0124)]);
+    await settle();
+    expect(host.completions(Op.readRssi)).toEqual([Buffer.from([Status.unknownConnectionId, ...u16(0x0123)])]);
+    expect(host.completions(Op.leReadPhy)).toEqual([Buffer.from([Status.unknownConnectionId, ...u16(0x0124)])]);
+  });
+
   it('survives any bytes a host writes, and still answers afterwards', async () => {
     const victim = new RawHost(air);
     const bystander = new RawHost(air);

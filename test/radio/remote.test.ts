@@ -1,46 +1,12 @@
 // Another process attaches to an air over HCI H4 on TCP: an unmodified noble app, started with
 // the radio preload and PLUSHLINK_AIR, talks to a toy simulated here, and exits by itself.
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { Air } from '../../radio/air';
 import { serveH4OverTcp } from '../../radio/h4-tcp-server';
 import { loadBleno } from '../../radio/loaders';
 import { Op } from '../../radio/hci';
 import { startPeripheral } from '../../radio/self-test';
-
-const ROOT = join(__dirname, '..', '..');
-
-interface Run {
-  readonly firstLine: Promise<string>;
-  readonly exit: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-/** Runs a node process; resolves its first line of output, then its exit. */
-function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Run {
-  let onLine: (line: string) => void = () => undefined;
-  const firstLine = new Promise<string>((resolve) => (onLine = resolve));
-  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (stdout.includes('\n')) onLine(stdout.split('\n')[0]!);
-    });
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`child did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      onLine('');
-      resolve({ code, stdout, stderr });
-    });
-  });
-  return { firstLine, exit };
-}
+import { runNode } from './run-node';
 
 describe('attaching from another process', () => {
   let air: Air;
