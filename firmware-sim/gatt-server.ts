@@ -3,6 +3,7 @@
 // toy advertises again after every disconnection.
 import type { Bleno } from '../radio/loaders';
 import type { ToyFirmware } from './firmware';
+import { setNamedServices } from './gap-device-name';
 import {
   advertisedName,
   advertisingData,
@@ -186,6 +187,6 @@ export class ToyGattServer {
       uuid: BATTERY_SERVICE,
       characteristics: [readOnly(BATTERY_LEVEL, () => Buffer.from([this.toy.battery.percent]))],
     });
-    return new Promise((resolve, reject) => bleno.setServices([secure, deviceInformation, battery], (error) => (error ? reject(error) : resolve())));
+    return setNamedServices(bleno, advertisedName(this.toy.identity.toyId), [secure, deviceInformation, battery]);
   }
 }

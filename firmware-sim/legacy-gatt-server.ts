@@ -2,6 +2,7 @@
 // documented, every one open to any central in range. Used by `plushlink toy --legacy` and the
 // attack suite.
 import type { Bleno } from '../radio/loaders';
+import { setNamedServices } from './gap-device-name';
 import type { LegacyOutput, LegacyToy } from './legacy-toy';
 
 /** aaddf75d-a95a-0000-000N-3ca499b74009, as bleno writes 128-bit UUIDs. */
@@ -96,6 +97,6 @@ export class LegacyGattServer implements LegacyOutput {
         write(LegacyCharacteristic.volume, (data) => toy.volumeCommand(data)),
       ],
     });
-    return new Promise((resolve, reject) => bleno.setServices([service], (e) => (e ? reject(e) : resolve())));
+    return setNamedServices(bleno, LEGACY_NAME, [service]);
   }
 }

@@ -8,6 +8,7 @@ import { Advertisement, Controller, ControllerOptions } from './controller';
 import { Clock, FastClock } from './fast-clock';
 import { Status } from './hci';
 import { ConnectionParameters, Link, MIN_DATA_LENGTH, Phy, Role } from './link';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BtsnoopWriter, captureBtsnoop } from './btsnoop';
 import { Prng } from './prng';
@@ -28,7 +29,7 @@ export interface AirOptions {
   readonly seed?: number;
   /** Where controllers report what they dropped or refused; silent by default. */
   readonly log?: (line: string) => void;
-  /** A folder to write one btsnoop capture per device into (`NAME-ID.btsnoop`). */
+  /** A folder to write one btsnoop capture per device into (`NAME-ID.btsnoop`); created if missing. */
   readonly captureDir?: string;
   /**
    * 'fast' (the default): deliver as soon as the event loop allows. 'realistic': a simulated
@@ -84,6 +85,7 @@ export class Air {
     this.seed = (options.seed ?? 1) >>> 0;
     this.logLine = options.log;
     this.captureDir = options.captureDir;
+    if (this.captureDir) mkdirSync(this.captureDir, { recursive: true });
     this.pathLoss = options.pathLoss ?? INDOOR;
     this.defaultLinkPolicy = options.link ?? {};
     this.defaultFaults = options.faults ?? {};
