@@ -399,13 +399,17 @@ export class Air {
     else this.disconnect(link, by, reason);
   }
 
-  /** No packet heard for the supervision timeout: every side still there hears Connection Timeout. */
-  timedOut(link: Link<Controller>): void {
+  /**
+   * No packet heard for the supervision timeout: every side still there hears Connection Timeout.
+   * Both link layers also give a link up as lost when a procedure is not answered in time (`reason`
+   * LL Response Timeout).
+   */
+  timedOut(link: Link<Controller>, reason: number = Status.connectionTimeout): void {
     if (!link.open) return;
     link.open = false;
     this.links?.closed(link);
     for (const end of [link.central, link.peripheral]) {
-      if (end.controller.links.get(end.handle) === link) end.controller.disconnected(end.handle, Status.connectionTimeout);
+      if (end.controller.links.get(end.handle) === link) end.controller.disconnected(end.handle, reason);
     }
   }
 

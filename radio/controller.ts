@@ -457,12 +457,22 @@ export class Controller {
     return { status: Status.success };
   }
 
-  private pendingLtk = new Map<number, { link: Link<Controller>; key: Buffer }>();
+  private pendingLtk = new Map<number, { link: Link<Controller>; key: Buffer; cancelTimeout: () => void }>();
 
-  /** The peripheral side of encryption start: ask the host for the key the central used. */
+  /**
+   * The peripheral side of encryption start: ask the host for the key the central used. A host
+   * that never answers (bleno leaves the request to a kernel) loses the link to the LL response
+   * timeout, as the specification has it, instead of leaving the central waiting for ever.
+   */
   private longTermKeyRequested(link: Link<Controller>, randAndEdiv: Uint8Array, key: Buffer): void {
     const handle = link.end(this).handle;
-    this.pendingLtk.set(handle, { link, key });
+    const cancelTimeout = this.air.clock.after(llResponseTimeoutMs(this.air.clock.kind), () => {
+      if (this.pendingLtk.get(handle)?.link !== link) return;
+      this.pendingLtk.delete(handle);
+      this.air.log(this, `no LTK reply for handle 0x${handle.toString(16)}: LL response timeout`);
+      this.air.timedOut(link, Status.llResponseTimeout);
+    });
+    this.pendingLtk.set(handle, { link, key, cancelTimeout });
     const asked = this.eventEnabled(EventMaskBit.leMeta) && ((this.leEventMask >> BigInt(leEventMaskBit(LeEv.longTermKeyRequest))) & 1n) === 1n;
     if (asked) this.sendLeMeta(LeEv.longTermKeyRequest, Buffer.from([...u16(handle), ...randAndEdiv]));
     else this.ltkReply(handle, undefined);
@@ -472,6 +482,7 @@ export class Controller {
     const pending = this.pendingLtk.get(handle);
     if (!pending) return failOn(handle, Status.unknownConnectionId);
     this.pendingLtk.delete(handle);
+    pending.cancelTimeout();
     const { link } = pending;
     const matched = key !== undefined && Buffer.from(key).equals(pending.key);
     this.air.clock.defer(() => {
@@ -620,6 +631,7 @@ export class Controller {
   disconnected(handle: number, reason: number): void {
     if (!this.links.delete(handle)) return;
     this.completed.delete(handle);
+    this.pendingLtk.get(handle)?.cancelTimeout();
     this.pendingLtk.delete(handle);
     if (this.eventEnabled(EventMaskBit.disconnectionComplete)) this.toHost(disconnectionComplete(handle, reason));
   }
@@ -707,6 +719,16 @@ function advReportType(advertisingType: number): number {
 
 function clamp(n: number, min: number, max: number): number {
   return Math.max(min, Math.min(max, Math.floor(n)));
+}
+
+/**
+ * The LL procedure response timeout (Vol 6, Part B, 5.2): 40 s of simulated time on the realistic
+ * clock. On the fast clock time is the hosts' own and a host that answers at all answers within
+ * milliseconds, so 2 s of real time stands for it: long enough for any host under load, short
+ * enough that a central learns of the silence while its app still waits.
+ */
+export function llResponseTimeoutMs(clock: 'fast' | 'realistic'): number {
+  return clock === 'realistic' ? 40_000 : 2_000;
 }
 
 /** Transmission time in µs of a PDU carrying `octets` on LE 1M (Vol 6, Part B, 4.5.10). */

@@ -100,6 +100,7 @@ export const Status = {
   remoteUserTerminated: 0x13,
   localHostTerminated: 0x16,
   unsupportedRemoteFeature: 0x1a,
+  llResponseTimeout: 0x22,
   unacceptableConnectionParameters: 0x3b,
   micFailure: 0x3d,
   connectionFailedToEstablish: 0x3e,
