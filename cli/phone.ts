@@ -3,6 +3,7 @@
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ToyClient } from '../client/toy-client';
+import { parseAirSpec } from '../radio/air-spec';
 import type { ToySession } from '../client/toy-session';
 import type { OptionValues } from './args';
 import { runningToy } from './toy-dir';
@@ -33,7 +34,7 @@ export async function openPhone(command: string, values: PhoneOptionValues, labe
   const toy = values['toy-dir'] ? runningToy(values['toy-dir']) : undefined;
   const air = values.air ?? toy?.air;
   if (!air) throw new UsageError(`${command} needs --toy-dir DIR (of a running plushlink toy) or --air tcp:HOST:PORT`);
-  if (!/^tcp:([^:]+|\[[^\]]+\]):\d+$/.test(air)) throw new UsageError(`--air ${air}: expected tcp:HOST:PORT`);
+  if (!parseAirSpec(air)) throw new UsageError(`--air ${air}: expected tcp:HOST:PORT`);
   const storePath = values.phone ?? join(homedir(), '.plushlink', 'phone.json');
   const client = await ToyClient.create({ radio: { kind: 'remote', air }, store: storePath, label: label ?? defaultLabel() });
   return {

@@ -8,6 +8,7 @@ import { formatPairingCode } from '../pairing/code';
 import { keyFingerprint, publicKeys } from '../pairing/identity';
 import { encodeQrPayload } from '../pairing/qr';
 import { Air } from '../radio/air';
+import { parseAirSpec } from '../radio/air-spec';
 import { type H4TcpServer, serveH4OverTcp } from '../radio/h4-tcp-server';
 import { integerOption, parseCommandLine } from './args';
 import type { Command, Output } from './command';
@@ -31,12 +32,13 @@ const OPTIONS = {
   capture: { type: 'string' },
   'no-qr': { type: 'boolean' },
   legacy: { type: 'boolean' },
+  air: { type: 'string' },
 } as const;
 
 export const toyCommand: Command = {
   name: 'toy',
   summary: 'switch on a simulated toy (state in a folder) that phone commands reach',
-  help: `usage: plushlink toy --dir DIR [--port P] [--host H] [--mic FILE.wav] [--record-seconds N] [--capture DIR] [--no-qr] [--legacy]
+  help: `usage: plushlink toy --dir DIR [--port P] [--host H | --air tcp:HOST:PORT] [--mic FILE.wav] [--record-seconds N] [--capture DIR] [--no-qr] [--legacy]
 
 Runs a simulated toy: its firmware on bleno, on a virtual air served over TCP so that phone
 commands (pair, send, fetch, members, reset) in other terminals reach it. DIR keeps the toy's
@@ -54,7 +56,11 @@ The paw button:
   --host H              address to listen on (default 127.0.0.1)
   --mic FILE.wav        what the microphone hears (default: a generated voice)
   --record-seconds N    seconds recorded per paw press (default 3)
-  --capture DIR         write one btsnoop capture per device on the air into DIR
+  --air tcp:HOST:PORT   run on a controller that another process serves as HCI H4 over TCP
+                        ("plushlink air --serve", or any H4-over-TCP controller) instead of
+                        serving an air of its own; phones join that air
+  --capture DIR         write one btsnoop capture per device on the air into DIR (created if
+                        needed; with --air, capture where the air is served)
   --no-qr               print the QR payload but not the QR code
   --legacy              run the open CloudPets-style legacy profile instead (no pairing, no
                         encryption: anyone in range can upload, play, record and download;
@@ -69,6 +75,7 @@ The paw button:
     const port = integerOption('toy', 'port', values.port, 0, 65535) ?? DEFAULT_TOY_PORT;
     const recordSeconds = integerOption('toy', 'record-seconds', values['record-seconds'], 1, 60) ?? 3;
     if (values.mic) checkMicrophone(values.mic);
+    if (values.air !== undefined) checkRemoteAir(values);
     mkdirSync(paths.dir, { recursive: true });
     if (values.legacy) {
       return runLegacyToy(out, paths, {
@@ -80,16 +87,9 @@ The paw button:
       });
     }
 
-    const air = new Air({ ...(values.capture ? { captureDir: values.capture } : {}) });
-    let server: H4TcpServer;
-    try {
-      server = await serveH4OverTcp(air, { host: values.host ?? '127.0.0.1', port });
-    } catch (error) {
-      air.close();
-      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${port} is taken (another toy?): pass --port 0 to pick a free one`);
-      throw error;
-    }
-    const toy = await startToyOnAir(air, {
+    const served = values.air === undefined ? await serveAir(port, values.host ?? '127.0.0.1', values.capture) : undefined;
+    const airSpec = values.air ?? served!.server.airSpec;
+    const toy = await startToyOnAir(served?.air ?? airSpec, {
       dir: paths.flash,
       speakerDir: paths.speaker,
       recordSeconds,
@@ -97,22 +97,47 @@ The paw button:
       ...(values.mic ? { microphone: { kind: 'wav', path: values.mic } as const } : {}),
     });
     const { identity } = toy.firmware;
-    announceToy(paths, { air: server.airSpec, toyId: identity.toyId, pid: process.pid });
-    introduce(out, toy, server.airSpec, paths.dir, !values['no-qr']);
+    announceToy(paths, { air: airSpec, toyId: identity.toyId, pid: process.pid });
+    introduce(out, toy, airSpec, paths.dir, !values['no-qr']);
     reportEvents(out, toy);
     const stopPaw = listenForPaw(out, (long) => toy.firmware.pawPress({ long }));
 
-    const signal = await untilInterrupted();
-    out.print(`toy: switched off (${signal})`);
+    // A toy whose remote air goes away has no radio left: that ends it, as an error. Until then
+    // it runs, even with no socket or server of its own to keep the process alive.
+    const running = setInterval(() => undefined, 1 << 30);
+    const ended = await Promise.race([untilInterrupted(), toy.radioDown.then(() => 'radio down' as const)]);
+    clearInterval(running);
+    out.print(`toy: switched off (${ended})`);
     stopPaw();
     withdrawToy(paths);
-    await toy.server.stop().catch(() => undefined);
+    if (ended !== 'radio down') await toy.server.stop().catch(() => undefined);
     toy.firmware.powerOff();
-    await server.close();
-    air.close();
+    await served?.server.close();
+    served?.air.close();
+    if (ended === 'radio down') throw new Error(`the air at ${airSpec} went away`);
     return 0;
   },
 };
+
+/** `--air` joins an air served elsewhere: the options about serving one do not apply. */
+function checkRemoteAir(values: { air?: string; port?: string; host?: string; capture?: string; legacy?: boolean }): void {
+  if (!parseAirSpec(values.air!)) throw new UsageError(`--air ${values.air}: expected tcp:HOST:PORT`);
+  if (values.legacy) throw new UsageError('--air runs the secure toy only; the legacy toy serves its own air');
+  if (values.port !== undefined || values.host !== undefined) throw new UsageError('--air joins an air served elsewhere: --port and --host do not apply');
+  if (values.capture !== undefined) throw new UsageError('--capture records an air this toy serves; with --air, capture where the air is served (plushlink air --capture DIR)');
+}
+
+/** The toy's own air, served over TCP on loopback for phone commands in other processes. */
+async function serveAir(port: number, host: string, captureDir: string | undefined): Promise<{ air: Air; server: H4TcpServer }> {
+  const air = new Air({ ...(captureDir ? { captureDir } : {}) });
+  try {
+    return { air, server: await serveH4OverTcp(air, { host, port }) };
+  } catch (error) {
+    air.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${port} is taken (another toy?): pass --port 0 to pick a free one`);
+    throw error;
+  }
+}
 
 /** A bad microphone file fails at start, not at the first paw press. */
 function checkMicrophone(path: string): void {

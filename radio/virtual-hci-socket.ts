@@ -4,6 +4,7 @@
 // served by another process over H4/TCP.
 import { EventEmitter } from 'node:events';
 import { connect, Socket } from 'node:net';
+import { parseAirSpec } from './air-spec';
 import { runBatch } from './fast-clock';
 import { H4Framer } from './h4-framer';
 import { unrefTimersScheduledThisTurn } from './poll-timer';
@@ -113,10 +114,9 @@ export class VirtualHciSocket extends EventEmitter {
   }
 
   private remoteEndpoint(spec: string): Endpoint {
-    const match = /^tcp:([^:]+|\[[^\]]+\]):(\d+)$/.exec(spec);
-    if (!match) throw Object.assign(new Error(`plushlink virtual radio: ${AIR_ENV}=${spec} is not tcp:HOST:PORT`), { code: 'EINVAL' });
-    const host = match[1]!.replace(/^\[|\]$/g, '');
-    const port = Number(match[2]);
+    const air = parseAirSpec(spec);
+    if (!air) throw Object.assign(new Error(`plushlink virtual radio: ${AIR_ENV}=${spec} is not tcp:HOST:PORT`), { code: 'EINVAL' });
+    const { host, port } = air;
     const framer = new H4Framer();
     let up = true;
     const queued: Buffer[] = [];
