@@ -24,6 +24,11 @@ export interface ToyClientOptions {
   readonly store: PhoneStore | string;
   /** How toys list this phone among their members. */
   readonly label?: string;
+  /**
+   * Show the air a resolvable private address, as phones do, rather than the radio's identity
+   * address (default true; on a virtual or remote radio: a real adapter's OS decides).
+   */
+  readonly privateAddress?: boolean;
   readonly now?: () => number;
 }
 
@@ -69,7 +74,7 @@ export class ToyClient {
 
   static async create(options: ToyClientOptions): Promise<ToyClient> {
     const sodium = await sodiumReady();
-    const noble = options.noble ?? (options.radio ? loadNoble(options.radio, { name: options.label ?? 'phone' }).noble : undefined);
+    const noble = options.noble ?? (options.radio ? loadNoble(options.radio, { name: options.label ?? 'phone', privateAddress: options.privateAddress ?? true }).noble : undefined);
     if (!noble) throw new ToyClientError('BAD_INPUT', 'ToyClient needs a radio (virtual air or adapter) or a noble instance');
     const store = typeof options.store === 'string' ? FilePhoneStore.open(sodium, options.store) : options.store;
     return new ToyClient(sodium, noble, store, options.label ?? 'phone', options.now ?? Date.now);

@@ -314,7 +314,7 @@ export class Air {
       if (scanner === advertiser || !scanner.scan.enabled || !scanner.powered || !this.inRange(scanner, advertiser, '1M')) continue;
       if (scanner.scan.active && scannable && scanner.wouldReport(adv)) {
         // The scan request and response follow the ADV_IND on its channel, T_IFS apart.
-        const request = scanReqPdu({ address: scanner.address, type: 'public' }, own);
+        const request = scanReqPdu(scanner.scan.own, own);
         const at = t0 + packetAirTimeUs('1M', pdu.length - 2) + T_IFS_US;
         this.emitAdvertising(at, 37, request);
         this.emitAdvertising(at + packetAirTimeUs('1M', request.length - 2) + T_IFS_US, 37, scanRspPdu(own, adv.scanResponse));
@@ -362,11 +362,12 @@ export class Air {
     link.packetsPerEvent = policy.packetsPerEvent;
     const peripheralAddress = peripheral.advertisingAddress();
     if (this.links && this.observers.size > 0) {
-      const pdu = connectIndPdu({ address: central.address, type: 'public' }, peripheralAddress, link.identity, params);
+      const pdu = connectIndPdu(initiator.own, peripheralAddress, link.identity, params);
       this.emitAdvertising(this.links.clock.nowMicros() + packetAirTimeUs('1M', 6 + 31) + T_IFS_US, 37, pdu);
     }
     central.connected(link, peripheralAddress.address, peripheralAddress.type);
-    peripheral.connected(link, central.address, 'public');
+    // The peripheral learns the address the central initiated from (Vol 4, Part E, 7.7.65.1).
+    peripheral.connected(link, initiator.own.address, initiator.own.type);
     this.links?.opened(link);
     if (dataLength !== MIN_DATA_LENGTH) this.dataLengthChanged(link);
     if (policy.phy && policy.phy !== link.phy) this.changePhy(link, policy.phy);

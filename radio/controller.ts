@@ -72,13 +72,23 @@ export interface AdvertisingState {
 export interface ScanState {
   enabled: boolean;
   active: boolean;
+  /** The address SCAN_REQ PDUs come from (Own_Address_Type of LE Set Scan Parameters). */
+  own: OwnAddress;
   filterDuplicates: boolean;
   seen: Set<string>;
+}
+
+/** An address this controller transmits from, and its type. */
+export interface OwnAddress {
+  readonly address: BdAddr;
+  readonly type: AddressType;
 }
 
 export interface InitiatorState {
   readonly peerAddress: BdAddr;
   readonly peerAddressType: AddressType;
+  /** What CONNECT_IND carries as the initiator's address, and what the peripheral's host is told. */
+  readonly own: OwnAddress;
   readonly minUnits: number;
   readonly params: ConnectionParameters;
 }
@@ -130,13 +140,13 @@ export class Controller {
   powered = true;
 
   readonly advertising: AdvertisingState = Controller.initialAdvertising();
-  readonly scan: ScanState = { enabled: false, active: false, filterDuplicates: false, seen: new Set() };
+  readonly scan: ScanState;
   initiator: InitiatorState | undefined;
   readonly links = new Map<number, Link<Controller>>();
 
   private eventMask = DEFAULT_EVENT_MASK;
   private leEventMask = DEFAULT_LE_EVENT_MASK;
-  private scanParams = { active: false };
+  private scanParams = { active: false, ownAddressType: 0 };
   private suggestedDataLength = MIN_DATA_LENGTH;
   private defaultPhy = { tx: 0b111, rx: 0b111 };
   private nextHandle = 0x0040;
@@ -157,6 +167,7 @@ export class Controller {
     this.aclBufferCount = clamp(options.aclBufferCount ?? 8, 1, 255);
     this.maxDataLength = clamp(options.maxDataLength ?? MAX_DATA_LENGTH, MIN_DATA_LENGTH, MAX_DATA_LENGTH);
     this.linkPolicy = mergePolicies(options.phone ? PHONES[options.phone] : undefined, options.link);
+    this.scan = { enabled: false, active: false, own: { address: this.address, type: 'public' }, filterDuplicates: false, seen: new Set() };
     this.commands = this.commandTable();
   }
 
@@ -270,6 +281,8 @@ export class Controller {
     def(Op.leReadBufferSize, 0, () => ok([...u16(this.aclBufferSize), this.aclBufferCount]));
     def(Op.leReadLocalSupportedFeatures, 0, () => ok(LE_FEATURES));
     def(Op.leSetRandomAddress, 6, (p) => {
+      // Not while legacy advertising, scanning or initiating use the address (Vol 4, Part E, 7.8.4).
+      if (this.advertising.enabled || this.scan.enabled || this.initiator) return fail(Status.commandDisallowed);
       this.randomAddress = addressFromBytes(p);
       return ok();
     });
@@ -280,8 +293,8 @@ export class Controller {
     def(Op.leSetAdvertiseEnable, 1, (p) => this.setAdvertiseEnable(p[0]!));
     def(Op.leSetScanParameters, 7, (p) => {
       if (this.scan.enabled) return fail(Status.commandDisallowed);
-      if (p[0]! > 1) return fail(Status.invalidParameters);
-      this.scanParams = { active: p[0] === 1 };
+      if (p[0]! > 1 || p[5]! > 3) return fail(Status.invalidParameters);
+      this.scanParams = { active: p[0] === 1, ownAddressType: p[5]! };
       return ok();
     });
     def(Op.leSetScanEnable, 2, (p) => this.setScanEnable(p[0]!, p[1]!));
@@ -325,7 +338,8 @@ export class Controller {
   private reset(): void {
     this.air.abandonLinks(this);
     Object.assign(this.advertising, Controller.initialAdvertising());
-    Object.assign(this.scan, { enabled: false, active: false, filterDuplicates: false, seen: new Set() });
+    Object.assign(this.scan, { enabled: false, active: false, own: { address: this.address, type: 'public' }, filterDuplicates: false, seen: new Set() });
+    this.scanParams = { active: false, ownAddressType: 0 };
     this.initiator = undefined;
     this.eventMask = DEFAULT_EVENT_MASK;
     this.leEventMask = DEFAULT_LE_EVENT_MASK;
@@ -345,7 +359,9 @@ export class Controller {
     if (type !== 1 && (minUnits < 0x20 || maxUnits > 0x4000)) return fail(Status.invalidParameters);
     this.advertising.intervalUnits = minUnits;
     this.advertising.type = type;
-    this.advertising.ownAddressType = ownAddressType === 1 ? 'random' : 'public';
+    // 0x02 and 0x03 ask for a resolvable private address from the resolving list; with the list
+    // empty (this controller keeps none) they fall back to the public and the random address.
+    this.advertising.ownAddressType = ownAddressType & 1 ? 'random' : 'public';
     return ok();
   }
 
@@ -368,6 +384,11 @@ export class Controller {
   private setScanEnable(enable: number, filterDuplicates: number): Reply {
     if (enable > 1 || filterDuplicates > 1) return fail(Status.invalidParameters);
     const starting = enable === 1 && !this.scan.enabled;
+    if (starting) {
+      const own = this.ownAddress(this.scanParams.ownAddressType);
+      if (!own) return fail(Status.invalidParameters);
+      this.scan.own = own;
+    }
     this.scan.enabled = enable === 1;
     this.scan.active = this.scanParams.active;
     this.scan.filterDuplicates = filterDuplicates === 1;
@@ -380,15 +401,19 @@ export class Controller {
     if (this.initiator) return { status: Status.commandDisallowed };
     const filterPolicy = p[4]!;
     const peerAddressType = p[5]!;
+    const ownAddressType = p[12]!;
     const minUnits = p.readUInt16LE(13);
     const maxUnits = p.readUInt16LE(15);
     const latency = p.readUInt16LE(17);
     const timeoutUnits = p.readUInt16LE(19);
-    if (filterPolicy > 1 || peerAddressType > 3) return { status: Status.invalidParameters };
+    if (filterPolicy > 1 || peerAddressType > 3 || ownAddressType > 3) return { status: Status.invalidParameters };
     if (!validConnectionParameters(minUnits, maxUnits, { latency, timeoutUnits })) return { status: Status.invalidParameters };
+    const own = this.ownAddress(ownAddressType);
+    if (!own) return { status: Status.invalidParameters };
     this.initiator = {
       peerAddress: addressFromBytes(p.subarray(6, 12)),
       peerAddressType: peerAddressType & 1 ? 'random' : 'public',
+      own,
       minUnits,
       // The central picks the fastest interval the host allows, as phones do when idle.
       params: { intervalUnits: minUnits, latency, timeoutUnits },
@@ -687,6 +712,17 @@ export class Controller {
         timeoutUnits: 0,
       }).subarray(4),
     );
+  }
+
+  /**
+   * The address an Own_Address_Type stands for (Vol 4, Part E, 7.8.5): 0x00 public, 0x01 random;
+   * 0x02 and 0x03 a resolvable private address from the resolving list, which this controller
+   * keeps empty, so they fall back to public and random. Undefined for a random address the host
+   * has not set (the command then fails with Invalid HCI Command Parameters).
+   */
+  private ownAddress(ownAddressType: number): OwnAddress | undefined {
+    if (!(ownAddressType & 1)) return { address: this.address, type: 'public' };
+    return this.randomAddress === undefined ? undefined : { address: this.randomAddress, type: 'random' };
   }
 
   /** The address this controller advertises from. */

@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Air, Device } from './air';
 import type { ControllerOptions } from './controller';
 import { installVirtualHciResolution, underJest } from './resolve-hook';
-import { registerRemote } from './registry';
+import { HostPrivacy } from './host-privacy';
+import { registerHostPrivacy, registerRemote } from './registry';
 
 export type Noble = typeof import('@abandonware/noble');
 export type Bleno = typeof import('@abandonware/bleno');
@@ -39,12 +40,23 @@ export function radioFromEnvironment(air: Air): Radio {
   return { kind: 'virtual', air };
 }
 
+export interface NobleOptions extends ControllerOptions {
+  /**
+   * The noble stands for a phone, whose OS shows the air a resolvable private address rather
+   * than its identity (radio/host-privacy.ts). Virtual and remote radios; a real adapter's host
+   * decides for itself.
+   */
+  readonly privateAddress?: boolean;
+}
+
 /** A fresh, independent noble instance (noble's own custom-binding entry makes one per call). */
-export function loadNoble(radio: Radio, options: ControllerOptions = {}): LoadedNoble {
-  const device = radio.kind === 'virtual' ? radio.air.addDevice({ name: 'central', ...options }) : undefined;
+export function loadNoble(radio: Radio, options: NobleOptions = {}): LoadedNoble {
+  const { privateAddress, ...controllerOptions } = options;
+  const device = radio.kind === 'virtual' ? radio.air.addDevice({ name: 'central', ...controllerOptions }) : undefined;
   if (radio.kind !== 'hardware' && !underJest()) installVirtualHciResolution();
   const withCustomBinding = require('@abandonware/noble/with-custom-binding') as (options: { deviceId?: number }) => Noble;
   const deviceId = deviceIdFor(radio, device);
+  if (privateAddress && radio.kind !== 'hardware' && deviceId !== undefined) registerHostPrivacy(deviceId, new HostPrivacy());
   const noble = withCustomBinding(deviceId === undefined ? {} : { deviceId });
   return device ? { noble, device } : { noble };
 }

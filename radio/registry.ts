@@ -2,6 +2,7 @@
 // every copy of this module agrees: jest's isolated module registries and fresh bleno module
 // caches load their own copy of the socket, and they must all find the same controllers.
 import type { Controller } from './controller';
+import type { HostPrivacy } from './host-privacy';
 
 /** A device id that stands for an air served by another process (`tcp:HOST:PORT`). */
 export interface RemoteAir {
@@ -11,6 +12,8 @@ export interface RemoteAir {
 interface Registry {
   readonly controllers: Map<number, Controller>;
   remotes?: Map<number, RemoteAir>;
+  /** Device ids whose host stands for a phone's OS (see host-privacy.ts). */
+  privacy?: Map<number, HostPrivacy>;
   nextId: number;
 }
 
@@ -52,4 +55,13 @@ export function lookupRemote(id: number): RemoteAir | undefined {
 
 export function lookupController(id: number): Controller | undefined {
   return registry().controllers.get(id);
+}
+
+/** The host bound to device `id` shows the air a resolvable private address (host-privacy.ts). */
+export function registerHostPrivacy(id: number, privacy: HostPrivacy): void {
+  (registry().privacy ??= new Map()).set(id, privacy);
+}
+
+export function lookupHostPrivacy(id: number): HostPrivacy | undefined {
+  return registry().privacy?.get(id);
 }

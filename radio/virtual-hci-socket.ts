@@ -8,7 +8,8 @@ import { parseAirSpec } from './air-spec';
 import { runBatch } from './fast-clock';
 import { H4Framer } from './h4-framer';
 import { unrefTimersScheduledThisTurn } from './poll-timer';
-import { lookupController, lookupRemote } from './registry';
+import type { HostPrivacy } from './host-privacy';
+import { lookupController, lookupHostPrivacy, lookupRemote } from './registry';
 import type { Controller } from './controller';
 
 /** The environment variable naming a remote air, e.g. `tcp:127.0.0.1:9000`. */
@@ -32,6 +33,7 @@ export interface DeviceInfo {
 export class VirtualHciSocket extends EventEmitter {
   private endpoint: Endpoint | undefined;
   private running = false;
+  private privacy: HostPrivacy | undefined;
 
   bindRaw(devId?: number): number {
     return this.bind(devId);
@@ -73,11 +75,13 @@ export class VirtualHciSocket extends EventEmitter {
       this.fail(Object.assign(new Error('virtual HCI socket written before it was bound'), { code: 'EBADFD' }));
       return;
     }
-    this.endpoint.write(Buffer.from(data));
+    const packet = Buffer.from(data);
+    for (const out of this.privacy ? this.privacy.toController(packet) : [packet]) this.endpoint.write(out);
   }
 
   private bind(devId: number | undefined): number {
     this.endpoint?.close();
+    this.privacy = devId === undefined ? undefined : lookupHostPrivacy(devId);
     const remote = devId === undefined ? process.env[AIR_ENV] : lookupRemote(devId)?.remote;
     if (remote) {
       this.endpoint = this.remoteEndpoint(remote);
@@ -96,6 +100,7 @@ export class VirtualHciSocket extends EventEmitter {
   }
 
   private deliver(packet: Buffer): void {
+    if (this.privacy && !this.privacy.toHost(packet)) return;
     if (this.running) this.emit('data', packet);
   }
 
