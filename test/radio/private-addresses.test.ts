@@ -14,6 +14,7 @@ import type { Controller } from '../../radio/controller';
 import { LeEv, Op, Status } from '../../radio/hci';
 import { randomAddressHash, resolvablePrivateAddress, resolves } from '../../radio/host-privacy';
 import { loadBleno, loadNoble } from '../../radio/loaders';
+import { startPeripheral } from '../../radio/self-test';
 import { RawHost, settle } from './raw-host';
 
 const u16 = (n: number): number[] => [n & 0xff, n >> 8];
@@ -111,6 +112,36 @@ describe('own addresses on the air', () => {
     expect(toy.leMeta(LeEv.connectionComplete).map((c) => c[0])).toEqual([Status.success]);
     expect(peers.map(([type]) => type)).toEqual([PUBLIC]); // noble itself initiates from its public address
     await peripheral.disconnectAsync();
+  });
+});
+
+describe('a private-address phone as a sniffer hears it (realistic clock)', () => {
+  it('sends SCAN_REQ and CONNECT_IND from its resolvable private address, flagged random (TxAdd)', async () => {
+    const air = new Air({ seed: 23, clock: 'realistic' });
+    try {
+      const { bleno, device } = loadBleno({ kind: 'virtual', air }, { name: 'toy' });
+      const peers = connectionPeers(device!.controller);
+      await startPeripheral(bleno, 'Plush', Buffer.from('x'));
+      const heard: Buffer[] = [];
+      air.observe((packet) => packet.channel >= 37 && heard.push(packet.pdu));
+      const { noble, device: phoneDevice } = loadNoble({ kind: 'virtual', air }, { name: 'phone', privateAddress: true });
+      const found = new Promise<Peripheral>((resolve) => noble.on('discover', (p: Peripheral) => p.advertisement.localName === 'Plush' && resolve(p)));
+      await new Promise<void>((resolve) => noble.on('stateChange', (s: string) => s === 'poweredOn' && resolve()));
+      await noble.startScanningAsync([], false);
+      const peripheral = await found;
+      await noble.stopScanningAsync();
+      await peripheral.connectAsync();
+      await peripheral.disconnectAsync();
+      const rpa = phoneDevice!.controller.randomAddress!;
+      const sentBy = (type: number): Array<[boolean, string]> =>
+        heard.filter((pdu) => (pdu[0]! & 0x0f) === type).map((pdu) => [(pdu[0]! & 0x40) !== 0, [...pdu.subarray(2, 8)].reverse().map((b) => b.toString(16).padStart(2, '0')).join(':')]);
+      expect(sentBy(0x3).length).toBeGreaterThan(0);
+      expect(new Set(sentBy(0x3).map(String))).toEqual(new Set([String([true, rpa])]));
+      expect(sentBy(0x5)).toEqual([[true, rpa]]);
+      expect(peers).toEqual([[RANDOM, rpa]]);
+    } finally {
+      air.close();
+    }
   });
 });
 
