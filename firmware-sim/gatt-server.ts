@@ -50,8 +50,8 @@ export class ToyGattServer {
     bleno.on('accept', () => server.onAccept());
     bleno.on('disconnect', () => server.onDisconnect());
     bleno.on('mtuChange', (mtu) => (server.attPayload = fragmentPayload(mtu)));
-    toy.on('pairing-window', () => void server.advertise());
-    toy.on('reset', () => void server.advertise());
+    toy.on('pairing-window', () => server.readvertise());
+    toy.on('reset', () => server.readvertise());
     // A toy without power neither advertises nor answers (powerOff() or a fault).
     toy.on('state', (state) => {
       if (state === 'off') void server.stop();
@@ -121,9 +121,12 @@ export class ToyGattServer {
     // start only when the advertisement changed meanwhile (the pairing window), and after
     // bleno's restart: started during it, bleno never reports the start, and the callback (one
     // listener per connection) would pile up for ever.
-    if (!this.advertised?.equals(this.scanResponse())) {
-      setImmediate(() => void this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`)));
-    }
+    if (!this.advertised?.equals(this.scanResponse())) setImmediate(() => this.readvertise());
+  }
+
+  /** Advertises what changed; a radio that went down (bleno powered off) is logged, not thrown. */
+  private readvertise(): void {
+    this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`));
   }
 
   private notify(data: Buffer): void {

@@ -51,6 +51,7 @@ describe("the toy's GAP Device Name", () => {
     await ToyGattServer.start(loadBleno({ kind: 'virtual', air }, { name: 'toy' }).bleno, firmware);
     const name = advertisedName(firmware.identity.toyId);
     expect(await readDeviceName(name)).toBe(name);
+    firmware.powerOff();
     expect(captured().includes(Buffer.from(name))).toBe(true);
     expect(captured().includes(Buffer.from(MACHINE))).toBe(false);
   });

@@ -148,17 +148,21 @@ describe('a private-address phone as a sniffer hears it (realistic clock)', () =
 describe('a phone loaded by the client', () => {
   let air: Air;
   let dir: string;
+  const toys: ToyFirmware[] = [];
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'plushlink-private-address-'));
     air = new Air({ seed: 22, captureDir: join(dir, 'captures') });
   });
   afterEach(() => {
+    // Switched off, so that no pairing-window timer outlives the test.
+    for (const toy of toys.splice(0)) toy.powerOff();
     air.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   async function pairedPeer(options: { privateAddress?: boolean }): Promise<{ peer: [number, string]; phone: Controller; toy: Controller }> {
     const toy = await ToyFirmware.boot({ dir: join(dir, 'toy') });
+    toys.push(toy);
     const { bleno, device } = loadBleno({ kind: 'virtual', air }, { name: 'toy' });
     const peers = connectionPeers(device!.controller);
     await ToyGattServer.start(bleno, toy);
