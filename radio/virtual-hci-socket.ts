@@ -1,7 +1,8 @@
 // The virtual stand-in for @abandonware/bluetooth-hci-socket: the same surface noble and bleno
 // use (bindRaw/bindUser/bindControl, start/stop, isDevUp, setFilter, write, 'data'/'error'),
 // bound to a virtual controller in this process or, when PLUSHLINK_AIR names one, to an air
-// served by another process over H4/TCP.
+// served by another process over H4/TCP. A host registered as a phone gets its OS's address
+// privacy on the way (host-privacy.ts).
 import { EventEmitter } from 'node:events';
 import { connect, Socket } from 'node:net';
 import { parseAirSpec } from './air-spec';
