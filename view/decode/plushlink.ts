@@ -1,0 +1,92 @@
+// plushlink's own protocol on the air, decoded with pairing/'s own decoders (so a change of the
+// wire format shows here as it is): fragments on the secure profile's FRAMES_IN / FRAMES_OUT
+// characteristics, reassembled into frames, each frame named by its type. A TRANSPORT frame's body
+// is a Noise session ciphertext: the view shows its counter and size and says it is sealed.
+import { FRAMES_IN, FRAMES_OUT } from '../../firmware-sim/profile';
+import { decodeFrame, FrameType, type Message } from '../../pairing/frame';
+import { COUNTER_BYTES } from '../../pairing/transport';
+import { Reassembler } from '../../pairing/fragment';
+import { type DecodeNode, hex, node } from './decode-tree';
+
+/** Characteristics whose values are plushlink fragments. */
+export const FRAME_CHARACTERISTICS: ReadonlySet<string> = new Set([FRAMES_IN, FRAMES_OUT]);
+
+const FIRST = 0x80;
+const LAST = 0x40;
+
+export interface PlushlinkDecode {
+  readonly node: DecodeNode;
+  /** The frame type this fragment belongs to (its protocol step), when known. */
+  readonly step: string | undefined;
+  readonly summary: string;
+}
+
+function frameFields(message: Message): DecodeNode[] {
+  switch (message.type) {
+    case 'PAIR_HELLO':
+      return [node(`sid: ${hex(message.sid)}`), node(`CPace share: ${hex(message.share)}`), node(`associated data: ${hex(message.ad)}`), node(`Noise XXpsk3 message 1: ${hex(message.noise)}`)];
+    case 'PAIR_REPLY':
+      return [node(`CPace share: ${hex(message.share)}`), node(`associated data: ${hex(message.ad)}`), node(`Noise XXpsk3 message 2 (ciphertext after the ephemeral key): ${hex(message.noise)}`)];
+    case 'PAIR_FINISH':
+      return [node(`Noise XXpsk3 message 3 (ciphertext): ${hex(message.noise)}`)];
+    case 'SESSION_HELLO':
+      return Object.entries(message)
+        .filter(([key]) => key !== 'type')
+        .map(([key, value]) => node(`${key === 'noise' ? 'Noise KK message 1' : key}: ${value instanceof Uint8Array ? hex(value) : String(value)}`));
+    case 'SESSION_ACCEPT':
+      return [node(`Noise KK message 2: ${hex(message.noise)}`)];
+    case 'TRANSPORT': {
+      const counter = message.message.subarray(0, COUNTER_BYTES);
+      let value = 0n;
+      for (let i = counter.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(counter[i] as number);
+      const sealed = message.message.length - counter.length;
+      return [
+        node(`counter: ${value}`),
+        node(`ciphertext: ${sealed} bytes, ChaCha20-Poly1305 (a session message: request, response, event or transfer chunk; sealed, not decodable from the air)`, [node(hex(message.message.subarray(COUNTER_BYTES)))]),
+      ];
+    }
+    case 'REFUSED':
+      return [node(`reason: ${message.reason}`), node(`retry after: ${message.retryAfterMs} ms`)];
+  }
+}
+
+function frameSummary(message: Message): string {
+  if (message.type === 'REFUSED') return `REFUSED ${message.reason}`;
+  if (message.type === 'TRANSPORT') return `TRANSPORT ${message.message.length - COUNTER_BYTES} bytes sealed`;
+  return message.type;
+}
+
+/** One direction of one connection: fragments in, frames out. */
+export class PlushlinkStream {
+  private readonly reassembler = new Reassembler(0xffff);
+  private step: string | undefined;
+
+  push(fragment: Uint8Array): PlushlinkDecode {
+    const header = fragment[0] ?? 0;
+    const first = (header & FIRST) !== 0;
+    if (first) this.step = frameTypeName(fragment[4]);
+    const step = this.step;
+    const fields: DecodeNode[] = [node(`fragment ${header & 0x3f}${first ? ', first' : ''}${header & LAST ? ', last' : ''}${first ? `, frame of ${(fragment[1] ?? 0) | ((fragment[2] ?? 0) << 8)} bytes` : ''}`)];
+    let summary = `${step ?? 'frame'} fragment ${header & 0x3f}`;
+    try {
+      const frame = this.reassembler.push(fragment);
+      if (frame) {
+        const message = decodeFrame(frame);
+        fields.push(node(`frame ${message.type} (${frame.length} bytes)`, frameFields(message)));
+        summary = frameSummary(message);
+      }
+    } catch (error) {
+      fields.push(node(`not a valid plushlink fragment: ${error instanceof Error ? error.message : String(error)}`));
+      summary = `${summary} (invalid)`;
+      this.step = undefined;
+    }
+    return { node: node('plushlink', fields), step, summary };
+  }
+}
+
+const TYPE_NAMES = new Map<number, string>(Object.entries(FrameType).map(([name, value]) => [value, name]));
+
+/** The name of a frame's type byte, read ahead of reassembly so every fragment carries its step. */
+function frameTypeName(type: number | undefined): string | undefined {
+  return type === undefined ? undefined : TYPE_NAMES.get(type);
+}
