@@ -43,7 +43,8 @@ export interface ViewPacket {
   /** The plushlink frame type this packet carries part of. */
   readonly step: string | undefined;
   flags: number;
-  readonly detail: readonly DecodeNode[];
+  /** The full decode, layer by layer, made when asked for: most packets are never looked at. */
+  readonly detail: () => readonly DecodeNode[];
 }
 
 export interface Lane {

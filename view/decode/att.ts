@@ -23,7 +23,8 @@ export interface AttValue {
 export interface AttDecode {
   readonly opcode: number;
   readonly name: string;
-  readonly node: DecodeNode;
+  /** The decode, made when asked for (most packets are never looked at). */
+  readonly node: () => DecodeNode;
   readonly value?: AttValue;
 }
 
@@ -35,33 +36,35 @@ export function uuidText(bytes: Uint8Array): string {
 export function decodeAtt(pdu: Uint8Array, characteristics: Map<number, string>): AttDecode {
   const opcode = pdu[0] ?? 0;
   const name = OPCODES[opcode] ?? `opcode ${hexNumber(opcode, 2)}`;
-  const fields: DecodeNode[] = [node(`Opcode: ${name} (${hexNumber(opcode, 2)})`)];
-  let value: AttValue | undefined;
-  if ((opcode === 0x12 || opcode === 0x52 || opcode === 0x1b || opcode === 0x1d || opcode === 0x0b) && pdu.length >= 1) {
-    if (opcode !== 0x0b) {
-      const handle = u16(pdu, 1);
-      value = { handle, value: pdu.subarray(3) };
-      const uuid = characteristics.get(handle);
-      fields.push(node(`Handle: ${hexNumber(handle, 4)}${uuid ? ` (characteristic ${uuid})` : ''}`));
+  const carriesValue = opcode === 0x12 || opcode === 0x52 || opcode === 0x1b || opcode === 0x1d;
+  const value = carriesValue ? { handle: u16(pdu, 1), value: pdu.subarray(3) } : undefined;
+  const declarations = opcode === 0x09 ? learnCharacteristics(pdu, characteristics) : [];
+  const uuid = value ? characteristics.get(value.handle) : undefined;
+  const node_ = (): DecodeNode => {
+    const fields: DecodeNode[] = [node(`Opcode: ${name} (${hexNumber(opcode, 2)})`)];
+    if (value) {
+      fields.push(node(`Handle: ${hexNumber(value.handle, 4)}${uuid ? ` (characteristic ${uuid})` : ''}`), node(`Value: ${hex(value.value)}`));
+    } else if (opcode === 0x0b) {
+      fields.push(node(`Value: ${hex(pdu.subarray(1))}`));
+    } else if (opcode === 0x02 || opcode === 0x03) {
+      fields.push(node(`MTU: ${u16(pdu, 1)}`));
+    } else if (opcode === 0x01) {
+      fields.push(node(`Request: ${OPCODES[pdu[1] ?? 0] ?? hexNumber(pdu[1] ?? 0, 2)}, handle ${hexNumber(u16(pdu, 2), 4)}, error ${hexNumber(pdu[4] ?? 0, 2)}`));
+    } else if (opcode === 0x09) {
+      fields.push(...(declarations.length > 0 ? declarations : [node(`Attribute data: ${hex(pdu.subarray(2))}`)]));
+    } else if (pdu.length > 1) {
+      fields.push(node(`Parameters: ${hex(pdu.subarray(1))}`));
     }
-    fields.push(node(`Value: ${hex(pdu.subarray(opcode === 0x0b ? 1 : 3))}`));
-  } else if (opcode === 0x02 || opcode === 0x03) {
-    fields.push(node(`MTU: ${u16(pdu, 1)}`));
-  } else if (opcode === 0x01) {
-    fields.push(node(`Request: ${OPCODES[pdu[1] ?? 0] ?? hexNumber(pdu[1] ?? 0, 2)}, handle ${hexNumber(u16(pdu, 2), 4)}, error ${hexNumber(pdu[4] ?? 0, 2)}`));
-  } else if (opcode === 0x09) {
-    fields.push(...learnCharacteristics(pdu, characteristics));
-  } else if (pdu.length > 1) {
-    fields.push(node(`Parameters: ${hex(pdu.subarray(1))}`));
-  }
-  return { opcode, name, node: node(`ATT ${name}`, fields), ...(value ? { value } : {}) };
+    return node(`ATT ${name}`, fields);
+  };
+  return { opcode, name, node: node_, ...(value ? { value } : {}) };
 }
 
 /** Characteristic declarations in a Read By Type Response: value handle to UUID. */
 function learnCharacteristics(pdu: Uint8Array, characteristics: Map<number, string>): DecodeNode[] {
   const length = pdu[1] ?? 0;
   const out: DecodeNode[] = [];
-  if (length !== 7 && length !== 21) return [node(`Attribute data: ${hex(pdu.subarray(2))}`)];
+  if (length !== 7 && length !== 21) return [];
   for (let offset = 2; offset + length <= pdu.length; offset += length) {
     const valueHandle = u16(pdu, offset + 3);
     const uuid = uuidText(pdu.subarray(offset + 5, offset + length));

@@ -99,13 +99,16 @@ export function modelFromHci(file: CaptureFile): AirModel {
     let step: string | undefined;
     let connection: number | undefined;
     let sender: Role | undefined;
-    let nodes: DecodeNode[];
+    let nodes: () => DecodeNode[];
     if (type === H4.command) {
       kind = 'hci-command';
       summary = commandName(u16(b, 1));
-      nodes = [node(`HCI command ${summary} (${hexNumber(u16(b, 1), 4)})`, [node(`parameters: ${hex(b.subarray(4))}`)])];
+      const name = summary;
+      nodes = () => [node(`HCI command ${name} (${hexNumber(u16(b, 1), 4)})`, [node(`parameters: ${hex(b.subarray(4))}`)])];
     } else if (type === H4.event) {
-      ({ summary, nodes, connection } = event(b));
+      const e = event(b);
+      ({ summary, connection } = e);
+      nodes = () => e.nodes;
     } else if (type === H4.acl) {
       kind = 'acl';
       const handle = u16(b, 1) & 0x0fff;
@@ -118,10 +121,11 @@ export function modelFromHci(file: CaptureFile): AirModel {
       link.connection.packets++;
       const upper = link.conversation.push(sender, boundary !== 1, b.subarray(5));
       ({ layer, summary, step } = upper);
-      nodes = [node(`HCI ACL: handle ${hexNumber(handle, 4)}, ${boundary === 1 ? 'continuation' : 'first'} fragment, ${u16(b, 3)} bytes, ${r.received ? 'received' : 'sent'}`), ...upper.nodes];
+      nodes = () => [node(`HCI ACL: handle ${hexNumber(handle, 4)}, ${boundary === 1 ? 'continuation' : 'first'} fragment, ${u16(b, 3)} bytes, ${r.received ? 'received' : 'sent'}`), ...upper.nodes()];
     } else {
       summary = `H4 packet type ${type ?? '?'}`;
-      nodes = [node(`${summary}: ${hex(b)}`)];
+      const text = summary;
+      nodes = () => [node(`${text}: ${hex(b)}`)];
     }
     lanes[lane]!.count++;
     packets.push({
@@ -138,7 +142,7 @@ export function modelFromHci(file: CaptureFile): AirModel {
       summary,
       step,
       flags: 0,
-      detail: [node(`Frame ${i + 1}: ${b.length} bytes at ${(r.timeUs / 1e6).toFixed(6)} s, ${r.received ? 'controller → host' : 'host → controller'}`), ...nodes],
+      detail: () => [node(`Frame ${i + 1}: ${b.length} bytes at ${(r.timeUs / 1e6).toFixed(6)} s, ${r.received ? 'controller → host' : 'host → controller'}`), ...nodes()],
     });
   });
   packets.sort((a, b) => a.timeUs - b.timeUs || a.frame - b.frame);

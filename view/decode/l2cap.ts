@@ -10,7 +10,8 @@ const CHANNELS: Readonly<Record<number, string>> = { 4: 'ATT', 5: 'LE signalling
 
 export interface UpperDecode {
   readonly layer: Layer;
-  readonly nodes: readonly DecodeNode[];
+  /** The decode, made when asked for. */
+  readonly nodes: () => readonly DecodeNode[];
   readonly summary: string;
   readonly step: string | undefined;
 }
@@ -34,14 +35,15 @@ export class Conversation {
       d.pending = new Uint8Array(length + 4);
       d.filled = 0;
     } else if (d.pending === undefined) {
-      return { layer: 'L2CAP', nodes: [node(`L2CAP continuation without a start: ${hex(data)}`)], summary: 'L2CAP continuation (no start)', step: undefined };
+      return { layer: 'L2CAP', nodes: () => [node(`L2CAP continuation without a start: ${hex(data)}`)], summary: 'L2CAP continuation (no start)', step: undefined };
     }
     const pending = d.pending!;
     const take = Math.min(data.length, pending.length - d.filled);
     pending.set(data.subarray(0, take), d.filled);
     d.filled += take;
     if (d.filled < pending.length) {
-      return { layer: 'L2CAP', nodes: [node(`L2CAP fragment: ${d.filled} of ${pending.length} bytes`)], summary: `L2CAP fragment ${d.filled}/${pending.length}`, step: undefined };
+      const filled = d.filled;
+      return { layer: 'L2CAP', nodes: () => [node(`L2CAP fragment: ${filled} of ${pending.length} bytes`)], summary: `L2CAP fragment ${filled}/${pending.length}`, step: undefined };
     }
     d.pending = undefined;
     return this.frame(sender, pending);
@@ -51,14 +53,14 @@ export class Conversation {
     const length = u16(frame, 0);
     const cid = u16(frame, 2);
     const payload = frame.subarray(4);
-    const l2cap = node(`L2CAP: length ${length}, channel ${hexNumber(cid, 4)} (${CHANNELS[cid] ?? 'dynamic'})`);
-    if (cid !== 4) return { layer: 'L2CAP', nodes: [l2cap, node(`payload: ${hex(payload)}`)], summary: `L2CAP ${CHANNELS[cid] ?? hexNumber(cid, 4)}`, step: undefined };
+    const l2cap = (): DecodeNode => node(`L2CAP: length ${length}, channel ${hexNumber(cid, 4)} (${CHANNELS[cid] ?? 'dynamic'})`);
+    if (cid !== 4) return { layer: 'L2CAP', nodes: () => [l2cap(), node(`payload: ${hex(payload)}`)], summary: `L2CAP ${CHANNELS[cid] ?? hexNumber(cid, 4)}`, step: undefined };
     const att = decodeAtt(payload, this.characteristics);
     const uuid = att.value ? this.characteristics.get(att.value.handle) : undefined;
     if (att.value && uuid !== undefined && FRAME_CHARACTERISTICS.has(uuid) && att.value.value.length > 0) {
       const p = this.directions[sender].plushlink.push(att.value.value);
-      return { layer: 'plushlink', nodes: [l2cap, att.node, p.node], summary: p.summary, step: p.step };
+      return { layer: 'plushlink', nodes: () => [l2cap(), att.node(), p.node()], summary: p.summary, step: p.step };
     }
-    return { layer: 'ATT', nodes: [l2cap, att.node], summary: att.name, step: undefined };
+    return { layer: 'ATT', nodes: () => [l2cap(), att.node()], summary: att.name, step: undefined };
   }
 }

@@ -62,7 +62,7 @@ interface Decoded {
   readonly sender: Role | undefined;
   readonly summary: string;
   readonly step: string | undefined;
-  readonly nodes: readonly DecodeNode[];
+  readonly nodes: () => readonly DecodeNode[];
   readonly flags: number;
 }
 
@@ -92,13 +92,13 @@ export function modelFromAir(file: CaptureFile): AirModel {
     return c;
   };
 
-  const advertising = (pdu: Uint8Array, phyText: string): Decoded => {
+  const advertising = (pdu: Uint8Array, phyText: () => string): Decoded => {
     const header = pdu[0] ?? 0;
     const type = header & 0x0f;
     const name = ADV_TYPES[type] ?? `advertising PDU ${type}`;
     const body = pdu.subarray(2);
     const a = bdAddr(body, 0);
-    const fields: DecodeNode[] = [node(`PDU type: ${name}, TxAdd ${(header >> 6) & 1}, RxAdd ${(header >> 7) & 1}, length ${pdu[1] ?? 0}, ${phyText}`)];
+    const fields: DecodeNode[] = [node(`PDU type: ${name}, TxAdd ${(header >> 6) & 1}, RxAdd ${(header >> 7) & 1}, length ${pdu[1] ?? 0}, ${phyText()}`)];
     let kind: PacketKind = 'advertising';
     let summary: string = name;
     let laneIndex: number;
@@ -136,10 +136,10 @@ export function modelFromAir(file: CaptureFile): AirModel {
       if (device && !l.name.includes('"')) l.name = `${l.name} "${device}"`;
       fields.push(node(`AdvA: ${a}`), node(`AdvData: ${hex(data)}`, adStructures(data)));
     }
-    return { kind, layer: 'LL', lane: laneIndex, connection, sender: undefined, summary, step: undefined, nodes: [node('Link layer (advertising channel)', fields)], flags: 0 };
+    return { kind, layer: 'LL', lane: laneIndex, connection, sender: undefined, summary, step: undefined, nodes: () => [node('Link layer (advertising channel)', fields)], flags: 0 };
   };
 
-  const data = (aa: number, pdu: Uint8Array, sender: Role, timeUs: number, endUs: number, phy: Phy, phyText: string): Decoded => {
+  const data = (aa: number, pdu: Uint8Array, sender: Role, timeUs: number, endUs: number, phy: Phy, phyText: () => string): Decoded => {
     const c = connectionOf(aa);
     const header = pdu[0] ?? 0;
     const llid = header & 3;
@@ -147,18 +147,18 @@ export function modelFromAir(file: CaptureFile): AirModel {
     const payload = pdu.subarray(2, 2 + length);
     const sn = (header >> 3) & 1;
     const flags = connections.packet(c, sender, sn, timeUs, endUs, phy);
-    const ll = node(`Link layer: ${sender === 'central' ? 'central → peripheral' : 'peripheral → central'}, LLID ${llid}, NESN ${(header >> 2) & 1}, SN ${sn}, MD ${(header >> 4) & 1}, length ${length}, ${phyText}`);
+    const ll = (): DecodeNode => node(`Link layer: ${sender === 'central' ? 'central → peripheral' : 'peripheral → central'}, LLID ${llid}, NESN ${(header >> 2) & 1}, SN ${sn}, MD ${(header >> 4) & 1}, length ${length}, ${phyText()}`);
     const base = { lane: sender === 'central' ? c.central : c.peripheral, connection: c.index, sender, flags };
     if (llid === 3) {
       const opcode = payload[0] ?? 0;
       const name = CONTROL[opcode] ?? `LL control ${hexNumber(opcode, 2)}`;
       const change = connections.control(c, opcode, payload, timeUs);
-      return { ...base, kind: 'control', layer: 'LL', summary: change ? `${name}: ${change}` : name, step: undefined, nodes: [ll, node(`${name}: ${hex(payload.subarray(1))}`)], flags: flags | (change ? PacketFlag.linkChange : 0) };
+      return { ...base, kind: 'control', layer: 'LL', summary: change ? `${name}: ${change}` : name, step: undefined, nodes: () => [ll(), node(`${name}: ${hex(payload.subarray(1))}`)], flags: flags | (change ? PacketFlag.linkChange : 0) };
     }
-    if (length === 0) return { ...base, kind: 'empty', layer: 'LL', summary: 'Empty PDU', step: undefined, nodes: [ll] };
+    if (length === 0) return { ...base, kind: 'empty', layer: 'LL', summary: 'Empty PDU', step: undefined, nodes: () => [ll()] };
     connections.dataLength(c, length);
     const upper = conversations[c.index]!.push(sender, llid === 2, payload);
-    return { ...base, kind: 'data', layer: upper.layer, summary: upper.summary, step: upper.step, nodes: [ll, ...upper.nodes] };
+    return { ...base, kind: 'data', layer: upper.layer, summary: upper.summary, step: upper.step, nodes: () => [ll(), ...upper.nodes()] };
   };
 
   const order = file.records.map((r, i) => ({ r, i })).sort((a, b) => a.r.timeUs - b.r.timeUs || a.i - b.i);
@@ -173,7 +173,8 @@ export function modelFromAir(file: CaptureFile): AirModel {
     const pdu = b.subarray(14, b.length - 3);
     const channel = channelIndex(b[0] ?? 0);
     const durationUs = packetAirTimeUs(phy, Math.max(0, pdu.length - 2));
-    const phyText = `channel ${channel}, ${phy}, RSSI ${((b[1] ?? 0) << 24) >> 24} dBm`;
+    const rssi = ((b[1] ?? 0) << 24) >> 24;
+    const phyText = (): string => `channel ${channel}, ${phy}, RSSI ${rssi} dBm`;
     const isAdvertising = aa === ADVERTISING_ACCESS_ADDRESS && pduType === 0;
     const sender: Role = pduType === 3 ? 'peripheral' : 'central';
     const d = isAdvertising ? advertising(pdu, phyText) : data(aa, pdu, sender, r.timeUs, r.timeUs + durationUs, phy, phyText);
@@ -192,7 +193,7 @@ export function modelFromAir(file: CaptureFile): AirModel {
       summary: d.summary,
       step: d.step,
       flags: d.flags,
-      detail: [node(`Frame ${i + 1}: ${b.length} bytes at ${(r.timeUs / 1e6).toFixed(6)} s, access address ${hexNumber(aa, 8)}`), ...d.nodes],
+      detail: () => [node(`Frame ${i + 1}: ${b.length} bytes at ${(r.timeUs / 1e6).toFixed(6)} s, access address ${hexNumber(aa, 8)}`), ...d.nodes()],
     };
     packets.push(packet);
     if (d.connection !== undefined && d.sender !== undefined && !isAdvertising) connections.sent(connections.list[d.connection]!, d.sender, packet);

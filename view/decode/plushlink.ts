@@ -15,7 +15,7 @@ const FIRST = 0x80;
 const LAST = 0x40;
 
 export interface PlushlinkDecode {
-  readonly node: DecodeNode;
+  readonly node: () => DecodeNode;
   /** The frame type this fragment belongs to (its protocol step), when known. */
   readonly step: string | undefined;
   readonly summary: string;
@@ -66,21 +66,30 @@ export class PlushlinkStream {
     const first = (header & FIRST) !== 0;
     if (first) this.step = frameTypeName(fragment[4]);
     const step = this.step;
-    const fields: DecodeNode[] = [node(`fragment ${header & 0x3f}${first ? ', first' : ''}${header & LAST ? ', last' : ''}${first ? `, frame of ${(fragment[1] ?? 0) | ((fragment[2] ?? 0) << 8)} bytes` : ''}`)];
     let summary = `${step ?? 'frame'} fragment ${header & 0x3f}`;
+    let message: Message | undefined;
+    let frameBytes = 0;
+    let fault: string | undefined;
     try {
       const frame = this.reassembler.push(fragment);
       if (frame) {
-        const message = decodeFrame(frame);
-        fields.push(node(`frame ${message.type} (${frame.length} bytes)`, frameFields(message)));
+        message = decodeFrame(frame);
+        frameBytes = frame.length;
         summary = frameSummary(message);
       }
     } catch (error) {
-      fields.push(node(`not a valid plushlink fragment: ${error instanceof Error ? error.message : String(error)}`));
+      fault = error instanceof Error ? error.message : String(error);
       summary = `${summary} (invalid)`;
       this.step = undefined;
     }
-    return { node: node('plushlink', fields), step, summary };
+    const decode = (): DecodeNode => {
+      const total = first ? `, frame of ${(fragment[1] ?? 0) | ((fragment[2] ?? 0) << 8)} bytes` : '';
+      const fields: DecodeNode[] = [node(`fragment ${header & 0x3f}${first ? ', first' : ''}${header & LAST ? ', last' : ''}${total}`)];
+      if (message) fields.push(node(`frame ${message.type} (${frameBytes} bytes)`, frameFields(message)));
+      if (fault !== undefined) fields.push(node(`not a valid plushlink fragment: ${fault}`));
+      return node('plushlink', fields);
+    };
+    return { node: decode, step, summary };
   }
 }
 

@@ -8,6 +8,6 @@ function tree(nodes: readonly DecodeNode[]): string {
 }
 
 export function showDetails(box: HTMLElement, packet: ViewPacket): void {
-  box.innerHTML = tree(packet.detail);
+  box.innerHTML = tree(packet.detail());
   box.dataset['frame'] = String(packet.frame);
 }

@@ -1,7 +1,7 @@
 // Filters (device, connection, layer, protocol step) and a free-text search over each packet's
-// summary and decode; the result is the ascending list of packet indices shown everywhere.
+// summary and protocol step (decodes are made only when a packet is opened); the result is the ascending list of packet indices shown everywhere.
 import type { AirModel, ViewPacket } from '../decode/air-model';
-import { LAYERS, type DecodeNode } from '../decode/decode-tree';
+import { LAYERS } from '../decode/decode-tree';
 
 export interface FilterState {
   readonly lane: number | undefined;
@@ -11,16 +11,12 @@ export interface FilterState {
   readonly search: string;
 }
 
-function mentions(nodes: readonly DecodeNode[], text: string): boolean {
-  return nodes.some((n) => n.label.toLowerCase().includes(text) || (n.children !== undefined && mentions(n.children, text)));
-}
-
 function matches(p: ViewPacket, f: FilterState): boolean {
   if (f.lane !== undefined && p.lane !== f.lane) return false;
   if (f.connection !== undefined && p.connection !== f.connection) return false;
   if (f.layer !== undefined && p.layer !== f.layer) return false;
   if (f.step !== undefined && p.step !== f.step) return false;
-  if (f.search !== '' && !p.summary.toLowerCase().includes(f.search) && !mentions(p.detail, f.search)) return false;
+  if (f.search !== '' && !p.summary.toLowerCase().includes(f.search) && !(p.step?.toLowerCase().includes(f.search) ?? false)) return false;
   return true;
 }
 
