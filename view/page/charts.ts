@@ -37,7 +37,7 @@ export function drawCharts(model: AirModel, c: Connection, throughputBox: HTMLEl
   eventBox.replaceChildren();
   new uPlot(
     {
-      title: `${c.name}: LL payload kbit/s`,
+      title: `${c.name}: ${model.format === 'pcap-ble-ll' ? 'LL' : 'ACL'} payload kbit/s`,
       width: WIDTH,
       height: 180,
       scales: { x: { time: false } },

@@ -86,6 +86,23 @@ export class Timeline {
     this.request();
   }
 
+  /** Shows the span from `startUs` to `endUs`. */
+  show(startUs: number, endUs: number): void {
+    this.usPerPx = Math.max(MIN_US_PER_PX, (endUs - startUs) / this.plotWidth);
+    this.startUs = startUs;
+    this.request();
+  }
+
+  /** Where on the canvas (CSS pixels from its left edge) time `us` is drawn. */
+  xOf(us: number): number {
+    return this.x(us);
+  }
+
+  /** The vertical middle of a device's lane (CSS pixels from the canvas's top). */
+  laneMiddle(lane: number): number {
+    return AXIS + lane * ROW + ROW / 2;
+  }
+
   panBy(px: number): void {
     this.startUs -= px * this.usPerPx;
     this.request();
