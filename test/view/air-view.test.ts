@@ -25,7 +25,7 @@ interface Served {
 }
 
 async function lanesShown(page: Page): Promise<Map<string, number>> {
-  const lanes = await page.locator('#lanes li').evaluateAll((items) => items.map((li) => [(li as HTMLElement).dataset['name']!, Number((li as HTMLElement).dataset['count'])] as const));
+  const lanes = (await page.evaluate(`[...document.querySelectorAll('#lanes li')].map((li) => [li.dataset.name, Number(li.dataset.count)])`)) as Array<[string, number]>;
   return new Map(lanes.map(([name, count]) => [name.split(' "')[0]!, count]));
 }
 
