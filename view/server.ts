@@ -1,11 +1,12 @@
-// Serves the air view on loopback: the built page (view/dist, built first if absent) and the
-// capture it shows, read again at each request so a capture still being written shows as far as
-// it goes. Loopback only: a capture is what went over the air, and nobody else needs to see it.
+// Serves the air view on loopback: the built page (view/dist, built first if absent or older
+// than its sources), the capture it shows, read again at each request so a capture still being
+// written shows as far as it goes, and whether it is live. Loopback only: a capture is what went
+// over the air, and nobody else needs to see it.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
-import { buildView, VIEW_DIST } from './build';
+import { buildView, VIEW_DIST, viewBuildIsCurrent } from './build';
 
 const TYPES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
@@ -21,8 +22,10 @@ export interface ViewServer {
 }
 
 export interface ViewServerOptions {
-  /** The capture file to show. */
-  readonly capture: string;
+  /** The capture file to show, or where it is once it exists (a live air names it later). */
+  readonly capture: string | (() => string | undefined);
+  /** The capture is still being written: the page fetches it again every second. */
+  readonly live?: boolean;
   readonly port?: number;
   readonly dist?: string;
 }
@@ -30,13 +33,24 @@ export interface ViewServerOptions {
 /** Starts the server on 127.0.0.1 (a free port unless one is given) and resolves with its URL. */
 export async function serveView(options: ViewServerOptions): Promise<ViewServer> {
   const dist = options.dist ?? VIEW_DIST;
-  if (!existsSync(join(dist, 'view.js'))) await buildView(dist);
+  if (!viewBuildIsCurrent(dist)) await buildView(dist);
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname.replace(/^\/+/, '') || 'index.html';
     try {
+      if (path === 'config') {
+        response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        response.end(JSON.stringify({ live: options.live ?? false }));
+        return;
+      }
       if (path === 'capture') {
-        const bytes = readFileSync(options.capture);
-        response.writeHead(200, { 'content-type': 'application/octet-stream', 'x-capture-name': basename(options.capture), 'cache-control': 'no-store' });
+        const file = typeof options.capture === 'string' ? options.capture : options.capture();
+        if (file === undefined || !existsSync(file)) {
+          response.writeHead(404, { 'content-type': 'text/plain' });
+          response.end('no capture yet');
+          return;
+        }
+        const bytes = readFileSync(file);
+        response.writeHead(200, { 'content-type': 'application/octet-stream', 'x-capture-name': basename(file), 'cache-control': 'no-store' });
         response.end(bytes);
         return;
       }

@@ -20,6 +20,11 @@ export interface CaptureFile {
   readonly startUs: number;
 }
 
+export interface ReadOptions {
+  /** A capture still being written: a truncated last record is left for later, not an error. */
+  readonly partial?: boolean;
+}
+
 export class CaptureError extends Error {
   override readonly name = 'CaptureError';
 }
@@ -35,7 +40,7 @@ function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function readPcap(bytes: Uint8Array): CaptureFile {
+function readPcap(bytes: Uint8Array, partial: boolean): CaptureFile {
   if (bytes.length < 24) throw new CaptureError('pcap header truncated');
   const dv = view(bytes);
   const magic = dv.getUint32(0, true);
@@ -48,12 +53,18 @@ function readPcap(bytes: Uint8Array): CaptureFile {
   const records: CaptureRecord[] = [];
   let first: number | undefined;
   for (let offset = 24; offset < bytes.length; ) {
-    if (offset + 16 > bytes.length) throw new CaptureError(`pcap record ${records.length + 1} header truncated`);
+    if (offset + 16 > bytes.length) {
+      if (partial) break;
+      throw new CaptureError(`pcap record ${records.length + 1} header truncated`);
+    }
     const seconds = dv.getUint32(offset, little);
     const fraction = dv.getUint32(offset + 4, little);
     const length = dv.getUint32(offset + 8, little);
     const start = offset + 16;
-    if (start + length > bytes.length) throw new CaptureError(`pcap record ${records.length + 1} truncated`);
+    if (start + length > bytes.length) {
+      if (partial) break;
+      throw new CaptureError(`pcap record ${records.length + 1} truncated`);
+    }
     const us = seconds * 1e6 + (nanos ? fraction / 1000 : fraction);
     first = Math.min(first ?? us, us);
     records.push({ timeUs: us, bytes: bytes.subarray(start, start + length), received: false });
@@ -63,7 +74,7 @@ function readPcap(bytes: Uint8Array): CaptureFile {
   return { format: 'pcap-ble-ll', records: records.map((r) => ({ ...r, timeUs: r.timeUs - origin })), startUs: origin };
 }
 
-function readBtsnoop(bytes: Uint8Array): CaptureFile {
+function readBtsnoop(bytes: Uint8Array, partial: boolean): CaptureFile {
   if (bytes.length < 16) throw new CaptureError('btsnoop header truncated');
   const dv = view(bytes);
   const datalink = dv.getUint32(12, false);
@@ -71,12 +82,18 @@ function readBtsnoop(bytes: Uint8Array): CaptureFile {
   const records: CaptureRecord[] = [];
   let first: bigint | undefined;
   for (let offset = 16; offset < bytes.length; ) {
-    if (offset + 24 > bytes.length) throw new CaptureError(`btsnoop record ${records.length + 1} header truncated`);
+    if (offset + 24 > bytes.length) {
+      if (partial) break;
+      throw new CaptureError(`btsnoop record ${records.length + 1} header truncated`);
+    }
     const length = dv.getUint32(offset + 4, false);
     const flags = dv.getUint32(offset + 8, false);
     const stamp = dv.getBigInt64(offset + 16, false);
     const start = offset + 24;
-    if (start + length > bytes.length) throw new CaptureError(`btsnoop record ${records.length + 1} truncated`);
+    if (start + length > bytes.length) {
+      if (partial) break;
+      throw new CaptureError(`btsnoop record ${records.length + 1} truncated`);
+    }
     first ??= stamp;
     records.push({ timeUs: Number(stamp - first), bytes: bytes.subarray(start, start + length), received: (flags & 1) === 1 });
     offset = start + length;
@@ -85,13 +102,14 @@ function readBtsnoop(bytes: Uint8Array): CaptureFile {
 }
 
 /** Parses a whole capture file, whichever of the two formats it is. */
-export function readCapture(bytes: Uint8Array): CaptureFile {
-  if (bytes.length >= 8 && String.fromCharCode(...bytes.subarray(0, 8)) === 'btsnoop\0') return readBtsnoop(bytes);
+export function readCapture(bytes: Uint8Array, options: ReadOptions = {}): CaptureFile {
+  const partial = options.partial ?? false;
+  if (bytes.length >= 8 && String.fromCharCode(...bytes.subarray(0, 8)) === 'btsnoop\0') return readBtsnoop(bytes, partial);
   if (bytes.length >= 4) {
     const magic = view(bytes).getUint32(0, true);
-    if (magic === PCAP_MAGIC_US || magic === PCAP_MAGIC_NS) return readPcap(bytes);
+    if (magic === PCAP_MAGIC_US || magic === PCAP_MAGIC_NS) return readPcap(bytes, partial);
     const big = view(bytes).getUint32(0, false);
-    if (big === PCAP_MAGIC_US || big === PCAP_MAGIC_NS) return readPcap(bytes);
+    if (big === PCAP_MAGIC_US || big === PCAP_MAGIC_NS) return readPcap(bytes, partial);
   }
   throw new CaptureError('not a pcap or btsnoop capture');
 }

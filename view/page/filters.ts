@@ -32,8 +32,11 @@ function fill(select: HTMLSelectElement, options: ReadonlyArray<readonly [string
   for (const [value, label] of options) select.add(new Option(label, value));
 }
 
-/** Fills the filter controls from the model and calls `changed` with the state on every edit. */
-export function bindFilters(model: AirModel, changed: (state: FilterState) => void): void {
+/**
+ * Fills the filter controls from the model, sets them to `initial` (what a live page had before
+ * its capture grew) and calls `changed` with the state now and on every edit.
+ */
+export function bindFilters(model: AirModel, initial: FilterState | undefined, changed: (state: FilterState) => void): void {
   const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
   const lane = $<HTMLSelectElement>('filter-lane');
   const connection = $<HTMLSelectElement>('filter-connection');
@@ -53,6 +56,14 @@ export function bindFilters(model: AirModel, changed: (state: FilterState) => vo
     step: step.value || undefined,
     search: search.value.trim().toLowerCase(),
   });
+  if (initial) {
+    lane.value = initial.lane === undefined ? '' : String(initial.lane);
+    connection.value = initial.connection === undefined ? '' : String(initial.connection);
+    layer.value = initial.layer ?? '';
+    step.value = initial.step ?? '';
+    search.value = initial.search;
+  }
+  changed(read());
   for (const control of [lane, connection, layer, step]) control.addEventListener('change', () => changed(read()));
   let timer: ReturnType<typeof setTimeout> | undefined;
   search.addEventListener('input', () => {

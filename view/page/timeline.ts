@@ -38,6 +38,8 @@ export class Timeline {
   private readonly ctx: CanvasRenderingContext2D;
   private readonly maxDurationUs: number;
   private readonly linkChanges: number[];
+  /** Whether the user has zoomed or panned (a live page then keeps the span they chose). */
+  moved = false;
   /** Milliseconds each draw took, for the benchmark. */
   readonly drawTimes: number[] = [];
 
@@ -64,6 +66,7 @@ export class Timeline {
   }
 
   zoomAll(): void {
+    this.moved = false;
     const span = Math.max(1, this.model.durationUs);
     this.usPerPx = (span * 1.02) / this.plotWidth;
     this.startUs = -span * 0.01;
@@ -133,6 +136,7 @@ export class Timeline {
     let drag: { x: number; moved: boolean } | undefined;
     this.canvas.addEventListener('wheel', (e) => {
       e.preventDefault();
+      this.moved = true;
       this.zoomAt(e.offsetX - LABEL, Math.pow(1.0015, e.deltaY));
     }, { passive: false });
     this.canvas.addEventListener('mousedown', (e) => (drag = { x: e.clientX, moved: false }));
@@ -141,6 +145,7 @@ export class Timeline {
       const dx = e.clientX - drag.x;
       if (Math.abs(dx) > 2) drag.moved = true;
       if (drag.moved) {
+        this.moved = true;
         this.panBy(dx);
         drag.x = e.clientX;
       }
