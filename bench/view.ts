@@ -39,8 +39,8 @@ async function main(): Promise<void> {
       // In-page code is passed as text: tsx would wrap named functions in a helper the page lacks.
       const load = (await page.evaluate(`(() => {
         const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
-        return { start: at('view:start'), fetched: at('view:fetched'), decoded: at('view:decoded'), drawn: at('view:drawn'), packets: window.plushlinkView.model.packets.length };
-      })()`)) as { start: number; fetched: number; decoded: number; drawn: number; packets: number };
+        return { start: at('view:start'), fetched: at('view:fetched'), decoded: at('view:decoded'), mounted: at('view:mounted'), drawn: at('view:drawn'), packets: window.plushlinkView.model.packets.length };
+      })()`)) as { start: number; fetched: number; decoded: number; mounted: number; drawn: number; packets: number };
       // Zoom in to a tenth of the run, then drag the timeline for 120 mouse moves; the page
       // records every animation frame's interval and every timeline drawing's duration.
       const box = (await page.locator('#timeline').boundingBox())!;
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
         JSON.stringify(
           {
             capture: { messages, messageSeconds: 40, link: '1M, no DLE, 30 ms', packets: load.packets, bytes: statSync(capture).size, simulatedSeconds: round(transfer.simulatedSeconds) },
-            loadMs: { total: round(load.drawn), pageToScript: round(load.start), fetch: round(load.fetched - load.start), decode: round(load.decoded - load.fetched), firstDraw: round(load.drawn - load.decoded) },
+            loadMs: { total: round(load.drawn), pageToScript: round(load.start), fetch: round(load.fetched - load.start), decode: round(load.decoded - load.fetched), mount: round(load.mounted - load.decoded), firstDraw: round(load.drawn - load.mounted) },
             pan: {
               draws: pan.draws.length,
               drawMsMedian: round(quantile(pan.draws, 0.5)),

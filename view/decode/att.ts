@@ -33,7 +33,8 @@ export function uuidText(bytes: Uint8Array): string {
   return hex(Uint8Array.from(bytes).reverse(), 16);
 }
 
-export function decodeAtt(pdu: Uint8Array, characteristics: Map<number, string>): AttDecode {
+/** `characteristics`: value handles to UUIDs (filled from discovery); `names`: UUIDs to names. */
+export function decodeAtt(pdu: Uint8Array, characteristics: Map<number, string>, names: ReadonlyMap<string, string>): AttDecode {
   const opcode = pdu[0] ?? 0;
   const name = OPCODES[opcode] ?? `opcode ${hexNumber(opcode, 2)}`;
   const carriesValue = opcode === 0x12 || opcode === 0x52 || opcode === 0x1b || opcode === 0x1d;
@@ -43,7 +44,8 @@ export function decodeAtt(pdu: Uint8Array, characteristics: Map<number, string>)
   const node_ = (): DecodeNode => {
     const fields: DecodeNode[] = [node(`Opcode: ${name} (${hexNumber(opcode, 2)})`)];
     if (value) {
-      fields.push(node(`Handle: ${hexNumber(value.handle, 4)}${uuid ? ` (characteristic ${uuid})` : ''}`), node(`Value: ${hex(value.value)}`));
+      const known = uuid === undefined ? '' : ` (characteristic ${uuid}${names.has(uuid) ? ` ${names.get(uuid)}` : ''})`;
+      fields.push(node(`Handle: ${hexNumber(value.handle, 4)}${known}`), node(`Value: ${hex(value.value)}`));
     } else if (opcode === 0x0b) {
       fields.push(node(`Value: ${hex(pdu.subarray(1))}`));
     } else if (opcode === 0x02 || opcode === 0x03) {

@@ -50,12 +50,15 @@ function readPcap(bytes: Uint8Array, partial: boolean): CaptureFile {
   if (linkType !== LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR) {
     throw new CaptureError(`pcap link type ${linkType}: only Bluetooth LE link layer with pseudo-header (256) is supported`);
   }
-  const records: CaptureRecord[] = [];
-  let first: number | undefined;
+  // Two passes (record boundaries and the earliest time, then the records) so that each of tens
+  // of thousands of records is allocated once.
+  const offsets: number[] = [];
+  const times: number[] = [];
+  let first = Infinity;
   for (let offset = 24; offset < bytes.length; ) {
     if (offset + 16 > bytes.length) {
       if (partial) break;
-      throw new CaptureError(`pcap record ${records.length + 1} header truncated`);
+      throw new CaptureError(`pcap record ${offsets.length + 1} header truncated`);
     }
     const seconds = dv.getUint32(offset, little);
     const fraction = dv.getUint32(offset + 4, little);
@@ -63,15 +66,17 @@ function readPcap(bytes: Uint8Array, partial: boolean): CaptureFile {
     const start = offset + 16;
     if (start + length > bytes.length) {
       if (partial) break;
-      throw new CaptureError(`pcap record ${records.length + 1} truncated`);
+      throw new CaptureError(`pcap record ${offsets.length + 1} truncated`);
     }
     const us = seconds * 1e6 + (nanos ? fraction / 1000 : fraction);
-    first = Math.min(first ?? us, us);
-    records.push({ timeUs: us, bytes: bytes.subarray(start, start + length), received: false });
+    if (us < first) first = us;
+    offsets.push(start);
+    times.push(us);
     offset = start + length;
   }
-  const origin = first ?? 0;
-  return { format: 'pcap-ble-ll', records: records.map((r) => ({ ...r, timeUs: r.timeUs - origin })), startUs: origin };
+  const origin = offsets.length > 0 ? first : 0;
+  const records = offsets.map((start, i): CaptureRecord => ({ timeUs: times[i]! - origin, bytes: bytes.subarray(start, start + dv.getUint32(start - 8, little)), received: false }));
+  return { format: 'pcap-ble-ll', records, startUs: origin };
 }
 
 function readBtsnoop(bytes: Uint8Array, partial: boolean): CaptureFile {

@@ -4,7 +4,7 @@
 import type { Role } from '../../radio/link';
 import { decodeAtt } from './att';
 import { type DecodeNode, hex, hexNumber, type Layer, node, u16 } from './decode-tree';
-import { FRAME_CHARACTERISTICS, PlushlinkStream } from './plushlink';
+import { CHARACTERISTIC_NAMES, FRAME_CHARACTERISTICS, PlushlinkStream } from './plushlink';
 
 const CHANNELS: Readonly<Record<number, string>> = { 4: 'ATT', 5: 'LE signalling', 6: 'SMP' };
 
@@ -55,7 +55,7 @@ export class Conversation {
     const payload = frame.subarray(4);
     const l2cap = (): DecodeNode => node(`L2CAP: length ${length}, channel ${hexNumber(cid, 4)} (${CHANNELS[cid] ?? 'dynamic'})`);
     if (cid !== 4) return { layer: 'L2CAP', nodes: () => [l2cap(), node(`payload: ${hex(payload)}`)], summary: `L2CAP ${CHANNELS[cid] ?? hexNumber(cid, 4)}`, step: undefined };
-    const att = decodeAtt(payload, this.characteristics);
+    const att = decodeAtt(payload, this.characteristics, CHARACTERISTIC_NAMES);
     const uuid = att.value ? this.characteristics.get(att.value.handle) : undefined;
     if (att.value && uuid !== undefined && FRAME_CHARACTERISTICS.has(uuid) && att.value.value.length > 0) {
       const p = this.directions[sender].plushlink.push(att.value.value);

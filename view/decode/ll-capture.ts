@@ -144,26 +144,30 @@ export function modelFromAir(file: CaptureFile): AirModel {
     const header = pdu[0] ?? 0;
     const llid = header & 3;
     const length = pdu[1] ?? 0;
-    const payload = pdu.subarray(2, 2 + length);
     const sn = (header >> 3) & 1;
     const flags = connections.packet(c, sender, sn, timeUs, endUs, phy);
     const ll = (): DecodeNode => node(`Link layer: ${sender === 'central' ? 'central → peripheral' : 'peripheral → central'}, LLID ${llid}, NESN ${(header >> 2) & 1}, SN ${sn}, MD ${(header >> 4) & 1}, length ${length}, ${phyText()}`);
-    const base = { lane: sender === 'central' ? c.central : c.peripheral, connection: c.index, sender, flags };
+    const lane = sender === 'central' ? c.central : c.peripheral;
+    // Half the packets of a busy link are empty: they get no payload view and one closure.
+    if (length === 0) return { lane, connection: c.index, sender, flags, kind: 'empty', layer: 'LL', summary: 'Empty PDU', step: undefined, nodes: () => [ll()] };
+    const payload = pdu.subarray(2, 2 + length);
     if (llid === 3) {
       const opcode = payload[0] ?? 0;
       const name = CONTROL[opcode] ?? `LL control ${hexNumber(opcode, 2)}`;
       const change = connections.control(c, opcode, payload, timeUs);
-      return { ...base, kind: 'control', layer: 'LL', summary: change ? `${name}: ${change}` : name, step: undefined, nodes: () => [ll(), node(`${name}: ${hex(payload.subarray(1))}`)], flags: flags | (change ? PacketFlag.linkChange : 0) };
+      const summary = change ? `${name}: ${change}` : name;
+      return { lane, connection: c.index, sender, flags: flags | (change ? PacketFlag.linkChange : 0), kind: 'control', layer: 'LL', summary, step: undefined, nodes: () => [ll(), node(`${name}: ${hex(payload.subarray(1))}`)] };
     }
-    if (length === 0) return { ...base, kind: 'empty', layer: 'LL', summary: 'Empty PDU', step: undefined, nodes: () => [ll()] };
     connections.dataLength(c, length);
     const upper = conversations[c.index]!.push(sender, llid === 2, payload);
-    return { ...base, kind: 'data', layer: upper.layer, summary: upper.summary, step: upper.step, nodes: () => [ll(), ...upper.nodes()] };
+    return { lane, connection: c.index, sender, flags, kind: 'data', layer: upper.layer, summary: upper.summary, step: upper.step, nodes: () => [ll(), ...upper.nodes()] };
   };
 
-  const order = file.records.map((r, i) => ({ r, i })).sort((a, b) => a.r.timeUs - b.r.timeUs || a.i - b.i);
+  const records = file.records;
+  const order = Int32Array.from({ length: records.length }, (_, i) => i).sort((a, b) => records[a]!.timeUs - records[b]!.timeUs || a - b);
   const packets: ViewPacket[] = [];
-  for (const { r, i } of order) {
+  for (const i of order) {
+    const r = records[i]!;
     const b = r.bytes;
     if (b.length < 10 + 4 + 2 + 3) continue;
     const flagsField = u16(b, 8);

@@ -2,11 +2,18 @@
 // wire format shows here as it is): fragments on the secure profile's FRAMES_IN / FRAMES_OUT
 // characteristics, reassembled into frames, each frame named by its type. A TRANSPORT frame's body
 // is a Noise session ciphertext: the view shows its counter and size and says it is sealed.
-import { FRAMES_IN, FRAMES_OUT } from '../../firmware-sim/profile';
+import { FRAMES_IN, FRAMES_OUT, TOY_INFO } from '../../firmware-sim/profile';
 import { decodeFrame, FrameType, type Message } from '../../pairing/frame';
 import { COUNTER_BYTES } from '../../pairing/transport';
 import { Reassembler } from '../../pairing/fragment';
 import { type DecodeNode, hex, node } from './decode-tree';
+
+/** The secure profile's characteristics by UUID, as profile.ts names them. */
+export const CHARACTERISTIC_NAMES: ReadonlyMap<string, string> = new Map([
+  [FRAMES_IN, 'FRAMES_IN'],
+  [FRAMES_OUT, 'FRAMES_OUT'],
+  [TOY_INFO, 'TOY_INFO'],
+]);
 
 /** Characteristics whose values are plushlink fragments. */
 export const FRAME_CHARACTERISTICS: ReadonlySet<string> = new Set([FRAMES_IN, FRAMES_OUT]);

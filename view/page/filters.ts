@@ -21,6 +21,9 @@ function matches(p: ViewPacket, f: FilterState): boolean {
 }
 
 export function applyFilters(model: AirModel, f: FilterState): Int32Array {
+  if (f.lane === undefined && f.connection === undefined && f.layer === undefined && f.step === undefined && f.search === '') {
+    return Int32Array.from({ length: model.packets.length }, (_, i) => i);
+  }
   const out: number[] = [];
   model.packets.forEach((p, i) => {
     if (matches(p, f)) out.push(i);

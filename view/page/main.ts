@@ -2,7 +2,7 @@
 // timeline, the packet list, the decode, the filters and the charts together. Live (while an air
 // runs), it fetches the capture again every second and remounts on the grown model, keeping the
 // filters, the selection and, once the user has zoomed or panned, the visible span.
-// `performance` marks (view:start, view:fetched, view:decoded, view:drawn) time the first load
+// `performance` marks (view:start, view:fetched, view:decoded, view:mounted, view:drawn) time the first load
 // for bench/view.ts.
 import type { AirModel } from '../decode/air-model';
 import { buildModel } from '../decode/model';
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
   const model = buildModel(capture.bytes, { partial: config.live });
   performance.mark('view:decoded');
   let keep = mount(model, capture.name, config.live, undefined);
+  performance.mark('view:mounted');
   requestAnimationFrame(() => {
     performance.mark('view:drawn');
     document.body.dataset['ready'] = 'true';
