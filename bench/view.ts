@@ -2,7 +2,8 @@
 // client library to the simulated toy on the realistic radio (1M PHY, no Data Length Extension,
 // 30 ms: the slowest common link, so the most packets), sniffed into a pcap, then opened in
 // Chromium. Prints one JSON object: packets, load time from the page's `performance` marks
-// (fetch, decode, first drawing), and frame times while the timeline is dragged.
+// (fetch, decode, mount, first drawing), and frame and drawing times while the timeline is dragged
+// showing the whole run (every packet in view) and a tenth of it.
 // Run: npm run bench:view [-- --messages N]   (default 8: about 43,000 packets)
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,45 +42,54 @@ async function main(): Promise<void> {
         const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
         return { start: at('view:start'), fetched: at('view:fetched'), decoded: at('view:decoded'), mounted: at('view:mounted'), drawn: at('view:drawn'), packets: window.plushlinkView.model.packets.length };
       })()`)) as { start: number; fetched: number; decoded: number; mounted: number; drawn: number; packets: number };
-      // Zoom in to a tenth of the run, then drag the timeline for 120 mouse moves; the page
-      // records every animation frame's interval and every timeline drawing's duration.
       const box = (await page.locator('#timeline').boundingBox())!;
-      const y = box.y + 40;
-      await page.evaluate(`(() => {
-        const view = window.plushlinkView;
-        view.timeline.zoomAt(600, 0.1);
-        view.timeline.drawTimes.length = 0;
-        const frames = [];
-        window.benchFrames = frames;
-        let last = performance.now();
-        const tick = (now) => {
-          frames.push(now - last);
-          last = now;
-          if (frames.length < 100000) requestAnimationFrame(tick);
+      /**
+       * Shows `share` of the run, then drags the timeline for 120 mouse moves; the page records
+       * every animation frame's interval and every timeline drawing's duration meanwhile.
+       */
+      const pan = async (share: number): Promise<Record<string, number>> => {
+        await page.evaluate(`(() => {
+          const view = window.plushlinkView;
+          view.timeline.show(0, view.model.durationUs * ${share});
+          view.timeline.drawTimes.length = 0;
+          const frames = [];
+          window.benchFrames = frames;
+          let last = performance.now();
+          const tick = (now) => {
+            frames.push(now - last);
+            last = now;
+            if (window.benchFrames === frames) requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+        })()`);
+        await page.waitForTimeout(100);
+        const y = box.y + 40;
+        await page.mouse.move(box.x + 300, y);
+        await page.mouse.down();
+        for (let i = 1; i <= 120; i++) await page.mouse.move(box.x + 300 + i * 8, y);
+        await page.mouse.up();
+        await page.waitForTimeout(200);
+        const { frames, draws } = (await page.evaluate('(() => { const r = { frames: window.benchFrames.slice(2), draws: window.plushlinkView.timeline.drawTimes.slice(1) }; window.benchFrames = undefined; return r; })()')) as { frames: number[]; draws: number[] };
+        return {
+          draws: draws.length,
+          drawMsMedian: round(quantile(draws, 0.5)),
+          drawMsP95: round(quantile(draws, 0.95)),
+          drawMsMax: round(Math.max(...draws)),
+          frames: frames.length,
+          frameIntervalMsMedian: round(quantile(frames, 0.5)),
+          frameIntervalMsP95: round(quantile(frames, 0.95)),
+          framesOver20ms: frames.filter((f) => f > 20).length,
         };
-        requestAnimationFrame(tick);
-      })()`);
-      await page.mouse.move(box.x + box.width - 50, y);
-      await page.mouse.down();
-      for (let i = 0; i < 120; i++) await page.mouse.move(box.x + box.width - 50 - i * 10, y);
-      await page.mouse.up();
-      await page.waitForTimeout(200);
-      const pan = (await page.evaluate('({ frames: window.benchFrames.slice(1), draws: window.plushlinkView.timeline.drawTimes.slice() })')) as { frames: number[]; draws: number[] };
+      };
+      const panWholeRun = await pan(1);
+      const panTenth = await pan(0.1);
       console.log(
         JSON.stringify(
           {
             capture: { messages, messageSeconds: 40, link: '1M, no DLE, 30 ms', packets: load.packets, bytes: statSync(capture).size, simulatedSeconds: round(transfer.simulatedSeconds) },
             loadMs: { total: round(load.drawn), pageToScript: round(load.start), fetch: round(load.fetched - load.start), decode: round(load.decoded - load.fetched), mount: round(load.mounted - load.decoded), firstDraw: round(load.drawn - load.mounted) },
-            pan: {
-              draws: pan.draws.length,
-              drawMsMedian: round(quantile(pan.draws, 0.5)),
-              drawMsP95: round(quantile(pan.draws, 0.95)),
-              drawMsMax: round(Math.max(...pan.draws)),
-              frameIntervalMsMedian: round(quantile(pan.frames, 0.5)),
-              frameIntervalMsP95: round(quantile(pan.frames, 0.95)),
-              framesOver20ms: pan.frames.filter((f) => f > 20).length,
-              frames: pan.frames.length,
-            },
+            panWholeRun,
+            panTenthOfRun: panTenth,
             chromium: await browser.version(),
           },
           null,
