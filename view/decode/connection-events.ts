@@ -77,7 +77,7 @@ export class ConnectionTracker {
   }
 
   /** An LL control PDU: describes a link change (and schedules it at its instant), if it is one. */
-  control(c: Connection, opcode: number, payload: Uint8Array, _timeUs: number): string | undefined {
+  control(c: Connection, opcode: number, payload: Uint8Array): string | undefined {
     const s = this.states[c.index]!;
     if (opcode === 0x00 && payload.length >= 12) {
       const intervalUs = u16(payload, 4) * 1250;

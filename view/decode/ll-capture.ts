@@ -154,7 +154,7 @@ export function modelFromAir(file: CaptureFile): AirModel {
     if (llid === 3) {
       const opcode = payload[0] ?? 0;
       const name = CONTROL[opcode] ?? `LL control ${hexNumber(opcode, 2)}`;
-      const change = connections.control(c, opcode, payload, timeUs);
+      const change = connections.control(c, opcode, payload);
       const summary = change ? `${name}: ${change}` : name;
       return { lane, connection: c.index, sender, flags: flags | (change ? PacketFlag.linkChange : 0), kind: 'control', layer: 'LL', summary, step: undefined, nodes: () => [ll(), node(`${name}: ${hex(payload.subarray(1))}`)] };
     }

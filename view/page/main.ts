@@ -4,14 +4,14 @@
 // filters, the selection and, once the user has zoomed or panned, the visible span.
 // `performance` marks (view:start, view:fetched, view:decoded, view:mounted, view:drawn) time the first load
 // for bench/view.ts.
-import type { AirModel } from '../decode/air-model';
+import type { AirModel, PacketKind } from '../decode/air-model';
 import { buildModel } from '../decode/model';
 import './view.css';
 import { drawCharts } from './charts';
 import { showDetails } from './details';
 import { applyFilters, bindFilters, type FilterState } from './filters';
 import { escape, PacketList } from './packet-list';
-import { Timeline } from './timeline';
+import { KIND_COLOURS, Timeline } from './timeline';
 
 declare global {
   interface Window {
@@ -52,6 +52,10 @@ function mount(model: AirModel, name: string, live: boolean, kept: Kept | undefi
 
   $('source').textContent = name;
   $('status').textContent = `${model.packets.length} packets, ${(model.durationUs / 1e6).toFixed(3)} s, ${model.format === 'pcap-ble-ll' ? 'air (sniffer pcap)' : 'one controller (btsnoop HCI)'}${live ? ', live' : ''}`;
+  const kinds = new Set(model.packets.map((p) => p.kind));
+  const legend = Object.entries(KIND_COLOURS).filter(([kind]) => kinds.has(kind as PacketKind)).map(([kind, colour]) => `<span><i style="background:${colour}"></i>${kind}</span>`);
+  if (model.format === 'pcap-ble-ll') legend.push('<span><i style="background:#c62828"></i>resent (▼) / not acknowledged (▬)</span>', '<span><i style="background:#ef6c00"></i>link change</span>', '<span><i style="background:#1565c0"></i>connection event (used part of its interval)</span>');
+  $('legend').innerHTML = legend.join('');
   $('lanes').innerHTML = model.lanes.map((l, i) => `<li data-lane="${i}" data-name="${escape(l.name)}" data-count="${l.count}">${escape(l.name)} (${l.role}): ${l.count} packets</li>`).join('');
 
   let selected = -1;

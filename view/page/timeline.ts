@@ -289,7 +289,7 @@ export class Timeline {
       if (w < 1 && Math.floor(x) === lastX[p.lane] && i !== this.selected) continue;
       lastX[p.lane] = Math.floor(x);
       ctx.fillStyle = KIND_COLOURS[p.kind];
-      ctx.fillRect(x, y + (p.sender === 'peripheral' ? 3 : 0), Math.max(1, w), ROW - 13);
+      ctx.fillRect(x, y, Math.max(1, w), ROW - 13);
       if (w > 60) {
         ctx.fillStyle = '#fff';
         ctx.fillText(p.summary.slice(0, Math.floor(w / 6)), x + 2, y + 11);
