@@ -24,8 +24,9 @@ export async function sniffPairingAndMessage(dir: string): Promise<SniffedRun> {
   const air = new Air({ seed: 21, clock: 'realistic', link: { phy: '2M', intervalMs: 15, dataLength: 251 }, faults: { loss: { kind: 'independent', probability: 0.03 } }, snifferPath: pcap });
   const packets: AirPacket[] = [];
   air.observe((p) => packets.push(p));
+  let toy: ToyFirmware | undefined;
   try {
-    const toy = await ToyFirmware.boot({ dir: join(dir, 'toy') });
+    toy = await ToyFirmware.boot({ dir: join(dir, 'toy') });
     await ToyGattServer.start(loadBleno({ kind: 'virtual', air }, { name: 'toy' }).bleno, toy);
     const phone = await ToyClient.create({ radio: { kind: 'virtual', air }, store: join(dir, 'phone.json'), label: 'Parent' });
     await toy.pawPress();
@@ -34,6 +35,9 @@ export async function sniffPairingAndMessage(dir: string): Promise<SniffedRun> {
     await session.disconnect();
     await air.clock.idle();
   } finally {
+    // Off before the air goes: its pairing window's timer would otherwise make it advertise on a
+    // closed air later, in whatever test the worker runs then.
+    toy?.powerOff();
     air.close();
   }
   return { pcap, packets };

@@ -3,6 +3,7 @@
 // sender repeating its sequence number), and parameter and PHY updates taking effect at their
 // instants. Sniffer captures only: HCI does not show the air.
 import type { Phy, Role } from '../../radio/link';
+import { LlControl } from '../../radio/ll-pdu';
 import { type Connection, PacketFlag, type ViewPacket } from './air-model';
 import { u16 } from './decode-tree';
 
@@ -79,17 +80,17 @@ export class ConnectionTracker {
   /** An LL control PDU: describes a link change (and schedules it at its instant), if it is one. */
   control(c: Connection, opcode: number, payload: Uint8Array): string | undefined {
     const s = this.states[c.index]!;
-    if (opcode === 0x00 && payload.length >= 12) {
+    if (opcode === LlControl.connectionUpdateInd && payload.length >= 12) {
       const intervalUs = u16(payload, 4) * 1250;
       const instant = u16(payload, 10);
       s.pending.push({ instant, apply: (link) => (link.intervalUs = intervalUs) });
       return `interval ${intervalUs / 1000} ms, latency ${u16(payload, 6)}, timeout ${u16(payload, 8) * 10} ms from event ${instant}`;
     }
-    if (opcode === 0x18 && payload.length >= 5) {
+    if (opcode === LlControl.phyUpdateInd && payload.length >= 5) {
       const instant = u16(payload, 3);
       return `PHY ${phyOf(payload[1] ?? 0)} (central) / ${phyOf(payload[2] ?? 0)} (peripheral) from event ${instant}`;
     }
-    if (opcode === 0x02) return `reason ${`0x${(payload[1] ?? 0).toString(16).padStart(2, '0')}`}`;
+    if (opcode === LlControl.terminateInd) return `reason ${`0x${(payload[1] ?? 0).toString(16).padStart(2, '0')}`}`;
     return undefined;
   }
 }

@@ -4,20 +4,16 @@
 // from sequence numbers, and the L2CAP/ATT/plushlink above every data packet.
 import { packetAirTimeUs } from '../../radio/link-timing';
 import type { Phy, Role } from '../../radio/link';
-import { ADVERTISING_ACCESS_ADDRESS } from '../../radio/ll-pdu';
+import { ADVERTISING_ACCESS_ADDRESS, AdvPdu, LlControl } from '../../radio/ll-pdu';
 import { type AirModel, type Connection, type Lane, PacketFlag, type PacketKind, type ViewPacket } from './air-model';
 import type { CaptureFile } from './capture-file';
 import { type DecodeNode, bdAddr, hex, hexNumber, type Layer, node, u16, u24, u32 } from './decode-tree';
 import { Conversation } from './l2cap';
 import { ConnectionTracker } from './connection-events';
+import { llName, namesByValue } from './spec-names';
 
-const ADV_TYPES = ['ADV_IND', 'ADV_DIRECT_IND', 'ADV_NONCONN_IND', 'SCAN_REQ', 'SCAN_RSP', 'CONNECT_IND', 'ADV_SCAN_IND'] as const;
-const CONTROL: Readonly<Record<number, string>> = {
-  0x00: 'LL_CONNECTION_UPDATE_IND', 0x01: 'LL_CHANNEL_MAP_IND', 0x02: 'LL_TERMINATE_IND', 0x03: 'LL_ENC_REQ', 0x04: 'LL_ENC_RSP',
-  0x05: 'LL_START_ENC_REQ', 0x06: 'LL_START_ENC_RSP', 0x07: 'LL_UNKNOWN_RSP', 0x08: 'LL_FEATURE_REQ', 0x09: 'LL_FEATURE_RSP',
-  0x0c: 'LL_VERSION_IND', 0x0d: 'LL_REJECT_IND', 0x14: 'LL_LENGTH_REQ', 0x15: 'LL_LENGTH_RSP', 0x16: 'LL_PHY_REQ',
-  0x17: 'LL_PHY_RSP', 0x18: 'LL_PHY_UPDATE_IND',
-};
+const ADV_TYPES = namesByValue(AdvPdu, (key) => llName(key));
+const CONTROL = namesByValue(LlControl, (key) => llName(key, 'LL_'));
 const PHYS: readonly Phy[] = ['1M', '2M', 'coded'];
 
 /** The channel index (0..39) of an RF channel (2402 MHz + 2 MHz × n). */
@@ -95,7 +91,7 @@ export function modelFromAir(file: CaptureFile): AirModel {
   const advertising = (pdu: Uint8Array, phyText: () => string): Decoded => {
     const header = pdu[0] ?? 0;
     const type = header & 0x0f;
-    const name = ADV_TYPES[type] ?? `advertising PDU ${type}`;
+    const name = ADV_TYPES.get(type) ?? `advertising PDU ${type}`;
     const body = pdu.subarray(2);
     const a = bdAddr(body, 0);
     const fields: DecodeNode[] = [node(`PDU type: ${name}, TxAdd ${(header >> 6) & 1}, RxAdd ${(header >> 7) & 1}, length ${pdu[1] ?? 0}, ${phyText()}`)];
@@ -103,12 +99,12 @@ export function modelFromAir(file: CaptureFile): AirModel {
     let summary: string = name;
     let laneIndex: number;
     let connection: number | undefined;
-    if (type === 3) {
+    if (type === AdvPdu.scanReq) {
       kind = 'scan-request';
       laneIndex = lane(a, 'scanner');
       summary = `SCAN_REQ to ${bdAddr(body, 6)}`;
       fields.push(node(`ScanA: ${a}`), node(`AdvA: ${bdAddr(body, 6)}`));
-    } else if (type === 5) {
+    } else if (type === AdvPdu.connectInd) {
       kind = 'connect';
       const ll = body.subarray(12);
       const aa = u32(ll, 0);
@@ -128,7 +124,7 @@ export function modelFromAir(file: CaptureFile): AirModel {
         ]),
       );
     } else {
-      if (type === 4) kind = 'scan-response';
+      if (type === AdvPdu.scanRsp) kind = 'scan-response';
       laneIndex = lane(a, 'advertiser');
       const data = body.subarray(6);
       const device = advertisedName(data);
@@ -153,7 +149,7 @@ export function modelFromAir(file: CaptureFile): AirModel {
     const payload = pdu.subarray(2, 2 + length);
     if (llid === 3) {
       const opcode = payload[0] ?? 0;
-      const name = CONTROL[opcode] ?? `LL control ${hexNumber(opcode, 2)}`;
+      const name = CONTROL.get(opcode) ?? `LL control ${hexNumber(opcode, 2)}`;
       const change = connections.control(c, opcode, payload);
       const summary = change ? `${name}: ${change}` : name;
       return { lane, connection: c.index, sender, flags: flags | (change ? PacketFlag.linkChange : 0), kind: 'control', layer: 'LL', summary, step: undefined, nodes: () => [ll(), node(`${name}: ${hex(payload.subarray(1))}`)] };
