@@ -28,33 +28,38 @@ export interface PlushlinkDecode {
   readonly summary: string;
 }
 
+/** What each field of a frame is, where its name alone does not say. */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  'PAIR_HELLO.share': 'CPace share',
+  'PAIR_HELLO.ad': 'associated data',
+  'PAIR_HELLO.noise': 'Noise XXpsk3 message 1',
+  'PAIR_REPLY.share': 'CPace share',
+  'PAIR_REPLY.ad': 'associated data',
+  'PAIR_REPLY.noise': 'Noise XXpsk3 message 2 (ciphertext after the ephemeral key)',
+  'PAIR_FINISH.noise': 'Noise XXpsk3 message 3 (ciphertext)',
+  'SESSION_HELLO.noise': 'Noise KK message 1',
+  'SESSION_ACCEPT.noise': 'Noise KK message 2',
+  'REFUSED.retryAfterMs': 'retry after (ms)',
+};
+
+/**
+ * A frame's fields as pairing/frame.ts decoded them, whatever they are (so a field added to or
+ * removed from a frame shows as it is); a TRANSPORT body is split into its counter and ciphertext.
+ */
 function frameFields(message: Message): DecodeNode[] {
-  switch (message.type) {
-    case 'PAIR_HELLO':
-      return [node(`sid: ${hex(message.sid)}`), node(`CPace share: ${hex(message.share)}`), node(`associated data: ${hex(message.ad)}`), node(`Noise XXpsk3 message 1: ${hex(message.noise)}`)];
-    case 'PAIR_REPLY':
-      return [node(`CPace share: ${hex(message.share)}`), node(`associated data: ${hex(message.ad)}`), node(`Noise XXpsk3 message 2 (ciphertext after the ephemeral key): ${hex(message.noise)}`)];
-    case 'PAIR_FINISH':
-      return [node(`Noise XXpsk3 message 3 (ciphertext): ${hex(message.noise)}`)];
-    case 'SESSION_HELLO':
-      return Object.entries(message)
-        .filter(([key]) => key !== 'type')
-        .map(([key, value]) => node(`${key === 'noise' ? 'Noise KK message 1' : key}: ${value instanceof Uint8Array ? hex(value) : String(value)}`));
-    case 'SESSION_ACCEPT':
-      return [node(`Noise KK message 2: ${hex(message.noise)}`)];
-    case 'TRANSPORT': {
-      const counter = message.message.subarray(0, COUNTER_BYTES);
-      let value = 0n;
-      for (let i = counter.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(counter[i] as number);
-      const sealed = message.message.length - counter.length;
-      return [
-        node(`counter: ${value}`),
-        node(`ciphertext: ${sealed} bytes, ChaCha20-Poly1305 (a session message: request, response, event or transfer chunk; sealed, not decodable from the air)`, [node(hex(message.message.subarray(COUNTER_BYTES)))]),
-      ];
-    }
-    case 'REFUSED':
-      return [node(`reason: ${message.reason}`), node(`retry after: ${message.retryAfterMs} ms`)];
+  if (message.type === 'TRANSPORT') {
+    const counter = message.message.subarray(0, COUNTER_BYTES);
+    let value = 0n;
+    for (let i = counter.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(counter[i] as number);
+    const sealed = message.message.length - counter.length;
+    return [
+      node(`counter: ${value}`),
+      node(`ciphertext: ${sealed} bytes, ChaCha20-Poly1305 (a session message: request, response, event or transfer chunk; sealed, not decodable from the air)`, [node(hex(message.message.subarray(COUNTER_BYTES)))]),
+    ];
   }
+  return Object.entries(message)
+    .filter(([key]) => key !== 'type')
+    .map(([key, value]: [string, unknown]) => node(`${FIELD_LABELS[`${message.type}.${key}`] ?? key}: ${value instanceof Uint8Array ? hex(value) : String(value)}`));
 }
 
 function frameSummary(message: Message): string {
