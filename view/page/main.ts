@@ -54,7 +54,7 @@ function mount(model: AirModel, name: string, live: boolean, kept: Kept | undefi
   $('status').textContent = `${model.packets.length} packets, ${(model.durationUs / 1e6).toFixed(3)} s, ${model.format === 'pcap-ble-ll' ? 'air (sniffer pcap)' : 'one controller (btsnoop HCI)'}${live ? ', live' : ''}`;
   const kinds = new Set(model.packets.map((p) => p.kind));
   const legend = Object.entries(KIND_COLOURS).filter(([kind]) => kinds.has(kind as PacketKind)).map(([kind, colour]) => `<span><i style="background:${colour}"></i>${kind}</span>`);
-  if (model.format === 'pcap-ble-ll') legend.push('<span><i style="background:#c62828"></i>resent (▼) / not acknowledged (▬)</span>', '<span><i style="background:#ef6c00"></i>link change</span>', '<span><i style="background:#1565c0"></i>connection event (used part of its interval)</span>');
+  if (model.format === 'pcap-ble-ll') legend.push('<span><i style="background:#c62828"></i>resent (▼) / not acknowledged (▬)</span>', '<span><i style="background:#ef6c00"></i>link change</span>', '<span><i style="background:#1565c0"></i>connection event (used part of its interval)</span>', '<span><i style="background:#ffb300"></i>data inside an event, zoomed in (central above, peripheral below)</span>');
   $('legend').innerHTML = legend.join('');
   $('lanes').innerHTML = model.lanes.map((l, i) => `<li data-lane="${i}" data-name="${escape(l.name)}" data-count="${l.count}">${escape(l.name)} (${l.role}): ${l.count} packets</li>`).join('');
 

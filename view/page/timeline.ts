@@ -57,6 +57,12 @@ export class Timeline {
     this.zoomAll();
   }
 
+  /** Rows of connections with events, after the device lanes; -1 for a connection without any. */
+  private get eventRows(): Int32Array {
+    let row = this.model.lanes.length;
+    return Int32Array.from(this.model.connections, (c) => (c.events.length > 0 ? row++ : -1));
+  }
+
   private get rows(): number {
     return this.model.lanes.length + this.model.connections.filter((c) => c.events.length > 0).length;
   }
@@ -278,6 +284,7 @@ export class Timeline {
     const { startUs, endUs } = this.range;
     const lastX = new Float64Array(this.model.lanes.length).fill(-1);
     const marks: Array<[number, number, number]> = [];
+    const eventRows = this.eventRows;
     for (let k = firstAtOrAfter(this.visible, packets, startUs - this.maxDurationUs); k < this.visible.length; k++) {
       const i = this.visible[k]!;
       const p = packets[i]!;
@@ -293,6 +300,13 @@ export class Timeline {
       if (w > 60) {
         ctx.fillStyle = '#fff';
         ctx.fillText(p.summary.slice(0, Math.floor(w / 6)), x + 2, y + 11);
+      }
+      // Zoomed in to single exchanges, each packet also shows inside its connection event:
+      // the central's in the upper half, the peripheral's in the lower.
+      const eventRow = p.connection === undefined ? -1 : (eventRows[p.connection] ?? -1);
+      if (w >= 2 && eventRow >= 0 && p.sender !== undefined) {
+        ctx.fillStyle = p.kind === 'empty' ? '#cfd8dc' : '#ffb300';
+        ctx.fillRect(x, AXIS + eventRow * ROW + (p.sender === 'central' ? 5 : ROW / 2 + 1), w, ROW / 2 - 6);
       }
     }
     for (const [x, y, flags] of marks) {
