@@ -72,6 +72,11 @@ export class ConnectionTracker {
     return flags;
   }
 
+  /** The latest packet `sender` sent on a connection (what a resend repeats). */
+  lastSent(c: Connection, sender: Role): ViewPacket | undefined {
+    return this.states[c.index]!.lastPacket[sender];
+  }
+
   /** Remembers a connection's latest packet per sender, to mark it if it has to be sent again. */
   sent(c: Connection, sender: Role, packet: ViewPacket): void {
     this.states[c.index]!.lastPacket[sender] = packet;

@@ -141,11 +141,18 @@ export function modelFromAir(file: CaptureFile): AirModel {
     const llid = header & 3;
     const length = pdu[1] ?? 0;
     const sn = (header >> 3) & 1;
+    const original = connections.lastSent(c, sender);
     const flags = connections.packet(c, sender, sn, timeUs, endUs, phy);
     const ll = (): DecodeNode => node(`Link layer: ${sender === 'central' ? 'central → peripheral' : 'peripheral → central'}, LLID ${llid}, NESN ${(header >> 2) & 1}, SN ${sn}, MD ${(header >> 4) & 1}, length ${length}, ${phyText()}`);
     const lane = sender === 'central' ? c.central : c.peripheral;
     // Half the packets of a busy link are empty: they get no payload view and one closure.
     if (length === 0) return { lane, connection: c.index, sender, flags, kind: 'empty', layer: 'LL', summary: 'Empty PDU', step: undefined, nodes: () => [ll()] };
+    if (flags & PacketFlag.retransmission && original) {
+      // The same PDU again: its receiver keeps one copy (by sequence number), so it is decoded
+      // once, where it was first sent; feeding it to L2CAP again would reassemble it twice.
+      const resent = (): DecodeNode => node(`the same PDU as frame ${original.frame}, sent again because it was not acknowledged; decoded there`);
+      return { lane, connection: c.index, sender, flags, kind: original.kind, layer: original.layer, summary: original.summary, step: original.step, nodes: () => [ll(), resent()] };
+    }
     const payload = pdu.subarray(2, 2 + length);
     if (llid === 3) {
       const opcode = payload[0] ?? 0;
