@@ -1,29 +1,17 @@
 // The timeline: one lane per device with every packet at its time and air time, one row per
-// connection with its connection events (the event's share of the interval drawn inside its
-// slot), resends and unacknowledged packets marked, link changes as vertical lines, and a time
-// axis; zoom from the whole run down to microseconds. Drawn on a canvas by hand: tens of
-// thousands of rectangles per frame is what a canvas does well and what charting libraries (SVG
-// or series-based) do not; each frame draws only what is visible, at most one mark per pixel.
-import { type AirModel, PacketFlag, type PacketKind } from '../decode/air-model';
+// connection with its connection events, resends and unacknowledged packets marked, link changes
+// as vertical lines, and a time axis; zoom from the whole run down to microseconds, pan, and pick
+// a packet. This file holds the view's state and input; timeline-drawing.ts paints it. Drawn on a
+// canvas by hand: tens of thousands of rectangles per frame is what a canvas does well and what
+// charting libraries (SVG or series-based) do not; each frame draws only what is visible, at most
+// one mark per pixel per lane.
+import { type AirModel, PacketFlag } from '../decode/air-model';
 import { firstAtOrAfter } from './search';
+import { AXIS, drawAxis, drawEvents, drawLinkChanges, drawPackets, drawRows, type Frame, LABEL, ROW } from './timeline-drawing';
 
-const AXIS = 24;
-const ROW = 26;
-const LABEL = 230;
+export { KIND_COLOURS } from './timeline-drawing';
+
 const MIN_US_PER_PX = 0.01;
-
-export const KIND_COLOURS: Readonly<Record<PacketKind, string>> = {
-  advertising: '#8e24aa',
-  'scan-request': '#f9a825',
-  'scan-response': '#fb8c00',
-  connect: '#d81b60',
-  data: '#1e88e5',
-  empty: '#b0bec5',
-  control: '#43a047',
-  'hci-command': '#6d4c41',
-  'hci-event': '#00897b',
-  acl: '#1e88e5',
-};
 
 export interface TimelineHooks {
   select(packetIndex: number): void;
@@ -104,7 +92,7 @@ export class Timeline {
 
   /** Where on the canvas (CSS pixels from its left edge) time `us` is drawn. */
   xOf(us: number): number {
-    return this.x(us);
+    return LABEL + (us - this.startUs) / this.usPerPx;
   }
 
   /** The vertical middle of a device's lane (CSS pixels from the canvas's top). */
@@ -198,153 +186,27 @@ export class Timeline {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
     ctx.font = '11px system-ui, sans-serif';
-    this.drawRows(ctx, width);
+    const frame: Frame = {
+      model: this.model,
+      ...this.range,
+      usPerPx: this.usPerPx,
+      visible: this.visible,
+      selected: this.selected,
+      maxDurationUs: this.maxDurationUs,
+      eventRows: this.eventRows,
+      rows: this.rows,
+      linkChanges: this.linkChanges,
+    };
+    drawRows(ctx, frame, width);
     ctx.save();
     ctx.beginPath();
     ctx.rect(LABEL, 0, width - LABEL, height);
     ctx.clip();
-    this.drawAxis(ctx, height);
-    this.drawEvents(ctx);
-    this.drawPackets(ctx);
-    this.drawLinkChanges(ctx, height);
+    drawAxis(ctx, frame, height);
+    drawEvents(ctx, frame);
+    drawPackets(ctx, frame);
+    drawLinkChanges(ctx, frame, height);
     ctx.restore();
     this.drawTimes.push(performance.now() - started);
-  }
-
-  private drawRows(ctx: CanvasRenderingContext2D, width: number): void {
-    const names = [...this.model.lanes.map((l) => `${l.name}`), ...this.model.connections.filter((c) => c.events.length > 0).map((c) => `${c.name} events`)];
-    names.forEach((name, row) => {
-      const y = AXIS + row * ROW;
-      ctx.fillStyle = row % 2 ? '#f3f5f7' : '#ffffff';
-      ctx.fillRect(0, y, width, ROW);
-      ctx.fillStyle = '#263238';
-      ctx.fillText(name.length > 40 ? `${name.slice(0, 39)}…` : name, 4, y + ROW / 2 + 4);
-    });
-    ctx.strokeStyle = '#cfd8dc';
-    ctx.beginPath();
-    ctx.moveTo(LABEL - 0.5, 0);
-    ctx.lineTo(LABEL - 0.5, AXIS + this.rows * ROW);
-    ctx.stroke();
-  }
-
-  private x(us: number): number {
-    return LABEL + (us - this.startUs) / this.usPerPx;
-  }
-
-  private drawAxis(ctx: CanvasRenderingContext2D, height: number): void {
-    const target = 90 * this.usPerPx;
-    const power = Math.pow(10, Math.floor(Math.log10(target)));
-    const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= target) ?? power * 10;
-    const { startUs, endUs } = this.range;
-    const unit = step >= 1e5 ? { div: 1e6, name: 's' } : step >= 100 ? { div: 1e3, name: 'ms' } : { div: 1, name: 'µs' };
-    const decimals = Math.max(0, Math.ceil(-Math.log10(step / unit.div)));
-    ctx.fillStyle = '#455a64';
-    ctx.strokeStyle = '#eceff1';
-    ctx.beginPath();
-    for (let t = Math.ceil(startUs / step) * step; t <= endUs; t += step) {
-      const x = Math.round(this.x(t)) + 0.5;
-      ctx.moveTo(x, AXIS - 6);
-      ctx.lineTo(x, height);
-      ctx.fillText(`${(t / unit.div).toFixed(decimals)} ${unit.name}`, x + 3, 14);
-    }
-    ctx.stroke();
-  }
-
-  private drawEvents(ctx: CanvasRenderingContext2D): void {
-    let row = this.model.lanes.length;
-    const { startUs, endUs } = this.range;
-    for (const c of this.model.connections) {
-      if (c.events.length === 0) continue;
-      const y = AXIS + row++ * ROW + 4;
-      let lo = 0;
-      let hi = c.events.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (c.events[mid]!.startUs + c.events[mid]!.intervalUs < startUs) lo = mid + 1;
-        else hi = mid;
-      }
-      let lastX = -1;
-      for (let k = lo; k < c.events.length; k++) {
-        const e = c.events[k]!;
-        if (e.startUs > endUs) break;
-        const x = this.x(e.startUs);
-        const slot = Math.max(1, e.intervalUs / this.usPerPx);
-        if (slot < 2 && Math.floor(x) === lastX) continue;
-        lastX = Math.floor(x);
-        ctx.fillStyle = '#e3f2fd';
-        ctx.fillRect(x, y, slot, ROW - 8);
-        ctx.fillStyle = '#1565c0';
-        ctx.fillRect(x, y, Math.max(1, (e.endUs - e.startUs) / this.usPerPx), ROW - 8);
-      }
-    }
-  }
-
-  private drawPackets(ctx: CanvasRenderingContext2D): void {
-    const packets = this.model.packets;
-    const { startUs, endUs } = this.range;
-    const lastX = new Float64Array(this.model.lanes.length).fill(-1);
-    const marks: Array<[number, number, number]> = [];
-    const eventRows = this.eventRows;
-    for (let k = firstAtOrAfter(this.visible, packets, startUs - this.maxDurationUs); k < this.visible.length; k++) {
-      const i = this.visible[k]!;
-      const p = packets[i]!;
-      if (p.timeUs > endUs) break;
-      const x = this.x(p.timeUs);
-      const w = p.durationUs / this.usPerPx;
-      const y = AXIS + p.lane * ROW + 5;
-      if (p.flags & (PacketFlag.retransmission | PacketFlag.unacknowledged)) marks.push([x, y, p.flags]);
-      if (w < 1 && Math.floor(x) === lastX[p.lane] && i !== this.selected) continue;
-      lastX[p.lane] = Math.floor(x);
-      ctx.fillStyle = KIND_COLOURS[p.kind];
-      ctx.fillRect(x, y, Math.max(1, w), ROW - 13);
-      if (w > 60) {
-        ctx.fillStyle = '#fff';
-        ctx.fillText(p.summary.slice(0, Math.floor(w / 6)), x + 2, y + 11);
-      }
-      // Zoomed in to single exchanges, each packet also shows inside its connection event:
-      // the central's in the upper half, the peripheral's in the lower.
-      const eventRow = p.connection === undefined ? -1 : (eventRows[p.connection] ?? -1);
-      if (w >= 2 && eventRow >= 0 && p.sender !== undefined) {
-        ctx.fillStyle = p.kind === 'empty' ? '#cfd8dc' : '#ffb300';
-        ctx.fillRect(x, AXIS + eventRow * ROW + (p.sender === 'central' ? 5 : ROW / 2 + 1), w, ROW / 2 - 6);
-      }
-    }
-    for (const [x, y, flags] of marks) {
-      ctx.fillStyle = '#c62828';
-      if (flags & PacketFlag.retransmission) {
-        ctx.beginPath();
-        ctx.moveTo(x, y - 4);
-        ctx.lineTo(x + 4, y - 4);
-        ctx.lineTo(x + 2, y);
-        ctx.fill();
-      }
-      if (flags & PacketFlag.unacknowledged) ctx.fillRect(x, y + ROW - 12, 5, 3);
-    }
-    const s = packets[this.selected];
-    if (s) {
-      const x = this.x(s.timeUs);
-      ctx.strokeStyle = '#d50000';
-      ctx.lineWidth = 2;
-      ctx.strokeRect(x - 2, AXIS + s.lane * ROW + 2, Math.max(1, s.durationUs / this.usPerPx) + 4, ROW - 4);
-      ctx.lineWidth = 1;
-    }
-  }
-
-  private drawLinkChanges(ctx: CanvasRenderingContext2D, height: number): void {
-    const { startUs, endUs } = this.range;
-    ctx.strokeStyle = '#ef6c00';
-    ctx.fillStyle = '#ef6c00';
-    for (const i of this.linkChanges) {
-      const p = this.model.packets[i]!;
-      if (p.timeUs < startUs || p.timeUs > endUs) continue;
-      const x = Math.round(this.x(p.timeUs)) + 0.5;
-      ctx.beginPath();
-      ctx.setLineDash([3, 3]);
-      ctx.moveTo(x, AXIS);
-      ctx.lineTo(x, height);
-      ctx.stroke();
-      ctx.setLineDash([]);
-      ctx.fillText(p.summary.split(':')[0]!, x + 3, AXIS + this.rows * ROW + 12);
-    }
   }
 }
