@@ -1,7 +1,7 @@
 // Builds the air view page into view/dist: one bundled script (decoders from view/decode,
 // radio/ and pairing/, uPlot) and one stylesheet, beside index.html. No CDN, nothing fetched at
 // run time. `npm run build:view` runs it; the CLI and the browser tests call buildView().
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -22,12 +22,28 @@ export async function buildView(outDir: string = VIEW_DIST): Promise<string> {
     platform: 'browser',
     target: ['chrome110', 'firefox110', 'safari16'],
     outdir: outDir,
+    write: false,
     logLevel: 'warning',
   });
-  copyFileSync(join(__dirname, 'page', 'index.html'), join(outDir, 'index.html'));
-  const inputs = [...Object.keys(result.metafile.inputs).map((f) => resolve(f)), join(__dirname, 'page', 'index.html')];
-  writeFileSync(join(outDir, INPUTS), JSON.stringify(inputs));
+  const html = join(__dirname, 'page', 'index.html');
+  // The sources list goes last: until it is there, an older list still says the build is stale.
+  const files = [
+    ...result.outputFiles.map((f) => [f.path, f.contents] as const),
+    [join(outDir, 'index.html'), readFileSync(html)] as const,
+    [join(outDir, INPUTS), Buffer.from(JSON.stringify([...Object.keys(result.metafile.inputs).map((f) => resolve(f)), html]))] as const,
+  ];
+  for (const [path, contents] of files) writeAtomically(path, contents);
   return outDir;
+}
+
+/**
+ * Writes a file under a temporary name and renames it into place, so a server (or a build running
+ * at the same time, as two test files may) never reads half of it.
+ */
+function writeAtomically(path: string, contents: Uint8Array): void {
+  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
 }
 
 /**
