@@ -22,6 +22,10 @@ export interface SecureTransferRun {
   readonly dataLength: number;
   readonly intervalMs: number;
   readonly messageSeconds: number;
+  /** Where to write a sniffer capture of the air (pcap), if anywhere. */
+  readonly snifferPath?: string;
+  /** Messages sent one after another in the same session (default 1); times cover them all. */
+  readonly messages?: number;
 }
 
 export interface SecureTransferResult {
@@ -44,7 +48,7 @@ export async function measureSecureTransfer(run: SecureTransferRun): Promise<Sec
   const wallStart = performance.now();
   const sodium = await sodiumReady();
   const dir = mkdtempSync(join(tmpdir(), 'plushlink-bench-'));
-  const air = new Air({ seed: 3, clock: 'realistic', link: { intervalMs: run.intervalMs, phy: run.phy, dataLength: run.dataLength } });
+  const air = new Air({ seed: 3, clock: 'realistic', link: { intervalMs: run.intervalMs, phy: run.phy, dataLength: run.dataLength }, ...(run.snifferPath ? { snifferPath: run.snifferPath } : {}) });
   try {
     const firmware = await ToyFirmware.boot({ dir });
     await ToyGattServer.start(loadBleno({ kind: 'virtual', air }, { name: 'toy' }).bleno, firmware);
@@ -56,32 +60,38 @@ export async function measureSecureTransfer(run: SecureTransferRun): Promise<Sec
       wav = writeWav({ sampleRate: 16000, channels: [speechLike(16000 * run.messageSeconds, 5)] });
       sealedCache.set(run.messageSeconds, wav);
     }
-    const { envelope } = sealVoiceMessage(sodium, { recording: wav, sender: phone.store.keys, recipients: [session.bond.peer], now: Date.now() });
+    const recording = wav;
+    const envelopes = Array.from({ length: run.messages ?? 1 }, (_, i) => sealVoiceMessage(sodium, { recording, sender: phone.store.keys, recipients: [session.bond.peer], now: Date.now() + i }).envelope);
+    const envelopeBytes = envelopes.reduce((sum, e) => sum + e.length, 0);
     await air.clock.idle();
     const start = air.clock.now();
     let firstProgress: number | undefined;
     let firstBytes: number | undefined;
     let lastProgress = start;
-    await session.sendSealed(envelope, {
-      stallMs: 120_000,
-      onProgress: (p) => {
-        if (firstProgress === undefined) {
-          firstProgress = air.clock.now();
-          firstBytes = p.bytesDone;
-        }
-        lastProgress = air.clock.now();
-      },
-    });
+    let sentBefore = 0;
+    for (const envelope of envelopes) {
+      await session.sendSealed(envelope, {
+        stallMs: 120_000,
+        onProgress: (p) => {
+          if (firstProgress === undefined) {
+            firstProgress = air.clock.now();
+            firstBytes = p.bytesDone;
+          }
+          lastProgress = air.clock.now();
+        },
+      });
+      sentBefore += envelope.length;
+    }
     const end = air.clock.now();
     const simulatedSeconds = (end - start) / 1000;
     const first = firstProgress ?? end;
     await session.disconnect();
     return {
-      envelopeBytes: envelope.length,
+      envelopeBytes: sentBefore,
       simulatedSeconds,
-      bitsPerSecond: (envelope.length * 8) / simulatedSeconds,
+      bitsPerSecond: (envelopeBytes * 8) / simulatedSeconds,
       startSeconds: (first - start) / 1000,
-      dataPhaseBitsPerSecond: (firstBytes === undefined ? 0 : (envelope.length - firstBytes) * 8) / Math.max(1e-9, (lastProgress - first) / 1000),
+      dataPhaseBitsPerSecond: (firstBytes === undefined ? 0 : (envelopeBytes - firstBytes) * 8) / Math.max(1e-9, (lastProgress - first) / 1000),
       wallSeconds: (performance.now() - wallStart) / 1000,
     };
   } finally {

@@ -11,8 +11,9 @@ import { resetCommand } from './reset-command';
 import { sendCommand } from './send-command';
 import { toyCommand } from './toy-command';
 import { UsageError } from './usage-error';
+import { viewCommand } from './view-command';
 
-export const COMMANDS: readonly Command[] = [demoCommand, toyCommand, pawCommand, pairCommand, sendCommand, fetchCommand, membersCommand, resetCommand, airCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, toyCommand, pawCommand, pairCommand, sendCommand, fetchCommand, membersCommand, resetCommand, airCommand, viewCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

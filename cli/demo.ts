@@ -8,6 +8,8 @@ import { Air } from '../radio/air';
 import { integerOption, parseCommandLine } from './args';
 import { Checklist, ensure, StepFailed } from './checklist';
 import type { Command } from './command';
+import { captureIn, startLiveView } from './live-view';
+import { untilInterrupted } from './signals';
 import { type DemoLayout, prepareDemoOutput } from './demo-layout';
 import { STORY_DEVICES, tellStory } from './demo-story';
 import { transferProgress } from './progress-bar';
@@ -16,12 +18,13 @@ const OPTIONS = {
   out: { type: 'string' },
   seed: { type: 'string' },
   'generated-voice': { type: 'boolean' },
+  view: { type: 'boolean' },
 } as const;
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'the whole story on an embedded virtual radio (what npm start runs)',
-  help: `usage: plushlink demo [--out DIR] [--seed N] [--generated-voice]
+  help: `usage: plushlink demo [--out DIR] [--seed N] [--generated-voice] [--view]
 
 Runs a toy (bleno), a parent's, a grandparent's and a stranger's phone (noble), all unmodified, on
 one embedded virtual radio, and narrates: the toy is provisioned; the parent pairs with the code
@@ -34,7 +37,9 @@ prints ✓ or ✗; the exit code is 0 only if every step passed.
                      per device what it sent and received (Ogg Opus and WAV), the toy's flash,
                      and captures/NAME-ID.btsnoop (open with Wireshark or tshark -r FILE)
   --seed N           seed of the air (addresses, ordering), default 1
-  --generated-voice  use a generated speech-like voice even when espeak-ng is installed`,
+  --generated-voice  use a generated speech-like voice even when espeak-ng is installed
+  --view             serve the air view of the toy's capture live on loopback (the URL is
+                     printed), and keep serving it after the story until Ctrl-C`,
 
   async run(args, out) {
     const { values } = parseCommandLine('demo', args, OPTIONS);
@@ -43,6 +48,7 @@ prints ✓ or ✗; the exit code is 0 only if every step passed.
     const started = performance.now();
     out.print(`plushlink demo: a toy and three phones on one virtual radio (seed ${seed}); output in ${layout.root}`);
     const air = new Air({ seed, captureDir: layout.captures });
+    const view = values.view ? await startLiveView(out, "the toy's btsnoop capture", captureIn(layout.captures, 'toy-')) : undefined;
     const steps = new Checklist(out.print);
     try {
       await tellStory({
@@ -68,6 +74,11 @@ prints ✓ or ✗; the exit code is 0 only if every step passed.
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const verdict = steps.failed === 0 ? 'every step did what it should' : `${steps.failed} step failed`;
     out.print(`${verdict}: ${steps.passed} ✓, ${steps.failed} ✗ in ${seconds} s`);
+    if (view) {
+      out.print(`the air view stays at ${view.url}; Ctrl-C stops`);
+      await untilInterrupted();
+      await view.close();
+    }
     return steps.failed === 0 ? 0 : 1;
   },
 };

@@ -87,7 +87,9 @@ export class ToyGattServer {
   }
 
   private async advertise(): Promise<void> {
-    if (this.stopping || this.link) return;
+    // A radio that went away (its air closed) has nothing to advertise on: the pairing window's
+    // timer firing after that must not become an unhandled rejection in whatever runs next.
+    if (this.stopping || this.link || this.bleno.state !== 'poweredOn') return;
     const scan = this.scanResponse();
     this.advertised = scan;
     await new Promise<void>((resolve, reject) =>

@@ -1,5 +1,6 @@
 // The toy's GATT server keeps advertising across any number of connections without piling up
-// state, and advertises a pairing window that opened while a phone was connected.
+// state, advertises a pairing window that opened while a phone was connected, and stays quiet
+// when the window closes after its radio has gone.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,22 @@ describe('the toy GATT server', () => {
     }
     expect(bleno.listenerCount('advertisingStart')).toBe(0);
     expect((await phone.find(name)).advertisement.localName).toBe(name);
+  });
+
+  it('stays quiet when its pairing window closes after its air has gone', async () => {
+    const firmware = await ToyFirmware.boot({ dir });
+    const { bleno } = loadBleno({ kind: 'virtual', air });
+    await ToyGattServer.start(bleno, firmware);
+    const off = new Promise((resolve) => bleno.once('stateChange', resolve));
+    air.close();
+    await off;
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown): number => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    firmware.emit('pairing-window', false); // what the window's timer does when it runs out
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    process.off('unhandledRejection', onRejection);
+    expect(rejections).toEqual([]);
   });
 
   it('advertises a pairing window opened while a phone was connected, once it has gone', async () => {
