@@ -49,7 +49,7 @@ export async function signRequest(sodium: Sodium, key: SigningKeyPair, request: 
     },
     { method: request.method, url: request.url, headers },
   );
-  return signed.headers as Record<string, string>;
+  return Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
 }
 
 export interface IncomingRequest {

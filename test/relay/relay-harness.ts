@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { sealEnvelope } from '../../audio/envelope';
 import { RelayClient } from '../../client/relay-client';
+import { generatePartyKeys, publicKeys } from '../../pairing/identity';
 import type { PartyKeys } from '../../pairing/keys';
 import { type Sodium, sodiumReady } from '../../pairing/sodium';
 import { DEFAULT_RELAY_CONFIG, type RelayConfig } from '../../relay/config';
@@ -84,7 +85,7 @@ export interface Phone {
 }
 
 export function phone(sodium: Sodium): Phone {
-  const keys: PartyKeys = { static: sodium.crypto_kx_keypair(), signing: sodium.crypto_sign_keypair() };
+  const keys: PartyKeys = generatePartyKeys(sodium);
   return { keys, client: (url) => new RelayClient({ url, key: keys.signing, sodium }) };
 }
 
@@ -93,7 +94,7 @@ export function sealed(sodium: Sodium, sender: Phone, recipients: readonly Phone
   return sealEnvelope(sodium, {
     audio: sodium.randombytes_buf(audioBytes),
     sender: sender.keys,
-    recipients: recipients.map((r) => ({ static: r.keys.static.publicKey, signing: r.keys.signing.publicKey })),
+    recipients: recipients.map((r) => publicKeys(r.keys)),
     time: Date.now(),
   });
 }
