@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { type Dialect, migrateToLatest } from './migrations';
 import { LocalNotifier, type Notifier, PostgresNotifier } from './notifier';
@@ -14,6 +14,12 @@ export interface StoreConnection {
   readonly db: Kysely<RelayDatabase>;
   readonly dialect: Dialect;
   readonly notifier: Notifier;
+  /**
+   * Runs writes that need not wait for the disk (signature nonces): they survive a relay process
+   * kill but may be lost if the database machine itself crashes, which at worst reopens a
+   * replay window of minutes for requests that are idempotent anyway.
+   */
+  unsynced<T>(fn: (db: Kysely<RelayDatabase>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -55,7 +61,17 @@ export async function openStore(location: StoreLocation): Promise<StoreConnectio
     const db = new Kysely<RelayDatabase>({ dialect: new SqliteDialect({ database: openSqlite(location.dir) }) });
     await migrateToLatest(db as Kysely<unknown>, 'sqlite');
     const notifier = new LocalNotifier();
-    return { db, dialect: 'sqlite', notifier, close: async () => (await notifier.close(), await db.destroy()) };
+    // One connection: holding it keeps the pragma switch and the writes together.
+    const unsynced = <T>(fn: (db: Kysely<RelayDatabase>) => Promise<T>): Promise<T> =>
+      db.connection().execute(async (c) => {
+        await sql`PRAGMA synchronous = NORMAL`.execute(c);
+        try {
+          return await fn(c);
+        } finally {
+          await sql`PRAGMA synchronous = FULL`.execute(c);
+        }
+      });
+    return { db, dialect: 'sqlite', notifier, unsynced, close: async () => (await notifier.close(), await db.destroy()) };
   }
   if (!/^postgres(ql)?:\/\//.test(location.db)) throw new Error(`--db ${location.db.split('@').pop()} is not a postgres:// URL`);
   const options = location.schema === undefined ? {} : { options: `-c search_path=${location.schema}` };
@@ -69,11 +85,20 @@ export async function openStore(location: StoreLocation): Promise<StoreConnectio
   // An idle client that loses its server emits on the pool; the next query reports the failure.
   pool.on('error', () => undefined);
   const db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const asyncPool = new pg.Pool({ ...config, options: `${config.options ?? ''} -c synchronous_commit=off`.trim(), max: 4 });
+  asyncPool.on('error', () => undefined);
+  const asyncDb = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: asyncPool }) });
   try {
     await migrateToLatest(db as Kysely<unknown>, 'postgres');
     const notifier = await PostgresNotifier.connect(config, pool);
-    return { db, dialect: 'postgres', notifier, close: async () => (await notifier.close(), await db.destroy()) };
+    const close = async (): Promise<void> => {
+      await notifier.close();
+      await asyncDb.destroy();
+      await db.destroy();
+    };
+    return { db, dialect: 'postgres', notifier, unsynced: (fn) => fn(asyncDb), close };
   } catch (error) {
+    await asyncDb.destroy();
     await db.destroy();
     throw error;
   }

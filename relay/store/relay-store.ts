@@ -40,7 +40,11 @@ export interface NewEnvelope {
 export type PutOutcome = 'stored' | 'duplicate';
 
 export class RelayStore {
-  constructor(readonly db: Kysely<RelayDatabase>) {}
+  constructor(
+    readonly db: Kysely<RelayDatabase>,
+    /** Where writes that need not wait for the disk go (StoreConnection.unsynced). */
+    private readonly unsynced: <T>(fn: (db: Kysely<RelayDatabase>) => Promise<T>) => Promise<T> = (fn) => fn(db),
+  ) {}
 
   async mailbox(id: string, db: Db = this.db): Promise<Mailbox | undefined> {
     const row = await db.selectFrom('mailboxes').select(['id', 'owner_key', 'roster_version', 'roster_signature']).where('id', '=', id).executeTakeFirst();
@@ -220,11 +224,13 @@ export class RelayStore {
 
   /** Records a signature nonce; false when this key already used it (a replay). */
   async useNonce(key: string, nonce: string, expiresAt: number): Promise<boolean> {
-    const inserted = await this.db
-      .insertInto('nonces')
-      .values({ key_id: key, nonce, expires_at: expiresAt })
-      .onConflict((oc) => oc.columns(['key_id', 'nonce']).doNothing())
-      .executeTakeFirst();
+    const inserted = await this.unsynced((db) =>
+      db
+        .insertInto('nonces')
+        .values({ key_id: key, nonce, expires_at: expiresAt })
+        .onConflict((oc) => oc.columns(['key_id', 'nonce']).doNothing())
+        .executeTakeFirst(),
+    );
     return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
