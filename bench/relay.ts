@@ -1,7 +1,8 @@
 // bench:relay: uploads and fetches per second of 16 kB padded sealed envelopes through a relay
 // in its own process, with 1, 16 and 256 concurrent clients (autocannon), p50/p99 latency, and
 // bytes stored per envelope byte; on SQLite, on PostgreSQL with one relay process and with two;
-// and a bare Fastify route taking the same body, as the ratio's denominator. Prints JSON.
+// and a bare Fastify route taking the same body, as the ratio's denominator; then where one
+// request's time goes, in process (relay-costs.ts). Prints JSON.
 // Every relay request is genuinely signed (fresh nonce each), made before the timed run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { generatePartyKeys, publicKeys } from '../pairing/identity';
 import { sodiumReady } from '../pairing/sodium';
 import { padToBucket } from '../relay/padding';
 import { signRequest } from '../relay/request-signing';
+import { relayCosts } from './relay-costs';
 import { openStore } from '../relay/store/open-store';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -202,7 +204,9 @@ async function main(): Promise<void> {
 
   const bareUpload = (c: number) => results.find((r) => r.store === 'bare fastify route' && r.clients === c)?.requestsPerSecond as number;
   for (const r of results) if (r.operation === 'upload' && r.store !== 'bare fastify route') r.ratioToBareRoute = Number(((r.requestsPerSecond as number) / bareUpload(r.clients as number)).toFixed(3));
-  process.stdout.write(`${JSON.stringify({ seconds: SECONDS, envelopeBytes: 16_384, cpus: (await import('node:os')).cpus().length, results }, null, 2)}\n`);
+  const inProcessCostsMs = await relayCosts(sodium);
+  const { cpus, loadavg } = await import('node:os');
+  process.stdout.write(`${JSON.stringify({ seconds: SECONDS, envelopeBytes: 16_384, cpus: cpus().length, loadAverage: loadavg().map((l) => Number(l.toFixed(1))), results, inProcessCostsMs }, null, 2)}\n`);
 }
 
 main().catch((error: unknown) => {

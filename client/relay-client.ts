@@ -124,7 +124,11 @@ export class RelayClient {
   /** The sealed envelope, unpadded, ready for openEnvelope. */
   async fetch(mailbox: string, id: string): Promise<Uint8Array> {
     const response = await this.request('GET', `/v1/mailboxes/${mailbox}/envelopes/${id}`);
-    return unpadBucket(this.options.sodium, new Uint8Array(await response.arrayBuffer()));
+    try {
+      return unpadBucket(this.options.sodium, new Uint8Array(await response.arrayBuffer()));
+    } catch (error) {
+      throw new RelayRefusal(502, 'BAD_PADDING', `the relay served an envelope that is not padded to a size bucket: ${(error as Error).message}`);
+    }
   }
 
   /** This phone has the envelope: the relay deletes it once every recipient said so. */

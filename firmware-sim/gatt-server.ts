@@ -86,7 +86,8 @@ export class ToyGattServer {
   }
 
   private async advertise(): Promise<void> {
-    if (this.stopping || this.link) return;
+    // A pairing window's timer can outlive the stack (an air closed without stop()): nothing to advertise on.
+    if (this.stopping || this.link || this.bleno.state !== 'poweredOn') return;
     const scan = this.scanResponse();
     this.advertised = scan;
     await new Promise<void>((resolve, reject) =>
