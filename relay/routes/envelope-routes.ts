@@ -43,7 +43,7 @@ export function envelopeRoutes(app: FastifyInstance, ctx: RelayContext): void {
       const hour = hourOf(ctx.now());
       const recipients = [...new Set([mailbox.owner, ...mailbox.roster.members])].filter((k) => k !== key);
       const outcome = await ctx.store.putEnvelope(
-        { mailbox: mailbox.id, id, digest: createHash('sha256').update(body).digest('base64url'), body, sender: key, hour, expiresHour: hour + ctx.config.ttlHours },
+        { mailbox: mailbox.id, id, digest: createHash('sha256').update(body).digest('base64url'), body, hour, expiresHour: hour + ctx.config.ttlHours },
         recipients,
         { bytes: ctx.config.quotaBytes, envelopes: ctx.config.quotaEnvelopes },
       );

@@ -31,25 +31,58 @@ export class LocalNotifier implements Notifier {
 
 const CHANNEL = 'plushlink_relay';
 
-/** LISTEN on a dedicated connection; publishes go out through the pool (pg_notify). */
+/**
+ * LISTEN on a dedicated connection, reconnecting (every second) when it drops; publishes go out
+ * through the pool (pg_notify). While it is down, long polls still end at their timeout and
+ * phones find new envelopes on their next poll: pushes are late, never lost from the store.
+ */
 export class PostgresNotifier extends LocalNotifier {
+  private listener: pg.Client | undefined;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+
   private constructor(
-    private readonly listener: pg.Client,
+    private readonly config: pg.ClientConfig,
     private readonly pool: pg.Pool,
   ) {
     super();
-    listener.on('notification', (n) => {
-      if (n.channel === CHANNEL && n.payload) this.events.emit(n.payload);
-    });
-    // A dropped LISTEN connection only delays pushes (long polls still time out and re-list).
-    listener.on('error', () => undefined);
   }
 
   static async connect(config: pg.ClientConfig, pool: pg.Pool): Promise<PostgresNotifier> {
-    const client = new pg.Client(config);
+    const notifier = new PostgresNotifier(config, pool);
+    await notifier.listen();
+    return notifier;
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client(this.config);
+    client.on('notification', (n) => {
+      if (n.channel === CHANNEL && n.payload) this.events.emit(n.payload);
+    });
+    const lost = (): void => {
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      client.end().catch(() => undefined);
+      this.scheduleRetry();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
     await client.connect();
     await client.query(`LISTEN ${CHANNEL}`);
-    return new PostgresNotifier(client, pool);
+    if (this.closed) {
+      await client.end();
+      return;
+    }
+    this.listener = client;
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.listen().catch(() => this.scheduleRetry());
+    }, 1000);
+    this.retry.unref();
   }
 
   override async publish(topic: string): Promise<void> {
@@ -57,7 +90,11 @@ export class PostgresNotifier extends LocalNotifier {
   }
 
   override async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
     await super.close();
-    await this.listener.end();
+    const client = this.listener;
+    this.listener = undefined;
+    await client?.end();
   }
 }

@@ -31,8 +31,6 @@ export interface NewEnvelope {
   readonly id: string;
   readonly digest: string;
   readonly body: Buffer;
-  /** The key that posted it: every other roster key must acknowledge it. */
-  readonly sender: string;
   readonly hour: number;
   readonly expiresHour: number;
 }
@@ -113,7 +111,10 @@ export class RelayStore {
     });
   }
 
-  /** Stores an envelope for every roster key but its sender; a repeat of the same bytes is a no-op. */
+  /**
+   * Stores an envelope for `recipients` (every roster key but the one that posted it; who posted
+   * is not stored); a repeat of the same bytes is a no-op.
+   */
   async putEnvelope(envelope: NewEnvelope, recipients: readonly string[], quotas: Quotas): Promise<PutOutcome> {
     if (recipients.length === 0) throw new RelayError(422, 'NO_RECIPIENTS', 'nobody else is on the roster to deliver to');
     const size = envelope.body.length;

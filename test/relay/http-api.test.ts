@@ -8,7 +8,8 @@ import type { Sodium } from '../../pairing/sodium';
 import { contentDigest, signRequest } from '../../relay/request-signing';
 import type { Relay } from '../../relay/server';
 import type { StoreConnection } from '../../relay/store/open-store';
-import { type Backend, type Phone, type TestDatabase, phone, postgresReachable, sealed, sodiumReady, startTestRelay, testDatabase } from './relay-harness';
+import pg from 'pg';
+import { type Backend, type Phone, TEST_PG_URL, type TestDatabase, phone, postgresReachable, sealed, sodiumReady, startTestRelay, testDatabase } from './relay-harness';
 
 let sodium: Sodium;
 beforeAll(async () => {
@@ -209,6 +210,21 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay HTTP API on %s', (back
         await other.close();
         await second.close();
       }
+    });
+
+    run('pushes again after the LISTEN connection is cut (the notifier reconnects)', async () => {
+      const listener = (connection!.notifier as unknown as { listener?: { processID?: number } }).listener;
+      expect(listener?.processID).toBeGreaterThan(0);
+      const admin = new pg.Client({ connectionString: TEST_PG_URL });
+      await admin.connect();
+      await admin.query('SELECT pg_terminate_backend($1)', [listener!.processID]).finally(() => admin.end());
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const waiting = parent.client(relay.url).pending(mailbox, 20);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = Date.now();
+      const receipt = await grandma.client(relay.url).post(mailbox, sealed(sodium, grandma, [parent]));
+      expect((await waiting).map((e) => e.id)).toEqual([receipt.id]);
+      expect(Date.now() - started).toBeLessThan(5000);
     });
   }
 });
