@@ -41,8 +41,28 @@ export interface PendingEnvelope {
   readonly hour: number;
 }
 
+/** One envelope from `inbox()`: acknowledge it once it is safely kept (or played). */
+export interface InboxItem {
+  readonly id: string;
+  /** The sealed envelope, unpadded, for openEnvelope. */
+  readonly sealed: Uint8Array;
+  acknowledge(): Promise<void>;
+}
+
 export interface VerifiedRoster extends SignedRoster {
   readonly owner: string;
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** A fresh random mailbox (or rendezvous) id. */
@@ -134,6 +154,27 @@ export class RelayClient {
   /** This phone has the envelope: the relay deletes it once every recipient said so. */
   async acknowledge(mailbox: string, id: string): Promise<void> {
     await this.request('DELETE', `/v1/mailboxes/${mailbox}/envelopes/${id}`);
+  }
+
+  /**
+   * Every envelope that awaits this phone, each once, as it arrives (long polls of `waitSeconds`),
+   * until `signal` aborts. One not acknowledged stays on the relay and comes again from the next
+   * inbox(), so nothing is lost if the app stops before keeping it.
+   */
+  async *inbox(mailbox: string, options: { readonly signal?: AbortSignal; readonly waitSeconds?: number } = {}): AsyncGenerator<InboxItem> {
+    const waitSeconds = options.waitSeconds ?? 25;
+    const handedOut = new Set<string>();
+    while (!options.signal?.aborted) {
+      const pending = await this.pending(mailbox, waitSeconds);
+      const fresh = pending.filter((e) => !handedOut.has(e.id));
+      for (const { id } of fresh) {
+        if (options.signal?.aborted) return;
+        handedOut.add(id);
+        yield { id, sealed: await this.fetch(mailbox, id), acknowledge: () => this.acknowledge(mailbox, id) };
+      }
+      // Only envelopes already handed out are waiting: the long poll would answer at once, so pause.
+      if (fresh.length === 0 && pending.length > 0) await pause(Math.min(waitSeconds, 5) * 1000, options.signal);
+    }
   }
 
   async putRendezvous(rendezvous: string, seq: number, message: Uint8Array): Promise<void> {
