@@ -13,6 +13,7 @@ import { generatePartyKeys, publicKeys } from '../../pairing/identity';
 import type { PartyKeys } from '../../pairing/keys';
 import { type Sodium, sodiumReady } from '../../pairing/sodium';
 import { DEFAULT_RELAY_CONFIG, type RelayConfig } from '../../relay/config';
+import { toBase64Url } from '../../relay/ids';
 import { type Relay, startRelay } from '../../relay/server';
 import { type StoreConnection, openStore } from '../../relay/store/open-store';
 
@@ -100,3 +101,34 @@ export function sealed(sodium: Sodium, sender: Phone, recipients: readonly Phone
 }
 
 export { sodiumReady };
+
+/** A relay on SQLite with one family: the parent owns a mailbox on which grandma is a member. */
+export interface TestFamily {
+  readonly relay: Relay & { url: string };
+  readonly connection: StoreConnection;
+  readonly parent: Phone;
+  readonly grandma: Phone;
+  readonly mailbox: string;
+  close(): Promise<void>;
+}
+
+export async function sqliteFamily(sodium: Sodium): Promise<TestFamily> {
+  const database = testDatabase('sqlite');
+  const connection = await database.open();
+  const relay = await startTestRelay(connection);
+  const [parent, grandma] = [phone(sodium), phone(sodium)];
+  const mailbox = toBase64Url(sodium.randombytes_buf(16));
+  await parent.client(relay.url).putRoster(mailbox, 1, [grandma.client(relay.url).keyId]);
+  return {
+    relay,
+    connection,
+    parent,
+    grandma,
+    mailbox,
+    close: async () => {
+      await relay.close();
+      await connection.close();
+      await database.drop();
+    },
+  };
+}

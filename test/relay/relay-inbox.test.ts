@@ -2,10 +2,9 @@
 // it arrives; an acknowledged one is gone from the relay, one not acknowledged comes again from
 // the next inbox().
 import { openEnvelope } from '../../audio/envelope';
-import { newRelayId } from '../../client/relay-client';
 import { publicKeys } from '../../pairing/identity';
 import type { Sodium } from '../../pairing/sodium';
-import { phone, sealed, sodiumReady, startTestRelay, testDatabase } from './relay-harness';
+import { sealed, sodiumReady, sqliteFamily } from './relay-harness';
 
 let sodium: Sodium;
 beforeAll(async () => {
@@ -13,14 +12,10 @@ beforeAll(async () => {
 });
 
 it('hands each waiting envelope out once as it arrives; unacknowledged ones come again next time', async () => {
-  const database = testDatabase('sqlite');
-  const connection = await database.open();
-  const relay = await startTestRelay(connection);
+  const family = await sqliteFamily(sodium);
+  const { relay, parent, grandma, mailbox } = family;
   try {
-    const [parent, grandma] = [phone(sodium), phone(sodium)];
-    const mailbox = newRelayId(sodium);
     const client = parent.client(relay.url);
-    await client.putRoster(mailbox, 1, [grandma.client(relay.url).keyId]);
     const first = await grandma.client(relay.url).post(mailbox, sealed(sodium, grandma, [parent]));
 
     const abort = new AbortController();
@@ -47,8 +42,6 @@ it('hands each waiting envelope out once as it arrives; unacknowledged ones come
     }
     expect(again).toEqual([second.id]);
   } finally {
-    await relay.close();
-    await connection.close();
-    await database.drop();
+    await family.close();
   }
 });

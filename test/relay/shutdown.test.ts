@@ -1,8 +1,7 @@
 // Graceful shutdown: once close() begins, a phone waiting in a long poll gets its (empty) answer
 // at once instead of a cut connection, and then the relay stops listening.
-import { RelayClient, newRelayId } from '../../client/relay-client';
 import type { Sodium } from '../../pairing/sodium';
-import { phone, sodiumReady, startTestRelay, testDatabase } from './relay-harness';
+import { sodiumReady, sqliteFamily } from './relay-harness';
 
 let sodium: Sodium;
 beforeAll(async () => {
@@ -10,14 +9,10 @@ beforeAll(async () => {
 });
 
 it('answers a waiting long poll at once on shutdown, then stops listening', async () => {
-  const database = testDatabase('sqlite');
-  const connection = await database.open();
-  const relay = await startTestRelay(connection);
+  const family = await sqliteFamily(sodium);
+  const { relay, mailbox } = family;
   try {
-    const [parent, grandma] = [phone(sodium), phone(sodium)];
-    const mailbox = newRelayId(sodium);
-    const client: RelayClient = parent.client(relay.url);
-    await client.putRoster(mailbox, 1, [grandma.client(relay.url).keyId]);
+    const client = family.parent.client(relay.url);
     const started = Date.now();
     const waiting = client.pending(mailbox, 30);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -27,7 +22,6 @@ it('answers a waiting long poll at once on shutdown, then stops listening', asyn
     await closing;
     await expect(fetch(`${relay.url}/healthz`)).rejects.toThrow();
   } finally {
-    await connection.close();
-    await database.drop();
+    await family.close();
   }
 });
