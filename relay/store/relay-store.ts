@@ -4,6 +4,7 @@
 // relay processes on one PostgreSQL keep them right.
 import type { Kysely, Transaction } from 'kysely';
 import { RelayError } from '../errors';
+import { GroupCommit } from './group-commit';
 import type { SignedRoster } from '../roster';
 import type { RelayDatabase } from './schema';
 
@@ -38,11 +39,17 @@ export interface NewEnvelope {
 export type PutOutcome = 'stored' | 'duplicate';
 
 export class RelayStore {
+  private readonly group: GroupCommit<RelayDatabase> | undefined;
+
   constructor(
     readonly db: Kysely<RelayDatabase>,
     /** Where writes that need not wait for the disk go (StoreConnection.unsynced). */
     private readonly unsynced: <T>(fn: (db: Kysely<RelayDatabase>) => Promise<T>) => Promise<T> = (fn) => fn(db),
-  ) {}
+    /** SQLite: uploads arriving together share one commit (group-commit.ts). */
+    groupCommit = false,
+  ) {
+    this.group = groupCommit ? new GroupCommit(db) : undefined;
+  }
 
   async mailbox(id: string, db: Db = this.db): Promise<Mailbox | undefined> {
     const row = await db.selectFrom('mailboxes').select(['id', 'owner_key', 'roster_version', 'roster_signature']).where('id', '=', id).executeTakeFirst();
@@ -117,43 +124,46 @@ export class RelayStore {
    */
   async putEnvelope(envelope: NewEnvelope, recipients: readonly string[], quotas: Quotas): Promise<PutOutcome> {
     if (recipients.length === 0) throw new RelayError(422, 'NO_RECIPIENTS', 'nobody else is on the roster to deliver to');
+    const write = (tx: Transaction<RelayDatabase>): Promise<PutOutcome> => this.putEnvelopeIn(tx, envelope, recipients, quotas);
+    return this.group ? this.group.run(write) : this.db.transaction().execute(write);
+  }
+
+  private async putEnvelopeIn(tx: Transaction<RelayDatabase>, envelope: NewEnvelope, recipients: readonly string[], quotas: Quotas): Promise<PutOutcome> {
     const size = envelope.body.length;
-    return this.db.transaction().execute(async (tx) => {
-      const inserted = await tx
-        .insertInto('envelopes')
-        .values({
-          mailbox_id: envelope.mailbox,
-          envelope_id: envelope.id,
-          digest: envelope.digest,
-          size,
-          body: envelope.body,
-          created_hour: envelope.hour,
-          expires_hour: envelope.expiresHour,
-          pending: recipients.length,
-        })
-        .onConflict((oc) => oc.columns(['mailbox_id', 'envelope_id']).doNothing())
-        .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) {
-        const existing = await tx.selectFrom('envelopes').select('digest').where('mailbox_id', '=', envelope.mailbox).where('envelope_id', '=', envelope.id).executeTakeFirst();
-        if (existing?.digest === envelope.digest) return 'duplicate';
-        throw new RelayError(409, 'ID_CONFLICT', 'another envelope with this id is already in the mailbox');
-      }
-      const within = await tx
-        .updateTable('mailboxes')
-        .set((eb) => ({ bytes_used: eb('bytes_used', '+', size), envelope_count: eb('envelope_count', '+', 1) }))
-        .where('id', '=', envelope.mailbox)
-        .where((eb) => eb.and([eb(eb('bytes_used', '+', size), '<=', quotas.bytes), eb('envelope_count', '<', quotas.envelopes)]))
-        .executeTakeFirst();
-      if (Number(within.numUpdatedRows) !== 1) {
-        // Throwing rolls the insert back: nothing of a refused upload stays.
-        throw new RelayError(429, 'QUOTA_EXCEEDED', `the mailbox holds its quota (${quotas.envelopes} envelopes, ${quotas.bytes} bytes) until its members fetch`, 3600);
-      }
-      await tx
-        .insertInto('deliveries')
-        .values(recipients.map((member_key) => ({ mailbox_id: envelope.mailbox, envelope_id: envelope.id, member_key })))
-        .execute();
-      return 'stored';
-    });
+    const inserted = await tx
+      .insertInto('envelopes')
+      .values({
+        mailbox_id: envelope.mailbox,
+        envelope_id: envelope.id,
+        digest: envelope.digest,
+        size,
+        body: envelope.body,
+        created_hour: envelope.hour,
+        expires_hour: envelope.expiresHour,
+        pending: recipients.length,
+      })
+      .onConflict((oc) => oc.columns(['mailbox_id', 'envelope_id']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) {
+      const existing = await tx.selectFrom('envelopes').select('digest').where('mailbox_id', '=', envelope.mailbox).where('envelope_id', '=', envelope.id).executeTakeFirst();
+      if (existing?.digest === envelope.digest) return 'duplicate';
+      throw new RelayError(409, 'ID_CONFLICT', 'another envelope with this id is already in the mailbox');
+    }
+    const within = await tx
+      .updateTable('mailboxes')
+      .set((eb) => ({ bytes_used: eb('bytes_used', '+', size), envelope_count: eb('envelope_count', '+', 1) }))
+      .where('id', '=', envelope.mailbox)
+      .where((eb) => eb.and([eb(eb('bytes_used', '+', size), '<=', quotas.bytes), eb('envelope_count', '<', quotas.envelopes)]))
+      .executeTakeFirst();
+    if (Number(within.numUpdatedRows) !== 1) {
+      // Throwing rolls the insert back: nothing of a refused upload stays.
+      throw new RelayError(429, 'QUOTA_EXCEEDED', `the mailbox holds its quota (${quotas.envelopes} envelopes, ${quotas.bytes} bytes) until its members fetch`, 3600);
+    }
+    await tx
+      .insertInto('deliveries')
+      .values(recipients.map((member_key) => ({ mailbox_id: envelope.mailbox, envelope_id: envelope.id, member_key })))
+      .execute();
+    return 'stored';
   }
 
   /** Envelopes `key` has not acknowledged yet, oldest first. */

@@ -39,7 +39,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay store on %s', (backend
     if (backend === 'postgres' && !(await postgresReachable())) return;
     database = testDatabase(backend);
     connection = await database.open();
-    store = new RelayStore(connection.db, (fn) => connection!.unsynced(fn));
+    store = new RelayStore(connection.db, (fn) => connection!.unsynced(fn), backend === 'sqlite');
     await store.putRoster(MAILBOX, OWNER, roster(1, [GRANDMA]), 1000);
   });
   afterEach(async () => {
@@ -79,6 +79,23 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay store on %s', (backend
     expect(await rowCounts(store)).toMatchObject({ envelopes: 2, deliveries: 2 });
     const mailboxRow = await store.db.selectFrom('mailboxes').selectAll().executeTakeFirstOrThrow();
     expect([mailboxRow.bytes_used, mailboxRow.envelope_count]).toEqual([8192, 2]);
+  });
+
+  run('uploads arriving together each get their own outcome, and a refused one leaves nothing behind', async () => {
+    const outcomes = await Promise.allSettled([
+      store.putEnvelope(envelope('p', Buffer.alloc(4096, 1)), [OWNER], quotas),
+      store.putEnvelope(envelope('p', Buffer.alloc(4096, 2)), [OWNER], quotas),
+      store.putEnvelope(envelope('q', Buffer.alloc(4096, 3)), [OWNER], quotas),
+      store.putEnvelope(envelope('r', Buffer.alloc(4096, 4)), [OWNER], quotas),
+    ]);
+    const results = outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as RelayError).code));
+    // On PostgreSQL the uploads race in separate transactions: which of each pair wins may vary.
+    expect(results.slice(0, 2).sort()).toEqual(['ID_CONFLICT', 'stored']);
+    expect(results.slice(2).sort()).toEqual(['QUOTA_EXCEEDED', 'stored']);
+    const rows = await store.db.selectFrom('envelopes').select(['envelope_id', 'body']).orderBy('envelope_id').execute();
+    const winners = [results[0] === 'stored' ? ['p', 1] : ['p', 2], results[2] === 'stored' ? ['q', 3] : ['r', 4]];
+    expect(rows.map((r) => [r.envelope_id[0], r.body[0]])).toEqual(winners);
+    expect(await rowCounts(store)).toMatchObject({ envelopes: 2, deliveries: 2 });
   });
 
   run('deletes an envelope once every recipient acknowledged it, and frees its quota', async () => {
