@@ -9,7 +9,8 @@ module.exports = {
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(opus-decoder|@wasm-audio-decoders)/)'],
+  // cookie 2 (through fastify's light-my-request, used by fastify.inject) ships ESM only.
+  transformIgnorePatterns: ['/node_modules/(?!(opus-decoder|@wasm-audio-decoders|cookie)/)'],
   moduleNameMapper: {
     '^@abandonware/bluetooth-hci-socket$': '<rootDir>/radio/hci-socket.ts',
   },

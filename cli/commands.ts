@@ -7,13 +7,14 @@ import { fetchCommand } from './fetch-command';
 import { membersCommand } from './members-command';
 import { pairCommand } from './pair-command';
 import { pawCommand } from './paw-command';
+import { relayCommand } from './relay-command';
 import { resetCommand } from './reset-command';
 import { sendCommand } from './send-command';
 import { toyCommand } from './toy-command';
 import { UsageError } from './usage-error';
 import { viewCommand } from './view-command';
 
-export const COMMANDS: readonly Command[] = [demoCommand, toyCommand, pawCommand, pairCommand, sendCommand, fetchCommand, membersCommand, resetCommand, airCommand, viewCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, toyCommand, pawCommand, pairCommand, sendCommand, fetchCommand, membersCommand, resetCommand, airCommand, viewCommand, relayCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,77 @@
+// Where a relay request's time goes, measured in one process without sockets (Fastify inject on
+// SQLite in a temporary folder): the RFC 9421 signature check, the store's reads, the nonce
+// write, a whole fetch and a whole upload, and one fsync of this disk (what every durable upload
+// waits for at least once). Explains bench:relay's ratio to a bare route.
+import { mkdtempSync, openSync, closeSync, fsyncSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sealEnvelope } from '../audio/envelope';
+import { generatePartyKeys, publicKeys } from '../pairing/identity';
+import type { SigningKeyPair } from '../pairing/keys';
+import type { Sodium } from '../pairing/sodium';
+import { DEFAULT_RELAY_CONFIG } from '../relay/config';
+import { hourOf, toBase64Url } from '../relay/ids';
+import { padToBucket } from '../relay/padding';
+import { keyIdOf, signRequest, verifyRequest } from '../relay/request-signing';
+import { signRoster } from '../relay/roster';
+import { buildRelay } from '../relay/server';
+import { openStore } from '../relay/store/open-store';
+import { RelayStore } from '../relay/store/relay-store';
+
+const BASE = 'http://relay.invalid';
+
+async function perCall(n: number, fn: (i: number) => Promise<unknown> | unknown): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < n; i++) await fn(i);
+  return Number(((performance.now() - started) / n).toFixed(3));
+}
+
+export async function relayCosts(sodium: Sodium, n = 200): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'plushlink-relay-costs-'));
+  const connection = await openStore({ dir });
+  const relay = await buildRelay({ ...DEFAULT_RELAY_CONFIG, logLevel: 'silent', ratePerMinute: 1e9, quotaEnvelopes: 1e9, quotaBytes: 2 ** 40 }, { store: connection, sodium });
+  try {
+    const [owner, member] = [generatePartyKeys(sodium), generatePartyKeys(sodium)];
+    const mailbox = toBase64Url(sodium.randombytes_buf(16));
+    const signed = async (key: SigningKeyPair, method: string, path: string, body?: Uint8Array) => ({
+      path,
+      body,
+      headers: { ...(await signRequest(sodium, key, { method, url: `${BASE}${path}`, ...(body && { body }) })), ...(body && { 'content-type': 'application/octet-stream' }) },
+    });
+    const roster = new TextEncoder().encode(JSON.stringify(signRoster(sodium, mailbox, 1, [keyIdOf(member.signing)], owner.signing)));
+    const put = await signed(owner.signing, 'PUT', `/v1/mailboxes/${mailbox}`, roster);
+    await relay.app.inject({ method: 'PUT', url: put.path, headers: { ...put.headers, 'content-type': 'application/json' }, payload: Buffer.from(roster) });
+    const template = padToBucket(sodium, sealEnvelope(sodium, { audio: sodium.randombytes_buf(16_000 - 291), sender: member, recipients: [publicKeys(owner)], time: 1 }));
+    const uploads = await Promise.all(
+      Array.from({ length: n }, (_, i) => {
+        const body = template.slice();
+        body.set(sodium.randombytes_buf(16), 6);
+        return signed(member.signing, 'POST', `/v1/mailboxes/${mailbox}/envelopes`, body);
+      }),
+    );
+    const uploadMs = await perCall(n, (i) => relay.app.inject({ method: 'POST', url: uploads[i]!.path, headers: uploads[i]!.headers, payload: Buffer.from(uploads[i]!.body!) }));
+    const id = Buffer.from(uploads[0]!.body!.subarray(6, 22)).toString('base64url');
+    const fetches = await Promise.all(Array.from({ length: n }, () => signed(owner.signing, 'GET', `/v1/mailboxes/${mailbox}/envelopes/${id}`)));
+    const checks = await Promise.all(Array.from({ length: n }, () => signed(owner.signing, 'GET', `/v1/mailboxes/${mailbox}/envelopes/${id}`)));
+    const fetchMs = await perCall(n, (i) => relay.app.inject({ method: 'GET', url: fetches[i]!.path, headers: fetches[i]!.headers }));
+    const signatureCheckMs = await perCall(n, (i) => verifyRequest(sodium, { method: 'GET', url: checks[i]!.path, headers: checks[i]!.headers }, { nowMs: Date.now(), windowSeconds: 300, skewSeconds: 60 }));
+    const base = sodium.randombytes_buf(300);
+    const signature = sodium.crypto_sign_detached(base, owner.signing.secretKey);
+    const ed25519VerifyMs = await perCall(n, () => {
+      if (!sodium.crypto_sign_verify_detached(signature, base, owner.signing.publicKey)) throw new Error('a genuine signature did not verify');
+    });
+    const store = new RelayStore(connection.db, (fn) => connection.unsynced(fn));
+    const ownerId = keyIdOf(owner.signing);
+    const storeReadsMs = await perCall(n, async () => (await store.mailbox(mailbox), await store.envelopeFor(mailbox, id, ownerId, hourOf(Date.now()))));
+    const nonceWriteMs = await perCall(n, (i) => store.useNonce(ownerId, `bench-nonce-${i}-xxxxxxxx`, 1));
+    const file = join(dir, 'fsync-probe');
+    const fd = openSync(file, 'w');
+    const diskFsyncMs = await perCall(50, () => (writeSync(fd, 'x'), fsyncSync(fd)));
+    closeSync(fd);
+    return { uploadMs, fetchMs, signatureCheckMs, ed25519VerifyMs, storeReadsMs, nonceWriteMs, diskFsyncMs };
+  } finally {
+    await relay.close();
+    await connection.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

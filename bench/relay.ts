@@ -1,0 +1,218 @@
+// bench:relay: uploads and fetches per second of 16 kB padded sealed envelopes through a relay
+// in its own process, with 1, 16 and 256 concurrent clients (autocannon), p50/p99 latency, and
+// bytes stored per envelope byte; on SQLite, on PostgreSQL with one relay process and with two;
+// and a bare Fastify route taking the same body, as the ratio's denominator; then where one
+// request's time goes, in process (relay-costs.ts). Prints JSON.
+// Every relay request is genuinely signed (fresh nonce each), made before the timed run.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { sealEnvelope } from '../audio/envelope';
+import { RelayClient, newRelayId } from '../client/relay-client';
+import { generatePartyKeys, publicKeys } from '../pairing/identity';
+import { sodiumReady } from '../pairing/sodium';
+import { padToBucket } from '../relay/padding';
+import { signRequest } from '../relay/request-signing';
+import { relayCosts } from './relay-costs';
+import { openStore } from '../relay/store/open-store';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONCURRENCY = [1, 16, 256];
+const PG_URL = process.env.PLUSHLINK_TEST_PG ?? 'postgres://plushlink:plushlink@127.0.0.1:5432/plushlink_relay_test';
+const MAILBOXES = 16;
+/** Signed fetches made per run: more than a relay answers in SECONDS, so no nonce is reused. */
+const FETCH_POOL = 12_000;
+
+interface Proc {
+  readonly url: string;
+  readonly child: ChildProcess;
+}
+
+function spawnServer(args: readonly string[]): Promise<Proc> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(err)?.[1];
+      if (url) resolve({ url, child });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
+  });
+}
+
+async function stop(p: Proc): Promise<void> {
+  const exited = new Promise((resolve) => p.child.once('exit', resolve));
+  p.child.kill('SIGTERM');
+  await exited;
+}
+
+const relayArgs = (extra: string[]): string[] => [join(__dirname, '..', 'cli', 'plushlink.js'), 'relay', '--port', '0', '--log-level', 'error', '--rate', '100000000', '--quota-envelopes', '100000000', '--quota-mb', '1000000', ...extra];
+
+interface Run {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+type Req = { method: string; path: string; headers: Record<string, string>; body?: Buffer };
+
+/** Runs autocannon on each URL at once (connections split between them); sums throughput. */
+async function cannon(urls: readonly string[], connections: number, pools: readonly Req[][]): Promise<Run> {
+  const results = await Promise.all(
+    urls.map((url, i) => {
+      const pool = pools[i]!;
+      let next = 0;
+      return autocannon({
+        url,
+        connections: Math.max(1, Math.round(connections / urls.length)),
+        duration: SECONDS,
+        requests: [
+          {
+            setupRequest: (request: autocannon.Request) => {
+              const r = pool[next++ % pool.length]!;
+              return { ...request, method: r.method as 'GET', path: r.path, headers: r.headers, ...(r.body && { body: r.body }) };
+            },
+          },
+        ],
+      });
+    }),
+  );
+  const total = results.reduce((n, r) => n + r.requests.total, 0);
+  return {
+    // Only answers that did the work count: a refusal (say a nonce reused because the pool ran out) is not throughput.
+    requestsPerSecond: Math.round(results.reduce((n, r) => n + r['2xx'] / r.duration, 0)),
+    p50Ms: Math.max(...results.map((r) => r.latency.p50)),
+    p99Ms: Math.max(...results.map((r) => r.latency.p99)),
+    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    errors: results.reduce((n, r) => n + r.errors + r.timeouts, 0) + (total === 0 ? 1 : 0),
+  };
+}
+
+async function main(): Promise<void> {
+  const sodium = await sodiumReady();
+  const owner = generatePartyKeys(sodium);
+  const member = generatePartyKeys(sodium);
+  // 16,000 sealed bytes pad to the 16,384-byte bucket.
+  const template = sealEnvelope(sodium, { audio: sodium.randombytes_buf(16_000 - 291), sender: member, recipients: [publicKeys(owner)], time: Date.now() });
+  const sealedBytes = template.length;
+
+  const poolSize = (connections: number): number => Math.min(60_000, 1500 + connections * 40) ;
+  const uploads = async (base: string, n: number, boxes: string[]): Promise<Req[]> => {
+    const out: Req[] = [];
+    for (let i = 0; i < n; i++) {
+      const sealed = template.slice();
+      sealed.set(sodium.randombytes_buf(16), 6); // a fresh envelope id (the header's id field)
+      const body = Buffer.from(padToBucket(sodium, sealed));
+      const path = `/v1/mailboxes/${boxes[i % boxes.length]}/envelopes`;
+      const headers = await signRequest(sodium, member.signing, { method: 'POST', url: `${base}${path}`, body });
+      out.push({ method: 'POST', path, headers: { ...headers, 'content-type': 'application/octet-stream' }, body });
+    }
+    return out;
+  };
+  const fetches = async (base: string, n: number, targets: { box: string; id: string }[]): Promise<Req[]> => {
+    const out: Req[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = targets[i % targets.length]!;
+      const path = `/v1/mailboxes/${t.box}/envelopes/${t.id}`;
+      out.push({ method: 'GET', path, headers: await signRequest(sodium, owner.signing, { method: 'GET', url: `${base}${path}` }) });
+    }
+    return out;
+  };
+
+  const results: Record<string, unknown>[] = [];
+  const bare = await spawnServer(['--require', 'tsx/cjs', join(__dirname, 'relay-bare.ts')]);
+  try {
+    for (const c of CONCURRENCY) {
+      const pool = await uploads(bare.url, 200, ['AAAAAAAAAAAAAAAAAAAAAA']);
+      results.push({ store: 'bare fastify route', processes: 1, operation: 'upload', clients: c, ...(await cannon([bare.url], c, [pool])) });
+    }
+  } finally {
+    await stop(bare);
+  }
+
+  const setups: { store: string; processes: number }[] = [{ store: 'sqlite', processes: 1 }, { store: 'postgres', processes: 1 }, { store: 'postgres', processes: 2 }];
+  for (const setup of setups) {
+    const dir = mkdtempSync(join(tmpdir(), 'plushlink-bench-relay-'));
+    const schema = `bench_${process.pid}_${setup.processes}`;
+    let admin: pg.Client | undefined;
+    const extra = setup.store === 'sqlite' ? ['--dir', dir] : ['--db', `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`];
+    if (setup.store === 'postgres') {
+      admin = new pg.Client({ connectionString: PG_URL });
+      try {
+        await admin.connect();
+      } catch (error) {
+        results.push({ store: 'postgres', processes: setup.processes, skipped: `PostgreSQL unreachable at ${PG_URL}: ${String(error)}` });
+        continue;
+      }
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+    }
+    const relays: Proc[] = [];
+    try {
+      relays.push(await spawnServer(relayArgs(extra)));
+      if (setup.processes === 2) relays.push(await spawnServer(relayArgs(extra)));
+      const urls = relays.map((r) => r.url);
+      const boxes = Array.from({ length: MAILBOXES }, () => newRelayId(sodium));
+      const ownerClient = new RelayClient({ url: urls[0]!, key: owner.signing, sodium });
+      const memberId = new RelayClient({ url: urls[0]!, key: member.signing, sodium }).keyId;
+      for (const box of boxes) await ownerClient.putRoster(box, 1, [memberId]);
+      let uploaded = 0;
+      for (const c of CONCURRENCY) {
+        const pools = await Promise.all(urls.map((u) => uploads(u, poolSize(c), boxes)));
+        const run = await cannon(urls, c, pools);
+        uploaded += run.requestsPerSecond * SECONDS;
+        results.push({ ...setup, operation: 'upload', clients: c, ...run });
+      }
+      const stored = await new RelayClient({ url: urls[0]!, key: owner.signing, sodium }).pending(boxes[0]!);
+      const targets = stored.map((e) => ({ box: boxes[0]!, id: e.id }));
+      for (const c of CONCURRENCY) {
+        const pools = await Promise.all(urls.map((u) => fetches(u, FETCH_POOL, targets)));
+        results.push({ ...setup, operation: 'fetch', clients: c, ...(await cannon(urls, c, pools)) });
+      }
+      // Bytes on disk per byte of sealed envelope held.
+      let diskBytes = 0;
+      let count = 0;
+      if (setup.store === 'sqlite') {
+        for (const f of ['relay.sqlite', 'relay.sqlite-wal']) diskBytes += statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? 0;
+      }
+      for (const r of relays) await stop(r);
+      relays.length = 0;
+      if (setup.store === 'sqlite') {
+        const s = await openStore({ dir });
+        count = Number((await s.db.selectFrom('envelopes').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+        await s.close();
+        diskBytes = statSync(join(dir, 'relay.sqlite')).size;
+      } else {
+        const row = await admin!.query(
+          `select (select count(*) from ${schema}.envelopes) as n, pg_total_relation_size('${schema}.envelopes') + pg_total_relation_size('${schema}.deliveries') + pg_total_relation_size('${schema}.mailboxes') as bytes`,
+        );
+        count = Number(row.rows[0].n);
+        diskBytes = Number(row.rows[0].bytes);
+      }
+      results.push({ ...setup, operation: 'storage', envelopes: count, sealedBytesPerEnvelope: sealedBytes, paddedBytesPerEnvelope: 16_384, bytesStoredPerEnvelopeByte: Number((diskBytes / (count * sealedBytes)).toFixed(3)), approxUploaded: Math.round(uploaded) });
+    } finally {
+      for (const r of relays) await stop(r);
+      rmSync(dir, { recursive: true, force: true });
+      if (admin) {
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await admin.end();
+      }
+    }
+  }
+
+  const bareUpload = (c: number) => results.find((r) => r.store === 'bare fastify route' && r.clients === c)?.requestsPerSecond as number;
+  for (const r of results) if (r.operation === 'upload' && r.store !== 'bare fastify route') r.ratioToBareRoute = Number(((r.requestsPerSecond as number) / bareUpload(r.clients as number)).toFixed(3));
+  const inProcessCostsMs = await relayCosts(sodium);
+  const { cpus, loadavg } = await import('node:os');
+  process.stdout.write(`${JSON.stringify({ seconds: SECONDS, envelopeBytes: 16_384, cpus: cpus().length, loadAverage: loadavg().map((l) => Number(l.toFixed(1))), results, inProcessCostsMs }, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

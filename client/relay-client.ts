@@ -1,0 +1,189 @@
+// What a phone app uses to talk to a family relay: every request signed with the phone's
+// per-toy Ed25519 key (relay/request-signing.ts), envelopes padded to a size bucket before they
+// leave and unpadded after they arrive, rosters signed by the owner here and checked here when
+// read back (so a relay that slips a key into a roster is caught). The envelopes themselves are
+// sealed and opened by audio/envelope.ts; the relay and this client only carry them.
+import type { SigningKeyPair } from '../pairing/keys';
+import type { Sodium } from '../pairing/sodium';
+import { toBase64Url } from '../relay/ids';
+import { padToBucket, unpadBucket } from '../relay/padding';
+import { keyIdOf, signRequest } from '../relay/request-signing';
+import { type SignedRoster, signRoster, verifyRoster } from '../relay/roster';
+
+/** The relay refused a request (4xx) or failed (5xx); `code` is the relay's reason code. */
+export class RelayRefusal extends Error {
+  override readonly name = 'RelayRefusal';
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Seconds to wait, from Retry-After on a 429. */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface RelayClientOptions {
+  /** Base URL, e.g. http://127.0.0.1:7358 */
+  readonly url: string;
+  /** This phone's key for this toy's family (the relay knows the phone by nothing else). */
+  readonly key: SigningKeyPair;
+  readonly sodium: Sodium;
+}
+
+export interface PendingEnvelope {
+  readonly id: string;
+  /** Padded size in bytes. */
+  readonly size: number;
+  /** Whole hours since the epoch when the relay took it. */
+  readonly hour: number;
+}
+
+/** One envelope from `inbox()`: acknowledge it once it is safely kept (or played). */
+export interface InboxItem {
+  readonly id: string;
+  /** The sealed envelope, unpadded, for openEnvelope. */
+  readonly sealed: Uint8Array;
+  acknowledge(): Promise<void>;
+}
+
+export interface VerifiedRoster extends SignedRoster {
+  readonly owner: string;
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** A fresh random mailbox (or rendezvous) id. */
+export function newRelayId(sodium: Sodium): string {
+  return toBase64Url(sodium.randombytes_buf(16));
+}
+
+export class RelayClient {
+  private readonly base: string;
+
+  constructor(private readonly options: RelayClientOptions) {
+    this.base = options.url.replace(/\/+$/, '');
+  }
+
+  /** This phone's key id, as rosters list it. */
+  get keyId(): string {
+    return keyIdOf(this.options.key);
+  }
+
+  /** One signed request; resolves with the response when it is 2xx, else throws RelayRefusal. */
+  async request(method: string, path: string, body?: Uint8Array, contentType = 'application/octet-stream'): Promise<Response> {
+    const url = `${this.base}${path}`;
+    const headers = await signRequest(this.options.sodium, this.options.key, { method, url, ...(body !== undefined && { body }) });
+    if (body !== undefined) headers['content-type'] = contentType;
+    const response = await fetch(url, { method, headers, ...(body !== undefined && { body }) });
+    if (response.ok) return response;
+    const text = await response.text();
+    let reason: { error?: string; message?: string } = {};
+    try {
+      reason = JSON.parse(text) as typeof reason;
+    } catch {
+      reason = { message: text };
+    }
+    const retry = response.headers.get('retry-after');
+    throw new RelayRefusal(response.status, reason.error ?? `HTTP_${response.status}`, reason.message ?? response.statusText, retry === null ? undefined : Number(retry));
+  }
+
+  private async json<T>(method: string, path: string, value?: unknown): Promise<T> {
+    const body = value === undefined ? undefined : new TextEncoder().encode(JSON.stringify(value));
+    const response = await this.request(method, path, body, 'application/json');
+    return (await response.json()) as T;
+  }
+
+  /** Owner: creates the mailbox, or replaces its roster (a higher `version` each time). */
+  async putRoster(mailbox: string, version: number, members: readonly string[]): Promise<void> {
+    const roster = signRoster(this.options.sodium, mailbox, version, members, this.options.key);
+    await this.json('PUT', `/v1/mailboxes/${mailbox}`, roster);
+  }
+
+  /** The roster, checked against the owner key the caller knows (never the relay's word alone). */
+  async roster(mailbox: string, owner: string): Promise<VerifiedRoster> {
+    const roster = await this.json<VerifiedRoster>('GET', `/v1/mailboxes/${mailbox}/roster`);
+    if (roster.owner !== owner) throw new RelayRefusal(502, 'FORGED_ROSTER', 'the relay names another owner for this mailbox');
+    try {
+      verifyRoster(this.options.sodium, mailbox, roster, owner);
+    } catch {
+      throw new RelayRefusal(502, 'FORGED_ROSTER', "the roster the relay served is not the owner's signature");
+    }
+    return roster;
+  }
+
+  async deleteMailbox(mailbox: string): Promise<void> {
+    await this.request('DELETE', `/v1/mailboxes/${mailbox}`);
+  }
+
+  /** Posts a sealed envelope (audio/envelope.ts), padded to its size bucket. */
+  async post(mailbox: string, sealed: Uint8Array): Promise<{ id: string; size: number; duplicate: boolean }> {
+    const response = await this.request('POST', `/v1/mailboxes/${mailbox}/envelopes`, padToBucket(this.options.sodium, sealed));
+    const receipt = (await response.json()) as { id: string; size: number };
+    return { ...receipt, duplicate: response.status === 200 };
+  }
+
+  /** Envelopes awaiting this phone; with `waitSeconds`, waits (long poll) until one arrives. */
+  async pending(mailbox: string, waitSeconds = 0): Promise<PendingEnvelope[]> {
+    const { envelopes } = await this.json<{ envelopes: PendingEnvelope[] }>('GET', `/v1/mailboxes/${mailbox}/envelopes?wait=${waitSeconds}`);
+    return envelopes;
+  }
+
+  /** The sealed envelope, unpadded, ready for openEnvelope. */
+  async fetch(mailbox: string, id: string): Promise<Uint8Array> {
+    const response = await this.request('GET', `/v1/mailboxes/${mailbox}/envelopes/${id}`);
+    try {
+      return unpadBucket(this.options.sodium, new Uint8Array(await response.arrayBuffer()));
+    } catch (error) {
+      throw new RelayRefusal(502, 'BAD_PADDING', `the relay served an envelope that is not padded to a size bucket: ${(error as Error).message}`);
+    }
+  }
+
+  /** This phone has the envelope: the relay deletes it once every recipient said so. */
+  async acknowledge(mailbox: string, id: string): Promise<void> {
+    await this.request('DELETE', `/v1/mailboxes/${mailbox}/envelopes/${id}`);
+  }
+
+  /**
+   * Every envelope that awaits this phone, each once, as it arrives (long polls of `waitSeconds`),
+   * until `signal` aborts. One not acknowledged stays on the relay and comes again from the next
+   * inbox(), so nothing is lost if the app stops before keeping it.
+   */
+  async *inbox(mailbox: string, options: { readonly signal?: AbortSignal; readonly waitSeconds?: number } = {}): AsyncGenerator<InboxItem> {
+    const waitSeconds = options.waitSeconds ?? 25;
+    const handedOut = new Set<string>();
+    while (!options.signal?.aborted) {
+      const pending = await this.pending(mailbox, waitSeconds);
+      const fresh = pending.filter((e) => !handedOut.has(e.id));
+      for (const { id } of fresh) {
+        if (options.signal?.aborted) return;
+        handedOut.add(id);
+        yield { id, sealed: await this.fetch(mailbox, id), acknowledge: () => this.acknowledge(mailbox, id) };
+      }
+      // Only envelopes already handed out are waiting: the long poll would answer at once, so pause.
+      if (fresh.length === 0 && pending.length > 0) await pause(Math.min(waitSeconds, 5) * 1000, options.signal);
+    }
+  }
+
+  async putRendezvous(rendezvous: string, seq: number, message: Uint8Array): Promise<void> {
+    await this.request('PUT', `/v1/rendezvous/${rendezvous}/${seq}`, message);
+  }
+
+  /** Message `seq` of a rendezvous, waiting up to `waitSeconds` for it to be posted. */
+  async getRendezvous(rendezvous: string, seq: number, waitSeconds = 0): Promise<Uint8Array> {
+    const response = await this.request('GET', `/v1/rendezvous/${rendezvous}/${seq}?wait=${waitSeconds}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+}

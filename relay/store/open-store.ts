@@ -1,0 +1,105 @@
+// Opens the relay's database: embedded SQLite in one file (the default, no setup) or PostgreSQL
+// (`postgres://...`, several relay processes on one database). Both go through one Kysely query
+// layer; migrations run here, before the relay takes a request.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { type Dialect, migrateToLatest } from './migrations';
+import { LocalNotifier, type Notifier, PostgresNotifier } from './notifier';
+import type { RelayDatabase } from './schema';
+
+export interface StoreConnection {
+  readonly db: Kysely<RelayDatabase>;
+  readonly dialect: Dialect;
+  readonly notifier: Notifier;
+  /**
+   * Runs writes that need not wait for the disk (signature nonces): they survive a relay process
+   * kill but may be lost if the database machine itself crashes, which at worst reopens a
+   * replay window of minutes for requests that are idempotent anyway.
+   */
+  unsynced<T>(fn: (db: Kysely<RelayDatabase>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface StoreLocation {
+  /** A postgres:// URL; absent for SQLite. */
+  readonly db?: string;
+  /** Folder of the SQLite file (created if needed); ':memory:' for a throwaway database. */
+  readonly dir: string;
+  /** PostgreSQL only: a schema to use (and create), so tests can share one database. */
+  readonly schema?: string;
+  /** PostgreSQL only: connections per process (default 10). */
+  readonly poolSize?: number;
+}
+
+export const SQLITE_FILE = 'relay.sqlite';
+
+function openSqlite(dir: string): Database.Database {
+  const file = dir === ':memory:' ? ':memory:' : (mkdirSync(dir, { recursive: true, mode: 0o700 }), join(dir, SQLITE_FILE));
+  const sqlite = new Database(file);
+  // WAL: readers never block the writer. synchronous=FULL: an acknowledged upload is on disk
+  // before the 201 leaves (a process kill or power cut loses nothing acknowledged).
+  // secure_delete: deleted envelopes are overwritten with zeros, not left in free pages.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('secure_delete = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return sqlite;
+}
+
+// PostgreSQL's bigint comes back as text by default; every bigint here fits a double exactly.
+const INT8_OID = 20;
+const numericTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+export async function openStore(location: StoreLocation): Promise<StoreConnection> {
+  if (location.db === undefined) {
+    const db = new Kysely<RelayDatabase>({ dialect: new SqliteDialect({ database: openSqlite(location.dir) }) });
+    await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+    const notifier = new LocalNotifier();
+    // One connection: holding it keeps the pragma switch and the writes together.
+    const unsynced = <T>(fn: (db: Kysely<RelayDatabase>) => Promise<T>): Promise<T> =>
+      db.connection().execute(async (c) => {
+        await sql`PRAGMA synchronous = NORMAL`.execute(c);
+        try {
+          return await fn(c);
+        } finally {
+          await sql`PRAGMA synchronous = FULL`.execute(c);
+        }
+      });
+    return { db, dialect: 'sqlite', notifier, unsynced, close: async () => (await notifier.close(), await db.destroy()) };
+  }
+  if (!/^postgres(ql)?:\/\//.test(location.db)) throw new Error(`--db ${location.db.split('@').pop()} is not a postgres:// URL`);
+  const options = location.schema === undefined ? {} : { options: `-c search_path=${location.schema}` };
+  const config: pg.ClientConfig = { connectionString: location.db, types: numericTypes, ...options };
+  if (location.schema !== undefined) {
+    const admin = new pg.Client({ connectionString: location.db });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS "${location.schema.replace(/"/g, '')}"`).finally(() => admin.end());
+  }
+  const pool = new pg.Pool({ ...config, max: location.poolSize ?? 10 });
+  // An idle client that loses its server emits on the pool; the next query reports the failure.
+  pool.on('error', () => undefined);
+  const db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const asyncPool = new pg.Pool({ ...config, options: `${config.options ?? ''} -c synchronous_commit=off`.trim(), max: 4 });
+  asyncPool.on('error', () => undefined);
+  const asyncDb = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: asyncPool }) });
+  try {
+    await migrateToLatest(db as Kysely<unknown>, 'postgres');
+    const notifier = await PostgresNotifier.connect(config, pool);
+    const close = async (): Promise<void> => {
+      await notifier.close();
+      await asyncDb.destroy();
+      await db.destroy();
+    };
+    return { db, dialect: 'postgres', notifier, unsynced: (fn) => fn(asyncDb), close };
+  } catch (error) {
+    await asyncDb.destroy();
+    await db.destroy();
+    throw error;
+  }
+}

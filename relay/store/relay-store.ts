@@ -1,0 +1,283 @@
+// Every query the relay makes, written once in Kysely for SQLite and PostgreSQL alike. Writes that
+// must not half-happen (an envelope with its deliveries and the quota, an acknowledgement and the
+// delete it may cause) are single transactions; counters change by atomic UPDATEs so that several
+// relay processes on one PostgreSQL keep them right.
+import type { Kysely, Transaction } from 'kysely';
+import { RelayError } from '../errors';
+import { GroupCommit } from './group-commit';
+import type { SignedRoster } from '../roster';
+import type { RelayDatabase } from './schema';
+
+type Db = Kysely<RelayDatabase> | Transaction<RelayDatabase>;
+
+export interface Mailbox {
+  readonly id: string;
+  readonly owner: string;
+  readonly roster: SignedRoster;
+}
+
+export interface Quotas {
+  readonly bytes: number;
+  readonly envelopes: number;
+}
+
+export interface PendingEnvelope {
+  readonly id: string;
+  readonly size: number;
+  readonly hour: number;
+}
+
+export interface NewEnvelope {
+  readonly mailbox: string;
+  readonly id: string;
+  readonly digest: string;
+  readonly body: Buffer;
+  readonly hour: number;
+  readonly expiresHour: number;
+}
+
+export type PutOutcome = 'stored' | 'duplicate';
+
+export class RelayStore {
+  private readonly group: GroupCommit<RelayDatabase> | undefined;
+
+  constructor(
+    readonly db: Kysely<RelayDatabase>,
+    /** Where writes that need not wait for the disk go (StoreConnection.unsynced). */
+    private readonly unsynced: <T>(fn: (db: Kysely<RelayDatabase>) => Promise<T>) => Promise<T> = (fn) => fn(db),
+    /** SQLite: uploads arriving together share one commit (group-commit.ts). */
+    groupCommit = false,
+  ) {
+    this.group = groupCommit ? new GroupCommit(db) : undefined;
+  }
+
+  async mailbox(id: string, db: Db = this.db): Promise<Mailbox | undefined> {
+    const row = await db.selectFrom('mailboxes').select(['id', 'owner_key', 'roster_version', 'roster_signature']).where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const members = await db.selectFrom('members').select('member_key').where('mailbox_id', '=', id).orderBy('position').execute();
+    return {
+      id: row.id,
+      owner: row.owner_key,
+      roster: { version: row.roster_version, members: members.map((m) => m.member_key), signature: row.roster_signature },
+    };
+  }
+
+  /**
+   * Creates a mailbox owned by `owner`, or replaces its roster by a newer one. Keys dropped from
+   * the roster lose their pending deliveries at once (a revoked phone gets nothing more).
+   */
+  async putRoster(id: string, owner: string, roster: SignedRoster, hour: number): Promise<'created' | 'updated' | 'unchanged'> {
+    return this.db.transaction().execute(async (tx) => {
+      const inserted = await tx
+        .insertInto('mailboxes')
+        .values({ id, owner_key: owner, roster_version: roster.version, roster_signature: roster.signature, created_hour: hour, bytes_used: 0, envelope_count: 0 })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
+        await this.insertMembers(tx, id, roster.members);
+        return 'created';
+      }
+      const current = await this.mailbox(id, tx);
+      if (!current) throw new RelayError(409, 'MAILBOX_TAKEN', 'the mailbox was deleted while this request ran; retry');
+      if (current.owner !== owner) throw new RelayError(409, 'MAILBOX_TAKEN', 'this mailbox id belongs to another owner key');
+      if (roster.version === current.roster.version && roster.signature === current.roster.signature) return 'unchanged';
+      // The version check is in the UPDATE itself, so two concurrent updates cannot both win.
+      const updated = await tx
+        .updateTable('mailboxes')
+        .set({ roster_version: roster.version, roster_signature: roster.signature })
+        .where('id', '=', id)
+        .where('roster_version', '<', roster.version)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) throw new RelayError(409, 'STALE_ROSTER', `roster version ${roster.version} is not newer than version ${current.roster.version}`);
+      await tx.deleteFrom('members').where('mailbox_id', '=', id).execute();
+      await this.insertMembers(tx, id, roster.members);
+      const allowed = new Set([owner, ...roster.members]);
+      for (const gone of current.roster.members.filter((m) => !allowed.has(m))) await this.dropDeliveries(tx, id, gone);
+      return 'updated';
+    });
+  }
+
+  private async insertMembers(tx: Db, id: string, members: readonly string[]): Promise<void> {
+    if (members.length === 0) return;
+    await tx.insertInto('members').values(members.map((member_key, position) => ({ mailbox_id: id, member_key, position }))).execute();
+  }
+
+  /** Removes every pending delivery of `key` in a mailbox, deleting envelopes nobody else awaits. */
+  private async dropDeliveries(tx: Db, mailbox: string, key: string): Promise<void> {
+    const rows = await tx.selectFrom('deliveries').select('envelope_id').where('mailbox_id', '=', mailbox).where('member_key', '=', key).execute();
+    for (const row of rows) await this.acknowledgeIn(tx, mailbox, row.envelope_id, key);
+  }
+
+  /** Deletes a mailbox and everything in it: rows gone, not marked. */
+  async deleteMailbox(id: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('deliveries').where('mailbox_id', '=', id).execute();
+      await tx.deleteFrom('envelopes').where('mailbox_id', '=', id).execute();
+      await tx.deleteFrom('members').where('mailbox_id', '=', id).execute();
+      await tx.deleteFrom('mailboxes').where('id', '=', id).execute();
+    });
+  }
+
+  /**
+   * Stores an envelope for `recipients` (every roster key but the one that posted it; who posted
+   * is not stored); a repeat of the same bytes is a no-op.
+   */
+  async putEnvelope(envelope: NewEnvelope, recipients: readonly string[], quotas: Quotas): Promise<PutOutcome> {
+    if (recipients.length === 0) throw new RelayError(422, 'NO_RECIPIENTS', 'nobody else is on the roster to deliver to');
+    const write = (tx: Transaction<RelayDatabase>): Promise<PutOutcome> => this.putEnvelopeIn(tx, envelope, recipients, quotas);
+    return this.group ? this.group.run(write) : this.db.transaction().execute(write);
+  }
+
+  private async putEnvelopeIn(tx: Transaction<RelayDatabase>, envelope: NewEnvelope, recipients: readonly string[], quotas: Quotas): Promise<PutOutcome> {
+    const size = envelope.body.length;
+    const inserted = await tx
+      .insertInto('envelopes')
+      .values({
+        mailbox_id: envelope.mailbox,
+        envelope_id: envelope.id,
+        digest: envelope.digest,
+        size,
+        body: envelope.body,
+        created_hour: envelope.hour,
+        expires_hour: envelope.expiresHour,
+        pending: recipients.length,
+      })
+      .onConflict((oc) => oc.columns(['mailbox_id', 'envelope_id']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) {
+      const existing = await tx.selectFrom('envelopes').select('digest').where('mailbox_id', '=', envelope.mailbox).where('envelope_id', '=', envelope.id).executeTakeFirst();
+      if (existing?.digest === envelope.digest) return 'duplicate';
+      throw new RelayError(409, 'ID_CONFLICT', 'another envelope with this id is already in the mailbox');
+    }
+    const within = await tx
+      .updateTable('mailboxes')
+      .set((eb) => ({ bytes_used: eb('bytes_used', '+', size), envelope_count: eb('envelope_count', '+', 1) }))
+      .where('id', '=', envelope.mailbox)
+      .where((eb) => eb.and([eb(eb('bytes_used', '+', size), '<=', quotas.bytes), eb('envelope_count', '<', quotas.envelopes)]))
+      .executeTakeFirst();
+    if (Number(within.numUpdatedRows) !== 1) {
+      // Throwing rolls the insert back: nothing of a refused upload stays.
+      throw new RelayError(429, 'QUOTA_EXCEEDED', `the mailbox holds its quota (${quotas.envelopes} envelopes, ${quotas.bytes} bytes) until its members fetch`, 3600);
+    }
+    await tx
+      .insertInto('deliveries')
+      .values(recipients.map((member_key) => ({ mailbox_id: envelope.mailbox, envelope_id: envelope.id, member_key })))
+      .execute();
+    return 'stored';
+  }
+
+  /** Envelopes `key` has not acknowledged yet, oldest first. */
+  async pending(mailbox: string, key: string, nowHour: number, limit: number): Promise<PendingEnvelope[]> {
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .innerJoin('envelopes', (join) => join.onRef('envelopes.mailbox_id', '=', 'deliveries.mailbox_id').onRef('envelopes.envelope_id', '=', 'deliveries.envelope_id'))
+      .select(['envelopes.envelope_id as id', 'envelopes.size as size', 'envelopes.created_hour as hour'])
+      .where('deliveries.mailbox_id', '=', mailbox)
+      .where('deliveries.member_key', '=', key)
+      .where('envelopes.expires_hour', '>', nowHour)
+      .orderBy('envelopes.created_hour')
+      .orderBy('envelopes.envelope_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: r.id, size: r.size, hour: r.hour }));
+  }
+
+  /** The padded envelope, if `key` is one of its recipients and has not acknowledged it. */
+  async envelopeFor(mailbox: string, id: string, key: string, nowHour: number): Promise<Buffer | undefined> {
+    const row = await this.db
+      .selectFrom('deliveries')
+      .innerJoin('envelopes', (join) => join.onRef('envelopes.mailbox_id', '=', 'deliveries.mailbox_id').onRef('envelopes.envelope_id', '=', 'deliveries.envelope_id'))
+      .select('envelopes.body')
+      .where('deliveries.mailbox_id', '=', mailbox)
+      .where('deliveries.envelope_id', '=', id)
+      .where('deliveries.member_key', '=', key)
+      .where('envelopes.expires_hour', '>', nowHour)
+      .executeTakeFirst();
+    return row?.body;
+  }
+
+  /** `key` has the envelope: its delivery goes, and the envelope with it once nobody awaits it. */
+  async acknowledge(mailbox: string, id: string, key: string): Promise<boolean> {
+    return this.db.transaction().execute((tx) => this.acknowledgeIn(tx, mailbox, id, key));
+  }
+
+  private async acknowledgeIn(tx: Db, mailbox: string, id: string, key: string): Promise<boolean> {
+    const deleted = await tx.deleteFrom('deliveries').where('mailbox_id', '=', mailbox).where('envelope_id', '=', id).where('member_key', '=', key).executeTakeFirst();
+    if (Number(deleted.numDeletedRows) !== 1) return false;
+    const left = await tx
+      .updateTable('envelopes')
+      .set((eb) => ({ pending: eb('pending', '-', 1) }))
+      .where('mailbox_id', '=', mailbox)
+      .where('envelope_id', '=', id)
+      .returning(['pending', 'size'])
+      .executeTakeFirst();
+    if (left && left.pending <= 0) await this.deleteEnvelope(tx, mailbox, id, left.size);
+    return true;
+  }
+
+  private async deleteEnvelope(tx: Db, mailbox: string, id: string, size: number): Promise<void> {
+    await tx.deleteFrom('deliveries').where('mailbox_id', '=', mailbox).where('envelope_id', '=', id).execute();
+    const gone = await tx.deleteFrom('envelopes').where('mailbox_id', '=', mailbox).where('envelope_id', '=', id).executeTakeFirst();
+    if (Number(gone.numDeletedRows) !== 1) return;
+    await tx
+      .updateTable('mailboxes')
+      .set((eb) => ({ bytes_used: eb('bytes_used', '-', size), envelope_count: eb('envelope_count', '-', 1) }))
+      .where('id', '=', mailbox)
+      .execute();
+  }
+
+  /** Deletes envelopes past their TTL (at most `batch` per call); returns how many went. */
+  async sweepExpired(nowHour: number, batch = 500): Promise<number> {
+    const expired = await this.db.selectFrom('envelopes').select(['mailbox_id', 'envelope_id', 'size']).where('expires_hour', '<=', nowHour).limit(batch).execute();
+    for (const e of expired) await this.db.transaction().execute((tx) => this.deleteEnvelope(tx, e.mailbox_id, e.envelope_id, e.size));
+    return expired.length;
+  }
+
+  /** Records a signature nonce; false when this key already used it (a replay). */
+  async useNonce(key: string, nonce: string, expiresAt: number): Promise<boolean> {
+    const inserted = await this.unsynced((db) =>
+      db
+        .insertInto('nonces')
+        .values({ key_id: key, nonce, expires_at: expiresAt })
+        .onConflict((oc) => oc.columns(['key_id', 'nonce']).doNothing())
+        .executeTakeFirst(),
+    );
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async sweepNonces(nowSeconds: number): Promise<void> {
+    await this.db.deleteFrom('nonces').where('expires_at', '<', nowSeconds).execute();
+    await this.db.deleteFrom('rendezvous').where('expires_at', '<', nowSeconds).execute();
+  }
+
+  /** Stores message `seq` of a rendezvous once; a repeat of the same bytes is a no-op. */
+  async putRendezvous(id: string, seq: number, body: Buffer, digest: string, expiresAt: number, maxMessages: number): Promise<PutOutcome> {
+    return this.db.transaction().execute(async (tx) => {
+      const existing = await tx.selectFrom('rendezvous').select('digest').where('rendezvous_id', '=', id).where('seq', '=', seq).executeTakeFirst();
+      if (existing) {
+        if (existing.digest === digest) return 'duplicate';
+        throw new RelayError(409, 'ID_CONFLICT', `message ${seq} of this rendezvous was already posted`);
+      }
+      const count = await tx.selectFrom('rendezvous').select((eb) => eb.fn.countAll<number>().as('n')).where('rendezvous_id', '=', id).executeTakeFirstOrThrow();
+      if (Number(count.n) >= maxMessages) throw new RelayError(409, 'RENDEZVOUS_FULL', `a rendezvous carries at most ${maxMessages} messages`);
+      const inserted = await tx
+        .insertInto('rendezvous')
+        .values({ rendezvous_id: id, seq, body, digest, expires_at: expiresAt })
+        .onConflict((oc) => oc.columns(['rendezvous_id', 'seq']).doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new RelayError(409, 'ID_CONFLICT', `message ${seq} of this rendezvous was posted at the same moment; fetch it`);
+      return 'stored';
+    });
+  }
+
+  async rendezvousMessage(id: string, seq: number, nowSeconds: number): Promise<Buffer | undefined> {
+    const row = await this.db
+      .selectFrom('rendezvous')
+      .select('body')
+      .where('rendezvous_id', '=', id)
+      .where('seq', '=', seq)
+      .where('expires_at', '>=', nowSeconds)
+      .executeTakeFirst();
+    return row?.body;
+  }
+}
