@@ -7,9 +7,10 @@ import { audioFileTargets } from './targets/audio-files';
 import { audioTransferTargets } from './targets/audio-transfer';
 import { pairingConnectionTargets } from './targets/pairing-connections';
 import { pairingDecoderTargets } from './targets/pairing-decoders';
+import { storedRecordTargets } from './targets/stored-records';
 
 export function buildTargets(ctx: FuzzContext): FuzzTarget[] {
-  const targets = [...pairingDecoderTargets(ctx), ...pairingConnectionTargets(ctx), ...audioFileTargets(ctx), ...audioTransferTargets(ctx), ...airTargets()];
+  const targets = [...pairingDecoderTargets(ctx), ...pairingConnectionTargets(ctx), ...audioFileTargets(ctx), ...audioTransferTargets(ctx), ...storedRecordTargets(ctx), ...airTargets()];
   const names = new Set(targets.map((t) => t.name));
   if (names.size !== targets.length) throw new Error('two fuzz targets share a name');
   return targets;
