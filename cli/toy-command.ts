@@ -97,7 +97,12 @@ The paw button:
       ...(values.mic ? { microphone: { kind: 'wav', path: values.mic } as const } : {}),
     });
     const { identity } = toy.firmware;
-    announceToy(paths, { air: server.airSpec, toyId: identity.toyId, pid: process.pid });
+    try {
+      announceToy(paths, { air: server.airSpec, toyId: identity.toyId, pid: process.pid });
+    } catch (error) {
+      // A full or read-only disk: the toy still runs; phones then need --air and --toy.
+      out.print(`toy: could not write ${paths.dir}/air, toy-id and pid (${(error as Error).message}): phones need --air ${server.airSpec} --toy ${identity.toyId}`);
+    }
     introduce(out, toy, server.airSpec, paths.dir, !values['no-qr']);
     reportEvents(out, toy);
     const stopPaw = listenForPaw(out, (long) => toy.firmware.pawPress({ long }));

@@ -200,7 +200,8 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       for (const link of this.links) link.send({ kind: 'event', event: { event: 'recording-added', recording } });
     } catch (error) {
       // The microphone's file or the flash failing loses this recording, never the toy.
-      const outcome = storageOutcome(error) ?? 'STORAGE_ERROR';
+      const outcome = storageOutcome(error);
+      if (!outcome) throw error;
       const message = (error as Error).message;
       this.log(`recording not kept: ${message}`);
       this.emit('recording-not-kept', { reason: outcome, message });
