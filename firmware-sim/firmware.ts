@@ -124,6 +124,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     const toy = new ToyFirmware(sodium, new ToyStorage(flash), options.now ?? Date.now, options);
     toy.persistPolicy(toy.pairing.powerOn(toy.now()));
     if (toy.storage.resumedReset) toy.log('factory reset interrupted by a power cut: finished now');
+    toy.reportUnfinishedReset();
     toy.storageGuard.reportBoot();
     return toy;
   }
@@ -384,11 +385,17 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     this.upload = new TransferReceiver(this.sodium, { maxBytes: MAX_MESSAGE_BYTES });
     // If this fails part-way the mark stays, and the next boot finishes the reset.
     this.storageGuard.attempt('factory reset', () => this.storage.finishReset());
+    this.reportUnfinishedReset();
     this.persistPolicy(this.pairing.factoryReset());
     this.log('factory reset: bonds, recordings and messages erased');
     this.emit('reset');
     for (const link of [...this.links]) link.disconnect();
     this.emitState();
+  }
+
+  private reportUnfinishedReset(): void {
+    const why = this.storage.resetUnfinished;
+    if (why) this.log(`factory reset not finished on this disk (${why.message}): what it erases is out of use, and the next boot finishes it`);
   }
 
   // ---- voice messages up to the toy ----------------------------------------------------------

@@ -167,6 +167,14 @@ export class Flash {
     });
   }
 
+  /**
+   * Drops a record from view without touching the disk: for a record that must not be used but
+   * cannot be erased now (a read-only disk); the next mount sees it again.
+   */
+  forget(key: string): void {
+    this.pages.delete(checkKey(key));
+  }
+
   /** Keys of the committed records under a prefix (e.g. "recordings/"), sorted. */
   keys(prefix = ''): string[] {
     return [...this.pages.keys()].filter((k) => k.startsWith(prefix)).sort();

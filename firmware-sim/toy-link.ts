@@ -63,7 +63,16 @@ export class ToyLink {
       return;
     }
     if (!frame) return;
-    const out = this.connection.receive(frame, this.toy.now());
+    let out: ReturnType<ToyConnection['receive']>;
+    try {
+      out = this.connection.receive(frame, this.toy.now());
+    } catch (error) {
+      // Storing a new bond failed (a full or read-only disk): this pairing fails, the toy stays on.
+      if (!storageOutcome(error)) throw error;
+      this.toy.log(`link: storage failed while pairing, closing the link (${(error as Error).message})`);
+      this.disconnect();
+      return;
+    }
     for (const event of out.events) {
       if (event.type === 'policy-changed') this.toy.persistPolicy(event.policy);
       else if (event.type === 'paired') this.toy.onPaired(event.bond);

@@ -15,7 +15,7 @@ import type { ToyIdentity } from '../pairing/identity';
 import { decodePolicy, encodePolicy, INITIAL_POLICY, type PolicyState } from '../pairing/policy';
 import { decodeBonds, decodeIdentity, encodeBonds, encodeIdentity } from '../pairing/records';
 import { MESSAGE_REJECTIONS, type MessageRejection, type RecordingInfo } from '../pairing/session-messages';
-import type { Flash } from './flash';
+import { type Flash, isStorageFailure } from './flash';
 
 /**
  * How the last completed upload ended. Kept because a phone that lost the link after the last
@@ -104,6 +104,8 @@ export class ToyStorage {
   readonly bonds: BondStore & { reload(): void };
   /** True when this boot finished a factory reset that a power cut had interrupted. */
   readonly resumedReset: boolean;
+  /** Why a reset could not be finished on this disk (its records are out of view meanwhile). */
+  resetUnfinished: Error | undefined;
 
   constructor(readonly flash: Flash) {
     // Before anything is read: an interrupted reset is finished first, so nothing it should have
@@ -221,8 +223,18 @@ export class ToyStorage {
   }
 
   private eraseForReset(): void {
-    for (const key of this.flash.keys()) if (key !== RESET_MARK && !RESET_KEEPS.includes(key)) this.flash.erase(key);
-    this.flash.erase(RESET_MARK);
+    const keys = this.flash.keys().filter((key) => key !== RESET_MARK && !RESET_KEEPS.includes(key));
+    try {
+      for (const key of keys) this.flash.erase(key);
+      this.flash.erase(RESET_MARK);
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      // The disk refuses (read-only, failing): nothing the reset erases may be used all the same.
+      // The mark stays on the disk, so a boot on a working disk finishes the job.
+      for (const key of keys) this.flash.forget(key);
+      this.flash.forget(RESET_MARK);
+      this.resetUnfinished = error;
+    }
     // When called from the constructor the bond store does not exist yet; it then reads the flash.
     (this.bonds as FlashBondStore | undefined)?.reload();
   }

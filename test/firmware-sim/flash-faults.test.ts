@@ -234,4 +234,18 @@ describe('after a storage error, the flash carries on', () => {
       expect(flash.quarantined).toEqual([expect.objectContaining({ key: 'recordings/ee', movedTo: undefined })]);
     });
   });
+
+  it('boots on a read-only disk with a reset mark: nothing the reset erases is used, and a writable boot finishes it', () => {
+    return inFreshDir((dir) => {
+      prepareInterruptedReset(dir);
+      const storage = new ToyStorage(Flash.mount(dir, { io: new FaultyFlashIO().arm({ kind: 'EROFS', at: 0 }) }));
+      expect(storage.resetUnfinished).toBeInstanceOf(FlashError);
+      expect(storage.flash.keys()).toEqual(['identity']);
+      expect(storage.bonds.list()).toEqual([]);
+      expect(storage.listVoice('messages')).toEqual([]);
+      const healthy = reboot(dir);
+      expect(healthy.keys()).toEqual(['identity']);
+      expect(holds(dir, MESSAGE)).toBe(false);
+    });
+  });
 });

@@ -61,6 +61,26 @@ describe('a toy whose disk fails', () => {
     healthy();
   });
 
+  it('refuses a pairing it cannot store on a read-only disk, and stays on the air for its owner', async () => {
+    const io = new FaultyFlashIO();
+    const { toy, phone, session } = await ownedToy(world(), 'Parent', { flashIO: io });
+    const healthy = neverFaults(toy);
+    await session.inviteMember();
+    await session.disconnect();
+    await until(() => !session.open);
+    await toy.firmware.pawPress({ long: true });
+    io.arm({ kind: 'EROFS', at: 0, path: /bonds/ });
+    const grandma = await world().phone('Grandma');
+    // The phone holds its bond one message before the toy stores its own: a session or a lost link.
+    await grandma.pair(toy.firmware.identity.toyId, { code: toy.firmware.identity.code }).then((s) => s.disconnect(), () => undefined);
+    await until(() => toy.log.some((l) => l.startsWith('link: storage failed while pairing')), 5000, 'the pairing refused');
+    expect(toy.firmware.storage.bonds.list().map((b) => b.label)).toEqual(['Parent']);
+    const again = await phone.connect(toy.firmware.identity.toyId);
+    expect(await again.status()).toMatchObject({ role: 'owner', storage: 'read-only' });
+    await again.disconnect();
+    healthy();
+  });
+
   it('keeps an acknowledged message when the speaker cannot write its WAV', async () => {
     const blocked = join(world().dir, 'not-a-folder');
     writeFileSync(blocked, 'a file where the speaker wants a folder');
