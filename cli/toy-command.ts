@@ -97,6 +97,9 @@ The paw button:
       ...(values.mic ? { microphone: { kind: 'wav', path: values.mic } as const } : {}),
     });
     const { identity } = toy.firmware;
+    // The paw listens before the pid file and the banner say the toy is there: a SIGUSR1 that
+    // arrives first would otherwise open Node's debugger instead of pressing the paw.
+    const stopPaw = listenForPaw(out, (long) => toy.firmware.pawPress({ long }));
     try {
       announceToy(paths, { air: server.airSpec, toyId: identity.toyId, pid: process.pid });
     } catch (error) {
@@ -105,7 +108,6 @@ The paw button:
     }
     introduce(out, toy, server.airSpec, paths.dir, !values['no-qr']);
     reportEvents(out, toy);
-    const stopPaw = listenForPaw(out, (long) => toy.firmware.pawPress({ long }));
 
     const signal = await untilInterrupted();
     out.print(`toy: switched off (${signal})`);

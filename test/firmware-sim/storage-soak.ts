@@ -192,8 +192,9 @@ export async function runStorageSoak(options: SoakOptions): Promise<SoakReport> 
 
   let toy = await boot();
   await pair(toy);
+  let round = 0;
   try {
-    for (let round = 1; round <= options.runs; round++) {
+    for (round = 1; round <= options.runs; round++) {
       // Resets are rarer: each one empties the toy, and the soak wants items to accumulate.
       const pick = random();
       const operation: SoakOperation =
@@ -286,6 +287,9 @@ export async function runStorageSoak(options: SoakOptions): Promise<SoakReport> 
         await pair(toy);
       }
     }
+  } catch (error) {
+    // The harness itself failed (a command hung, the toy never came up): reported, not hidden.
+    violations.push(`round ${round}: the soak could not go on: ${(error as Error).message}`);
   } finally {
     await toy.kill();
   }
