@@ -115,7 +115,6 @@ export class Flash {
    */
   write(key: string, data: Uint8Array): void {
     this.noted(() => this.commit(key, data));
-    this.lastFailure = undefined;
   }
 
   private commit(key: string, data: Uint8Array): void {
@@ -143,6 +142,7 @@ export class Flash {
       throw error;
     }
     this.pages.set(key, needed);
+    this.lastFailure = undefined; // the disk takes writes again: no longer degraded
     // The rename committed it; flushing the folder makes that survive a power cut too. A failure
     // here is noted, not thrown: the record is in place and saying otherwise would be false.
     this.tolerate(() => osCall(`flushing the folder of "${key}"`, () => this.io.fsyncDir(dir)));
