@@ -33,6 +33,11 @@ export interface SoakReport {
   readonly quarantined: number;
   /** Resets cut by the kill and finished at the next boot. */
   readonly interruptedResetsFinished: number;
+  /**
+   * Phone commands that exited 0 without printing their result after the toy was killed (a lost
+   * link that ends the command silently instead of as an error): not counted as acknowledged.
+   */
+  readonly silentPhoneExits: number;
   /** Everything that broke a promise, one line each (must be empty). */
   readonly violations: readonly string[];
 }
@@ -169,6 +174,7 @@ export async function runStorageSoak(options: SoakOptions): Promise<SoakReport> 
   let lost = 0;
   let quarantined = 0;
   let interruptedResetsFinished = 0;
+  let silentPhoneExits = 0;
   // What the toy must hold: acknowledged and not erased by a reset since.
   const messages = new Set<string>();
   const recordings = new Set<string>();
@@ -214,7 +220,7 @@ export async function runStorageSoak(options: SoakOptions): Promise<SoakReport> 
             if (sent.status === 0 && id) {
               messages.add(id);
               acknowledged.messages++;
-            }
+            } else if (sent.status === 0) silentPhoneExits++;
           });
           break;
         case 'fetch':
@@ -233,10 +239,11 @@ export async function runStorageSoak(options: SoakOptions): Promise<SoakReport> 
           toy.paw();
           killAfterMs = random() * 120;
           work = prompt.then((reset) => {
-            if (reset.status === 0) {
+            // Acknowledged only when the phone says so: its exit status alone is not enough.
+            if (reset.status === 0 && /was reset/.test(reset.stdout)) {
               resetAcknowledged = true;
               acknowledged.resets++;
-            }
+            } else if (reset.status === 0) silentPhoneExits++;
           });
           break;
         }
@@ -293,5 +300,5 @@ export async function runStorageSoak(options: SoakOptions): Promise<SoakReport> 
   } finally {
     await toy.kill();
   }
-  return { seed: options.seed, runs: options.runs, boots, killsBy, acknowledged, lost, quarantined, interruptedResetsFinished, violations };
+  return { seed: options.seed, runs: options.runs, boots, killsBy, acknowledged, lost, quarantined, interruptedResetsFinished, silentPhoneExits, violations };
 }
