@@ -204,7 +204,7 @@ export async function runStorageSoak(options: SoakOptions): Promise<SoakReport> 
       // Resets are rarer: each one empties the toy, and the soak wants items to accumulate.
       const pick = random();
       const operation: SoakOperation =
-        options.operations?.[(round - 1) % options.operations.length] ?? (pick < 0.35 ? 'send' : pick < 0.65 ? 'record' : pick < 0.85 ? 'fetch' : 'reset');
+        options.operations?.[(round - 1) % options.operations.length] ?? (pick < 0.35 ? 'send' : pick < 0.63 ? 'record' : pick < 0.8 ? 'fetch' : 'reset');
       const mark = toy.text.length;
       let resetInFlight = false;
       let resetAcknowledged = false;
@@ -234,10 +234,11 @@ export async function runStorageSoak(options: SoakOptions): Promise<SoakReport> 
         case 'reset': {
           resetInFlight = true;
           const prompt = asPhone('reset');
-          // Kill shortly after the paw confirms it, when the erasing runs.
+          // Mostly shortly after the paw confirms it, while the erasing runs; sometimes after the
+          // phone heard it was done.
           await toy.waitFor(/factory reset requested/, 20_000, mark);
           toy.paw();
-          killAfterMs = random() * 120;
+          killAfterMs = random() * random() * 1500;
           work = prompt.then((reset) => {
             // Acknowledged only when the phone says so: its exit status alone is not enough.
             if (reset.status === 0 && /was reset/.test(reset.stdout)) {
