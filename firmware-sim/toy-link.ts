@@ -197,7 +197,8 @@ export class ToyLink {
   }
 }
 
-function asRefusal(error: unknown): RequestRefused | undefined {
+/** How the link answers an error from a request: a typed refusal, or undefined for a bug. */
+export function asRefusal(error: unknown): RequestRefused | undefined {
   if (error instanceof RequestRefused) return error;
   // A full or failing disk is an answer to the phone (TOY_FULL, STORAGE_ERROR with the reason), not a fault.
   const storage = storageOutcome(error);

@@ -10,7 +10,7 @@ import { type FaultKind, FaultyFlashIO } from '../../firmware-sim/flash-faults';
  * Where the matrix's folders go: memory when the machine has it. The fault layer models what a
  * power cut loses, so real flushes to a disk would only cost time (thousands of them per run).
  */
-const SCRATCH = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+export const SCRATCH = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 /** How many calls of an operation a fault of this kind can strike (writes only for short/torn writes). */
 export async function faultPoints(kind: FaultKind, prepare: (dir: string) => void, operate: (dir: string, io: FaultyFlashIO, arm: () => void) => Promise<unknown> | unknown): Promise<string[]> {
