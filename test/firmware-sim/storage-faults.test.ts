@@ -95,6 +95,16 @@ describe('a toy whose disk fails', () => {
     healthy();
   });
 
+  it('reports a paw recording whose microphone file cannot be read as not kept (STORAGE_ERROR), and stays on', async () => {
+    const { toy, session } = await ownedToy(world(), 'Parent', { microphone: { kind: 'wav', path: join(world().dir, 'no-such-mic.wav') } });
+    const healthy = neverFaults(toy);
+    const notKept = new Promise<{ reason: string; message: string }>((resolve) => toy.firmware.once('recording-not-kept', resolve));
+    await toy.firmware.pawPress();
+    expect(await notKept).toMatchObject({ reason: 'STORAGE_ERROR', message: expect.stringMatching(/ENOENT/) });
+    expect(await session.listRecordings()).toEqual([]);
+    healthy();
+  });
+
   it('boots on a read-only disk and on a full one in a degraded mode that says so, serving what it has', async () => {
     const owned = await ownedToy(world());
     const toyId = owned.toy.firmware.identity.toyId;
