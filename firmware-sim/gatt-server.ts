@@ -49,8 +49,8 @@ export class ToyGattServer {
     bleno.on('accept', () => server.onAccept());
     bleno.on('disconnect', () => server.onDisconnect());
     bleno.on('mtuChange', (mtu) => (server.attPayload = fragmentPayload(mtu)));
-    toy.on('pairing-window', () => void server.advertise());
-    toy.on('reset', () => void server.advertise());
+    toy.on('pairing-window', () => server.readvertise());
+    toy.on('reset', () => server.readvertise());
     // A toy without power neither advertises nor answers (powerOff() or a fault).
     toy.on('state', (state) => {
       if (state === 'off') void server.stop();
@@ -94,6 +94,14 @@ export class ToyGattServer {
     );
   }
 
+  /**
+   * Advertises again from an event (a window timer can fire after the radio went away: a stack
+   * stopped, a test ended): a failure is logged, never an unhandled rejection.
+   */
+  private readvertise(): void {
+    this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`));
+  }
+
   private onAccept(): void {
     if (this.stopping) {
       this.bleno.disconnect();
@@ -121,7 +129,7 @@ export class ToyGattServer {
     // bleno's restart: started during it, bleno never reports the start, and the callback (one
     // listener per connection) would pile up for ever.
     if (!this.advertised?.equals(this.scanResponse())) {
-      setImmediate(() => void this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`)));
+      setImmediate(() => this.readvertise());
     }
   }
 
