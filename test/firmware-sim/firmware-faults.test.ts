@@ -21,6 +21,8 @@ import { writeWav } from '../../audio/wav';
 import { speechLike } from '../../firmware-sim/microphone';
 import { faultPoints, inFreshDir, leftovers, SCRATCH } from './fault-points';
 
+/** Short recordings: each cell encodes one, and the matrix has hundreds of cells. */
+const RECORD_SECONDS = 0.2;
 const PORT = { attPayload: 244, notify: () => undefined, disconnect: () => undefined };
 
 let template: string;
@@ -33,7 +35,7 @@ let sodium: Sodium;
 beforeAll(async () => {
   sodium = await sodiumReady();
   template = mkdtempSync(join(SCRATCH, 'plushlink-fw-template-'));
-  const toy = await ToyFirmware.boot({ dir: template, recordSeconds: 1 });
+  const toy = await ToyFirmware.boot({ dir: template, recordSeconds: RECORD_SECONDS });
   const ownerKeys = generatePartyKeys(sodium);
   owner = { bondId: '0123456789abcdef', toyId: toy.identity.toyId, peer: publicKeys(ownerKeys), role: 'owner', createdAt: 1, label: 'Parent' };
   const sealed = sealVoiceMessage(sodium, { recording: writeWav({ sampleRate: 16000, channels: [speechLike(8000, 2)] }), sender: ownerKeys, recipients: [publicKeys(toy.identity.keys)], now: Date.now() });
@@ -94,7 +96,7 @@ interface Operation {
   readonly check: (toy: ToyFirmware) => void;
 }
 
-const bootOn = (dir: string, io: FaultyFlashIO): Promise<ToyFirmware> => ToyFirmware.boot({ dir, flashIO: io, recordSeconds: 1 });
+const bootOn = (dir: string, io: FaultyFlashIO): Promise<ToyFirmware> => ToyFirmware.boot({ dir, flashIO: io, recordSeconds: RECORD_SECONDS });
 const recordings = (toy: ToyFirmware): string[] => toy.storage.listVoice('recordings').map((r) => toHex(r.id));
 
 const OPERATIONS: readonly Operation[] = [
@@ -178,7 +180,7 @@ describe('the storage fault matrix: firmware operations', () => {
   it('starts from a toy that stores and plays the message on a healthy disk (the harness works)', async () => {
     await inFreshDir(async (dir) => {
       cpSync(template, dir, { recursive: true });
-      const toy = await ToyFirmware.boot({ dir, recordSeconds: 1 });
+      const toy = await ToyFirmware.boot({ dir, recordSeconds: RECORD_SECONDS });
       try {
         expect(await upload(toy)).toBe('stored');
         expect(messages(toy)).toEqual([`messages/${message.id}`]);
@@ -221,7 +223,7 @@ describe('the storage fault matrix: firmware operations', () => {
             if (toy) expect([where, toy.state]).toEqual([where, expect.not.stringMatching(/^off$/)]);
           }
           toy?.powerOff();
-          const rebooted = await ToyFirmware.boot({ dir, recordSeconds: 1 });
+          const rebooted = await ToyFirmware.boot({ dir, recordSeconds: RECORD_SECONDS });
           try {
             expect([where, leftovers(dir)]).toEqual([where, []]);
             expect([where, rebooted.storage.flash.quarantined]).toEqual([where, []]);
