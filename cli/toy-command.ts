@@ -97,10 +97,17 @@ The paw button:
       ...(values.mic ? { microphone: { kind: 'wav', path: values.mic } as const } : {}),
     });
     const { identity } = toy.firmware;
-    announceToy(paths, { air: airSpec, toyId: identity.toyId, pid: process.pid });
+    // The paw listens before the pid file and the banner say the toy is there: a SIGUSR1 that
+    // arrives first would otherwise open Node's debugger instead of pressing the paw.
+    const stopPaw = listenForPaw(out, (long) => toy.firmware.pawPress({ long }));
+    try {
+      announceToy(paths, { air: airSpec, toyId: identity.toyId, pid: process.pid });
+    } catch (error) {
+      // A full or read-only disk: the toy still runs; phones then need --air and --toy.
+      out.print(`toy: could not write ${paths.dir}/air, toy-id and pid (${(error as Error).message}): phones need --air ${airSpec} --toy ${identity.toyId}`);
+    }
     introduce(out, toy, airSpec, paths.dir, !values['no-qr']);
     reportEvents(out, toy);
-    const stopPaw = listenForPaw(out, (long) => toy.firmware.pawPress({ long }));
 
     // A toy whose remote air goes away has no radio left: that ends it, as an error. Until then
     // it runs, even with no socket or server of its own to keep the process alive.

@@ -17,6 +17,8 @@ export type ToyClientErrorCode =
   | 'TOY_NOT_FOUND'
   /** The toy's flash cannot hold what was sent. */
   | 'TOY_FULL'
+  /** The toy's storage failed (read-only, I/O error, out of files): the message says why; the toy stays on. */
+  | 'STORAGE_ERROR'
   /** The BLE link dropped. */
   | 'LINK_LOST'
   /** A transfer stopped part-way; `resumable` says whether sending again resumes it. */

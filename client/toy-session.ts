@@ -64,6 +64,7 @@ const REQUEST_ERROR_CODES: Record<RequestError, ToyClientErrorCode> = {
   FLASH_FULL: 'TOY_FULL',
   BUSY: 'BUSY',
   BAD_REQUEST: 'PROTOCOL',
+  STORAGE_ERROR: 'STORAGE_ERROR',
 };
 
 interface Pending<T> {
@@ -329,7 +330,9 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
         this.finishUpload(
           event.reason === 'FLASH_FULL'
             ? new ToyClientError('TOY_FULL', "the toy's flash is full: delete recordings or messages first")
-            : new ToyClientError('MESSAGE_REFUSED', `the toy refused the message (${event.reason})`),
+            : event.reason === 'STORAGE_ERROR'
+              ? new ToyClientError('STORAGE_ERROR', "the toy's storage failed to keep the message (ask its status for why); it was not stored")
+              : new ToyClientError('MESSAGE_REFUSED', `the toy refused the message (${event.reason})`),
         );
         return;
       case 'reset-done':
@@ -338,6 +341,10 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
         return;
       case 'reset-cancelled':
         this.reset?.reject(new ToyClientError('PAW_TIMEOUT', "nobody pressed the toy's paw to confirm the factory reset"));
+        this.reset = undefined;
+        return;
+      case 'reset-failed':
+        this.reset?.reject(new ToyClientError('STORAGE_ERROR', "the toy's storage failed: the factory reset could not begin, nothing was erased"));
         this.reset = undefined;
         return;
     }

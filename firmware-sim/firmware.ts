@@ -21,11 +21,12 @@ import type { PolicyState } from '../pairing/policy';
 import type { MessageRejection, Request, ResponseBody, ToyStatus } from '../pairing/session-messages';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
 import { Toy } from '../pairing/toy';
-import { DEFAULT_CAPACITY_BYTES, Flash, FlashError } from './flash';
+import { DEFAULT_CAPACITY_BYTES, Flash, type QuarantinedRecord } from './flash';
 import type { FlashIO } from './flash-io';
 import { Microphone, type MicrophoneSource } from './microphone';
 import { Battery, Led, type PlayedMessage, Speaker } from './peripherals';
 import { ToyStorage, type UploadOutcome } from './toy-storage';
+import { StorageGuard, storageOutcome } from './storage-guard';
 import { type LinkPort, RequestRefused, ToyLink } from './toy-link';
 
 export type FirmwareState = 'off' | 'idle' | 'pairing-window' | 'connected' | 'recording' | 'playing';
@@ -61,8 +62,10 @@ export interface ToyFirmwareEvents {
   recorded: [{ readonly id: string; readonly bytes: number }];
   'message-rejected': [MessageRejection];
   reset: [];
-  /** A paw-press recording that could not be stored (the flash is full): nothing was kept. */
-  'recording-not-kept': [{ readonly reason: 'FLASH_FULL'; readonly message: string }];
+  /** A paw-press recording that could not be stored (flash full, storage failing): nothing was kept. */
+  'recording-not-kept': [{ readonly reason: 'FLASH_FULL' | 'STORAGE_ERROR'; readonly message: string }];
+  /** A stored record failed its check and was moved aside; `total` counts them since boot. */
+  'record-quarantined': [QuarantinedRecord & { readonly total: number }];
   /** The firmware met an error it cannot handle (a power cut inside a flash write, say) and went off. */
   fault: [Error];
   'pairing-window': [boolean];
@@ -86,6 +89,8 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   private resetPendingUntil: number | undefined;
   private resetLink: ToyLink | undefined;
   private windowTimer: NodeJS.Timeout | undefined;
+  /** Storage failures the toy lives through: logged, and its degraded mode reported in status. */
+  readonly storageGuard: StorageGuard;
 
   private constructor(
     readonly sodium: Sodium,
@@ -100,10 +105,12 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     this.pawConfirmMs = options.pawConfirmMs ?? PAW_CONFIRM_MS;
     this.microphone = new Microphone(options.microphone);
     this.speaker = new Speaker(options.speakerDir);
+    this.storageGuard = new StorageGuard(storage.flash, (line) => this.log(line), (record) => this.emit('record-quarantined', record));
     let identity = storage.loadIdentity();
     if (!identity) {
       identity = provisionToy(sodium);
-      storage.saveIdentity(identity);
+      const provisioned = identity;
+      this.storageGuard.attempt('saving a new identity', () => storage.saveIdentity(provisioned));
     }
     this.identity = identity;
     this.pairing = new Toy(sodium, { identity, bonds: storage.bonds, policy: storage.loadPolicy() });
@@ -116,6 +123,9 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     const flash = Flash.mount(options.dir, { capacityBytes: options.capacityBytes ?? DEFAULT_CAPACITY_BYTES, ...(options.flashIO ? { io: options.flashIO } : {}) });
     const toy = new ToyFirmware(sodium, new ToyStorage(flash), options.now ?? Date.now, options);
     toy.persistPolicy(toy.pairing.powerOn(toy.now()));
+    if (toy.storage.resumedReset) toy.log('factory reset interrupted by a power cut: finished now');
+    toy.reportUnfinishedReset();
+    toy.storageGuard.reportBoot();
     return toy;
   }
 
@@ -190,9 +200,12 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       this.emit('recorded', { id: toHex(id), bytes: envelope.length });
       for (const link of this.links) link.send({ kind: 'event', event: { event: 'recording-added', recording } });
     } catch (error) {
-      if (!(error instanceof FlashError)) throw error;
-      this.log(`recording not kept: ${error.message}`);
-      this.emit('recording-not-kept', { reason: 'FLASH_FULL', message: error.message });
+      // The microphone's file or the flash failing loses this recording, never the toy.
+      const outcome = storageOutcome(error);
+      if (!outcome) throw error;
+      const message = (error as Error).message;
+      this.log(`recording not kept: ${message}`);
+      this.emit('recording-not-kept', { reason: outcome, message });
     } finally {
       this.activity = undefined;
       this.led.mode = 'off';
@@ -249,7 +262,8 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   }
 
   persistPolicy(policy: PolicyState): void {
-    this.storage.savePolicy(policy);
+    // Unsaved, the policy still holds while the toy is on; the storage guard reports the failure.
+    this.storageGuard.attempt('saving the pairing policy', () => this.storage.savePolicy(policy));
   }
 
   onPaired(bond: Bond): void {
@@ -333,6 +347,8 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       recordings: this.storage.flash.keys('recordings/').length,
       messages: this.storage.flash.keys('messages/').length,
       role: bond.role,
+      storage: this.storageGuard.health(),
+      quarantinedRecords: this.storage.flash.quarantined.length,
     };
   }
 
@@ -355,16 +371,31 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   /** Erases bonds, recordings, messages and policy for good, then drops every link. */
   private factoryReset(): void {
     this.resetPendingUntil = undefined;
+    // The reset is durable (its mark is in flash) before the phone hears it is done, and the
+    // phone hears it while its bond still exists to carry the news.
+    if (!this.storageGuard.attempt('starting the factory reset', () => this.storage.beginReset())) {
+      this.resetLink?.send({ kind: 'event', event: { event: 'reset-failed' } });
+      this.resetLink = undefined;
+      this.led.mode = 'off';
+      return;
+    }
     this.resetLink?.send({ kind: 'event', event: { event: 'reset-done' } });
     this.resetLink = undefined;
     // A fresh receiver: the old one remembers the last message's hash, which must not survive.
     this.upload = new TransferReceiver(this.sodium, { maxBytes: MAX_MESSAGE_BYTES });
-    this.storage.factoryReset();
+    // If this fails part-way the mark stays, and the next boot finishes the reset.
+    this.storageGuard.attempt('factory reset', () => this.storage.finishReset());
+    this.reportUnfinishedReset();
     this.persistPolicy(this.pairing.factoryReset());
     this.log('factory reset: bonds, recordings and messages erased');
     this.emit('reset');
     for (const link of [...this.links]) link.disconnect();
     this.emitState();
+  }
+
+  private reportUnfinishedReset(): void {
+    const why = this.storage.resetUnfinished;
+    if (why) this.log(`factory reset not finished on this disk (${why.message}): what it erases is out of use, and the next boot finishes it`);
   }
 
   // ---- voice messages up to the toy ----------------------------------------------------------
@@ -406,12 +437,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   }
 
   private rememberOutcome(outcome: UploadOutcome): void {
-    try {
-      this.storage.saveUploadOutcome(outcome);
-    } catch (error) {
-      if (!(error instanceof FlashError)) throw error;
-      this.log(`upload outcome not kept: ${error.message}`);
-    }
+    this.storageGuard.attempt('keeping the upload outcome', () => this.storage.saveUploadOutcome(outcome));
   }
 
   private rejectMessage(link: ToyLink, reason: MessageRejection, hash?: Uint8Array): void {
@@ -427,6 +453,8 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     try {
       opened = openVoiceMessage(this.sodium, envelope, this.identity.keys, this.storage.loadReplayGuard(), this.now(), { senders });
     } catch (error) {
+      const outcome = storageOutcome(error);
+      if (outcome) return this.rejectMessage(link, outcome, hash);
       const code = (error as AudioError).code;
       const reason: MessageRejection =
         code === 'NOT_A_RECIPIENT' ? 'NOT_FOR_THIS_TOY' : code === 'UNKNOWN_SENDER' ? 'UNKNOWN_SENDER' : code === 'REPLAYED' || code === 'STALE' ? 'REPLAYED' : 'CORRUPT';
@@ -436,11 +464,16 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     const { message, guard } = opened;
     try {
       this.storage.putVoice('messages', message.id, envelope);
-      this.storage.saveReplayGuard(guard);
     } catch (error) {
-      if (!(error instanceof FlashError)) throw error;
-      this.rejectMessage(link, 'FLASH_FULL', hash);
-      return;
+      const outcome = storageOutcome(error);
+      if (!outcome) throw error;
+      this.log(`voice message not stored: ${(error as Error).message}`);
+      return this.rejectMessage(link, outcome, hash);
+    }
+    if (!this.storageGuard.attempt('saving the replay guard', () => this.storage.saveReplayGuard(guard))) {
+      // Kept without its replay record, the message could be replayed: it goes, and is refused.
+      this.storageGuard.attempt('taking back an unguarded message', () => this.storage.eraseVoice('messages', message.id));
+      return this.rejectMessage(link, 'STORAGE_ERROR', hash);
     }
     this.rememberOutcome({ hash, result: { stored: message.id } });
     link.send({ kind: 'event', event: { event: 'message-stored', id: message.id } });
@@ -454,6 +487,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       const wav = await oggToWav(ogg);
       this.battery.audio(durationSeconds);
       const played = this.speaker.play(toHex(id), wav, durationSeconds, this.now());
+      if (played.wavError) this.log(`speaker: played ${played.id} but could not write its WAV (${played.wavError})`);
       this.emit('played', played);
       link.send({ kind: 'event', event: { event: 'message-played', id } });
     } finally {

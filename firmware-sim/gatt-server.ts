@@ -97,6 +97,14 @@ export class ToyGattServer {
     );
   }
 
+  /**
+   * Advertises again from an event (a window timer can fire after the radio went away: a stack
+   * stopped, a test ended): a failure is logged, never an unhandled rejection.
+   */
+  private readvertise(): void {
+    this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`));
+  }
+
   private onAccept(): void {
     if (this.stopping) {
       this.bleno.disconnect();
@@ -123,12 +131,9 @@ export class ToyGattServer {
     // start only when the advertisement changed meanwhile (the pairing window), and after
     // bleno's restart: started during it, bleno never reports the start, and the callback (one
     // listener per connection) would pile up for ever.
-    if (!this.advertised?.equals(this.scanResponse())) setImmediate(() => this.readvertise());
-  }
-
-  /** Advertises what changed; a radio that went down (bleno powered off) is logged, not thrown. */
-  private readvertise(): void {
-    this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`));
+    if (!this.advertised?.equals(this.scanResponse())) {
+      setImmediate(() => this.readvertise());
+    }
   }
 
   private notify(data: Buffer): void {

@@ -38,6 +38,8 @@ export interface PlayedMessage {
   readonly id: string;
   readonly wavPath: string | undefined;
   readonly durationSeconds: number;
+  /** Why the WAV of what was played could not be written (a full or read-only disk): played anyway. */
+  readonly wavError?: string;
 }
 
 export class Speaker {
@@ -45,11 +47,15 @@ export class Speaker {
 
   /** Plays a decoded message: writes it as WAV (when an output folder is set) and reports it. */
   play(id: string, wav: Uint8Array, durationSeconds: number, playedAt: number): PlayedMessage {
-    let wavPath: string | undefined;
-    if (this.outDir) {
+    if (!this.outDir) return { id, wavPath: undefined, durationSeconds };
+    const wavPath = join(this.outDir, `played-${playedAt}-${id}.wav`);
+    try {
       mkdirSync(this.outDir, { recursive: true });
-      wavPath = join(this.outDir, `played-${playedAt}-${id}.wav`);
       writeFileSync(wavPath, wav);
+    } catch (error) {
+      // The sound came out of the speaker; only its file copy failed. An acknowledged message
+      // stays acknowledged: the failure is reported, not thrown.
+      return { id, wavPath: undefined, durationSeconds, wavError: (error as Error).message };
     }
     return { id, wavPath, durationSeconds };
   }

@@ -7,8 +7,8 @@ import type { Bond } from '../pairing/bond';
 import type { ToyConnection } from '../pairing/toy';
 import { PairingError, isPairingError } from '../pairing/errors';
 import { fragment, Reassembler } from '../pairing/fragment';
-import { decodeSessionMessage, encodeSessionMessage, type Request, type ResponseBody, type SessionMessage } from '../pairing/session-messages';
-import { FlashError } from './flash';
+import { decodeSessionMessage, encodeSessionMessage, type Request, type RequestError, type ResponseBody, type SessionMessage } from '../pairing/session-messages';
+import { storageOutcome } from './storage-guard';
 import type { ToyFirmware } from './firmware';
 
 /** What the toy needs from the GATT layer for one connection. */
@@ -24,7 +24,7 @@ export const MAX_FRAME_BYTES = 4096;
 
 export class RequestRefused extends Error {
   constructor(
-    readonly reason: 'FORBIDDEN' | 'NOT_FOUND' | 'FLASH_FULL' | 'BUSY' | 'BAD_REQUEST',
+    readonly reason: RequestError,
     message: string,
   ) {
     super(message);
@@ -63,7 +63,16 @@ export class ToyLink {
       return;
     }
     if (!frame) return;
-    const out = this.connection.receive(frame, this.toy.now());
+    let out: ReturnType<ToyConnection['receive']>;
+    try {
+      out = this.connection.receive(frame, this.toy.now());
+    } catch (error) {
+      // Storing a new bond failed (a full or read-only disk): this pairing fails, the toy stays on.
+      if (!storageOutcome(error)) throw error;
+      this.toy.log(`link: storage failed while pairing, closing the link (${(error as Error).message})`);
+      this.disconnect();
+      return;
+    }
     for (const event of out.events) {
       if (event.type === 'policy-changed') this.toy.persistPolicy(event.policy);
       else if (event.type === 'paired') this.toy.onPaired(event.bond);
@@ -188,9 +197,12 @@ export class ToyLink {
   }
 }
 
-function asRefusal(error: unknown): RequestRefused | undefined {
+/** How the link answers an error from a request: a typed refusal, or undefined for a bug. */
+export function asRefusal(error: unknown): RequestRefused | undefined {
   if (error instanceof RequestRefused) return error;
-  if (error instanceof FlashError && error.code === 'FLASH_FULL') return new RequestRefused('FLASH_FULL', error.message);
+  // A full or failing disk is an answer to the phone (TOY_FULL, STORAGE_ERROR with the reason), not a fault.
+  const storage = storageOutcome(error);
+  if (storage) return new RequestRefused(storage, (error as Error).message);
   if (isPairingError(error)) {
     const reason = (error as PairingError).code === 'NOT_OWNER' ? 'FORBIDDEN' : 'BAD_REQUEST';
     return new RequestRefused(reason, error.message);

@@ -1,7 +1,10 @@
 // What the toy keeps in its flash, each piece under its own record: identity, bonds, pairing
 // policy, settings, the voice-message replay guard, a partial upload to resume, received
 // messages and the child's recordings (both as sealed envelopes). Factory reset erases all of it
-// but the identity, for good.
+// but the identity, for good, and survives a power cut: a durable mark is written before the
+// first erase and removed after the last, and a toy that boots with the mark finishes the reset.
+// A record whose bytes do not decode is quarantined (flash.ts) and read as absent, so no stored
+// byte can stop the toy from booting or serving the rest.
 import { readEnvelopeHeader } from '../audio/envelope';
 import { createReplayGuard, replayGuardFromJson, replayGuardToJson, type ReplayGuard } from '../audio/replay-guard';
 import { decodeReceiverSnapshot, encodeReceiverSnapshot } from '../audio/transfer-snapshot';
@@ -11,8 +14,8 @@ import { toHex } from '../pairing/bytes';
 import type { ToyIdentity } from '../pairing/identity';
 import { decodePolicy, encodePolicy, INITIAL_POLICY, type PolicyState } from '../pairing/policy';
 import { decodeBonds, decodeIdentity, encodeBonds, encodeIdentity } from '../pairing/records';
-import type { MessageRejection, RecordingInfo } from '../pairing/session-messages';
-import type { Flash } from './flash';
+import { MESSAGE_REJECTIONS, type MessageRejection, type RecordingInfo } from '../pairing/session-messages';
+import { type Flash, isStorageFailure } from './flash';
 
 /**
  * How the last completed upload ended. Kept because a phone that lost the link after the last
@@ -31,13 +34,37 @@ export interface ToySettings {
 
 const DEFAULT_SETTINGS: ToySettings = { volume: 70 };
 
+/** The record whose presence at boot means a factory reset was confirmed and not finished. */
+export const RESET_MARK = 'reset-in-progress';
+/** What a factory reset leaves: the toy's identity (its keys and the code on its tag). */
+export const RESET_KEEPS: readonly string[] = ['identity'];
+
+/**
+ * A record decoded, or undefined when absent; bytes that do not decode are quarantined (a failing
+ * disk still throws its typed FlashError: that is not the record's fault).
+ */
+export function readDecoded<T>(flash: Flash, key: string, decode: (bytes: Buffer) => T): T | undefined {
+  const stored = flash.read(key);
+  if (!stored) return undefined;
+  try {
+    return decode(stored);
+  } catch (error) {
+    flash.quarantine(key, `does not decode: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 /** Bonds held in flash: every change is written through before it returns. */
 class FlashBondStore implements BondStore {
-  private bonds: Bond[];
+  private bonds: Bond[] = [];
 
   constructor(private readonly flash: Flash) {
-    const stored = flash.read('bonds');
-    this.bonds = stored ? decodeBonds(stored) : [];
+    this.reload();
+  }
+
+  /** Takes the bonds from flash again (after a reset erased them there). */
+  reload(): void {
+    this.bonds = readDecoded(this.flash, 'bonds', decodeBonds) ?? [];
   }
 
   list(): readonly Bond[] {
@@ -74,15 +101,22 @@ class FlashBondStore implements BondStore {
 export type VoiceKind = 'messages' | 'recordings';
 
 export class ToyStorage {
-  readonly bonds: BondStore;
+  readonly bonds: BondStore & { reload(): void };
+  /** True when this boot finished a factory reset that a power cut had interrupted. */
+  readonly resumedReset: boolean;
+  /** Why a reset could not be finished on this disk (its records are out of view meanwhile). */
+  resetUnfinished: Error | undefined;
 
   constructor(readonly flash: Flash) {
+    // Before anything is read: an interrupted reset is finished first, so nothing it should have
+    // erased (a bond above all) is ever used again.
+    this.resumedReset = flash.has(RESET_MARK);
+    if (this.resumedReset) this.eraseForReset();
     this.bonds = new FlashBondStore(flash);
   }
 
   loadIdentity(): ToyIdentity | undefined {
-    const stored = this.flash.read('identity');
-    return stored ? decodeIdentity(stored) : undefined;
+    return readDecoded(this.flash, 'identity', decodeIdentity);
   }
 
   saveIdentity(identity: ToyIdentity): void {
@@ -90,8 +124,7 @@ export class ToyStorage {
   }
 
   loadPolicy(): PolicyState {
-    const stored = this.flash.read('policy');
-    return stored ? decodePolicy(stored) : INITIAL_POLICY;
+    return readDecoded(this.flash, 'policy', decodePolicy) ?? INITIAL_POLICY;
   }
 
   savePolicy(policy: PolicyState): void {
@@ -99,11 +132,7 @@ export class ToyStorage {
   }
 
   loadSettings(): ToySettings {
-    const stored = this.flash.read('settings');
-    if (!stored) return DEFAULT_SETTINGS;
-    const parsed = JSON.parse(stored.toString('utf8')) as Partial<ToySettings>;
-    const volume = typeof parsed.volume === 'number' && parsed.volume >= 0 && parsed.volume <= 100 ? parsed.volume : DEFAULT_SETTINGS.volume;
-    return { volume };
+    return readDecoded(this.flash, 'settings', decodeSettings) ?? DEFAULT_SETTINGS;
   }
 
   saveSettings(settings: ToySettings): void {
@@ -111,8 +140,7 @@ export class ToyStorage {
   }
 
   loadReplayGuard(): ReplayGuard {
-    const stored = this.flash.read('replay-guard');
-    return stored ? replayGuardFromJson(stored.toString('utf8')) : createReplayGuard();
+    return readDecoded(this.flash, 'replay-guard', (bytes) => replayGuardFromJson(bytes.toString('utf8'))) ?? createReplayGuard();
   }
 
   saveReplayGuard(guard: ReplayGuard): void {
@@ -120,15 +148,8 @@ export class ToyStorage {
   }
 
   loadUpload(maxBytes: number): ReceiverSnapshot {
-    const stored = this.flash.read('upload');
-    if (!stored) return {};
-    try {
-      return decodeReceiverSnapshot(stored, maxBytes);
-    } catch {
-      // A partial upload that no longer reads is only lost time: the sender starts over.
-      this.flash.erase('upload');
-      return {};
-    }
+    // A partial upload that no longer reads is only lost time: the sender starts over.
+    return readDecoded(this.flash, 'upload', (bytes) => decodeReceiverSnapshot(bytes, maxBytes)) ?? {};
   }
 
   saveUpload(snapshot: ReceiverSnapshot): void {
@@ -137,17 +158,8 @@ export class ToyStorage {
   }
 
   loadUploadOutcome(): UploadOutcome | undefined {
-    const stored = this.flash.read('upload-outcome');
-    if (!stored) return undefined;
-    try {
-      const json = JSON.parse(stored.toString('utf8')) as { hash: string; stored?: string; rejected?: MessageRejection };
-      const hash = Buffer.from(json.hash, 'hex');
-      if (json.stored !== undefined) return { hash, result: { stored: Buffer.from(json.stored, 'hex') } };
-      if (json.rejected !== undefined) return { hash, result: { rejected: json.rejected } };
-    } catch {
-      // unreadable: as if there were none (the phone then times out and may send again)
-    }
-    return undefined;
+    // Unreadable: as if there were none (the phone then times out and may send again).
+    return readDecoded(this.flash, 'upload-outcome', decodeUploadOutcome);
   }
 
   saveUploadOutcome(outcome: UploadOutcome): void {
@@ -159,8 +171,9 @@ export class ToyStorage {
     this.flash.write(`${kind}/${toHex(id)}`, envelope);
   }
 
+  /** A stored envelope, checked to have a readable clear header (else quarantined: absent). */
   getVoice(kind: VoiceKind, id: Uint8Array): Buffer | undefined {
-    return this.flash.read(`${kind}/${toHex(id)}`);
+    return this.readEnvelope(`${kind}/${toHex(id)}`)?.envelope;
   }
 
   eraseVoice(kind: VoiceKind, id: Uint8Array): boolean {
@@ -174,17 +187,75 @@ export class ToyStorage {
   listVoice(kind: VoiceKind): RecordingInfo[] {
     return this.flash
       .keys(`${kind}/`)
-      .map((key) => {
-        const envelope = this.flash.read(key)!;
-        const header = readEnvelopeHeader(envelope);
-        return { id: header.id, bytes: envelope.length, createdAt: header.time };
+      .flatMap((key) => {
+        const read = this.readEnvelope(key);
+        return read ? [{ id: read.header.id, bytes: read.envelope.length, createdAt: read.header.time }] : [];
       })
       .sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** Everything but the identity, erased for good. */
-  factoryReset(): void {
-    for (const key of this.flash.keys()) if (key !== 'identity') this.flash.erase(key);
-    this.bonds.clear();
+  private readEnvelope(key: string): { envelope: Buffer; header: ReturnType<typeof readEnvelopeHeader> } | undefined {
+    return readDecoded(this.flash, key, (envelope) => {
+      const header = readEnvelopeHeader(envelope);
+      if (`${key.split('/')[0]}/${toHex(header.id)}` !== key) throw new Error(`its envelope's id ${toHex(header.id)} is not its name`);
+      return { envelope, header };
+    });
   }
+
+  /**
+   * Everything but the identity, erased for good, all or nothing across a power cut: the mark goes
+   * down first (if even that fails, nothing was erased and the error is thrown), and a boot that
+   * finds it finishes the job.
+   */
+  factoryReset(): void {
+    this.beginReset();
+    this.finishReset();
+  }
+
+  /** Makes the reset durable: from here on it happens, if need be at the next boot. */
+  beginReset(): void {
+    this.flash.write(RESET_MARK, Buffer.from('factory reset confirmed'));
+  }
+
+  /** Erases what a reset erases, then the mark. */
+  finishReset(): void {
+    this.eraseForReset();
+  }
+
+  private eraseForReset(): void {
+    const keys = this.flash.keys().filter((key) => key !== RESET_MARK && !RESET_KEEPS.includes(key));
+    try {
+      for (const key of keys) this.flash.erase(key);
+      this.flash.erase(RESET_MARK);
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      // The disk refuses (read-only, failing): nothing the reset erases may be used all the same.
+      // The mark stays on the disk, so a boot on a working disk finishes the job.
+      for (const key of keys) this.flash.forget(key);
+      this.flash.forget(RESET_MARK);
+      this.resetUnfinished = error;
+    }
+    // When called from the constructor the bond store does not exist yet; it then reads the flash.
+    (this.bonds as FlashBondStore | undefined)?.reload();
+  }
+}
+
+function decodeSettings(bytes: Buffer): ToySettings {
+  const parsed = JSON.parse(bytes.toString('utf8')) as Partial<ToySettings> | null;
+  const volume = typeof parsed?.volume === 'number' && parsed.volume >= 0 && parsed.volume <= 100 ? parsed.volume : DEFAULT_SETTINGS.volume;
+  return { volume };
+}
+
+function decodeUploadOutcome(bytes: Buffer): UploadOutcome {
+  const json = JSON.parse(bytes.toString('utf8')) as { hash?: unknown; stored?: unknown; rejected?: unknown } | null;
+  const hex = (value: unknown): Buffer => {
+    if (typeof value !== 'string' || !/^([0-9a-f]{2})+$/.test(value)) throw new Error('not hex');
+    return Buffer.from(value, 'hex');
+  };
+  const hash = hex(json?.hash);
+  if (json?.stored !== undefined) return { hash, result: { stored: hex(json.stored) } };
+  if (typeof json?.rejected === 'string' && (MESSAGE_REJECTIONS as readonly string[]).includes(json.rejected)) {
+    return { hash, result: { rejected: json.rejected as MessageRejection } };
+  }
+  throw new Error('no outcome');
 }

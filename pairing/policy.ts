@@ -2,7 +2,8 @@
 // pairing window (120 s by default); three wrong codes close it and start a lockout that doubles
 // each time (1 min, 2, 4, ... up to a day) until a pairing succeeds. The state is small and the
 // toy persists it on every change, so neither a lockout nor the strike count is undone by pulling
-// the battery; with no real-time clock, a lockout interrupted by a power cycle starts over.
+// the battery; across a power cycle a running lockout keeps its remaining time and an expired one
+// stays expired (the time is an input: the toy's clock).
 import { ByteReader, concat, u64le } from './bytes';
 import { PairingError, checkTime } from './errors';
 
@@ -76,14 +77,18 @@ export function recordSuccess(_state: PolicyState, now: number): PolicyState {
   return INITIAL_POLICY;
 }
 
-/** On boot: no window survives, and a lockout that was running restarts in full. */
+/**
+ * On boot: no window survives; a lockout still running keeps only its remaining time (never more
+ * than its full length, should the clock have gone back), and one that ran out stays over.
+ */
 export function afterPowerCycle(state: PolicyState, now: number, config = DEFAULT_POLICY): PolicyState {
   checkTime(now);
-  const wasLocked = state.lockedUntil !== null;
+  const running = state.lockedUntil !== null && now < state.lockedUntil;
+  const fullEnd = now + lockoutMs(Math.max(0, state.lockouts - 1), config);
   return {
     ...state,
     windowUntil: null,
-    lockedUntil: wasLocked ? now + lockoutMs(Math.max(0, state.lockouts - 1), config) : null,
+    lockedUntil: running ? Math.min(state.lockedUntil!, fullEnd) : null,
   };
 }
 

@@ -32,7 +32,14 @@ export interface ToyStatus {
   readonly messages: number;
   /** The role of the phone asking. */
   readonly role: Role;
+  /** 'ok', or why the toy runs degraded: its disk is full, read-only, or failing. */
+  readonly storage: StorageHealth;
+  /** Stored records that failed their check and were moved aside since the toy booted. */
+  readonly quarantinedRecords: number;
 }
+
+export const STORAGE_HEALTH = ['ok', 'full', 'read-only', 'failing'] as const;
+export type StorageHealth = (typeof STORAGE_HEALTH)[number];
 
 export type Request =
   | { readonly command: 'status' }
@@ -55,7 +62,7 @@ export type ResponseBody =
   | { readonly command: 'delete-recording' | 'remove-member' | 'set-volume' };
 
 /** Why the toy refused a request; a client turns these into typed errors. */
-export const REQUEST_ERRORS = ['FORBIDDEN', 'NOT_FOUND', 'FLASH_FULL', 'BUSY', 'BAD_REQUEST'] as const;
+export const REQUEST_ERRORS = ['FORBIDDEN', 'NOT_FOUND', 'FLASH_FULL', 'BUSY', 'BAD_REQUEST', 'STORAGE_ERROR'] as const;
 export type RequestError = (typeof REQUEST_ERRORS)[number];
 
 export type ToyEvent =
@@ -64,9 +71,11 @@ export type ToyEvent =
   | { readonly event: 'message-rejected'; readonly reason: MessageRejection }
   | { readonly event: 'message-played'; readonly id: Uint8Array }
   | { readonly event: 'reset-done' }
-  | { readonly event: 'reset-cancelled' };
+  | { readonly event: 'reset-cancelled' }
+  /** The paw confirmed the reset but the toy's storage failed before it could begin. */
+  | { readonly event: 'reset-failed' };
 
-export const MESSAGE_REJECTIONS = ['FLASH_FULL', 'NOT_FOR_THIS_TOY', 'UNKNOWN_SENDER', 'REPLAYED', 'CORRUPT'] as const;
+export const MESSAGE_REJECTIONS = ['FLASH_FULL', 'NOT_FOR_THIS_TOY', 'UNKNOWN_SENDER', 'REPLAYED', 'CORRUPT', 'STORAGE_ERROR'] as const;
 export type MessageRejection = (typeof MESSAGE_REJECTIONS)[number];
 
 export type SessionMessage =
@@ -78,7 +87,7 @@ export type SessionMessage =
 
 const KIND = { request: 1, response: 2, error: 3, event: 4, transfer: 5 } as const;
 const COMMANDS = ['status', 'list-recordings', 'fetch-recording', 'delete-recording', 'list-members', 'invite-member', 'remove-member', 'factory-reset', 'set-volume'] as const;
-const EVENTS = ['recording-added', 'message-stored', 'message-rejected', 'message-played', 'reset-done', 'reset-cancelled'] as const;
+const EVENTS = ['recording-added', 'message-stored', 'message-rejected', 'message-played', 'reset-done', 'reset-cancelled', 'reset-failed'] as const;
 const STREAMS: readonly TransferStream[] = ['upload', 'download'];
 const ROLES: readonly Role[] = ['owner', 'member'];
 
@@ -164,7 +173,7 @@ function encodeResponse(result: ResponseBody): Uint8Array {
   switch (result.command) {
     case 'status': {
       const s = result.status;
-      return concat(head, u8(s.batteryPercent), u32le(s.storageUsedBytes), u32le(s.storageCapacityBytes), u8(s.volume), u16le(s.recordings), u16le(s.messages), u8(indexOf(ROLES, s.role)));
+      return concat(head, u8(s.batteryPercent), u32le(s.storageUsedBytes), u32le(s.storageCapacityBytes), u8(s.volume), u16le(s.recordings), u16le(s.messages), u8(indexOf(ROLES, s.role)), u8(indexOf(STORAGE_HEALTH, s.storage)), u16le(Math.min(0xffff, s.quarantinedRecords)));
     }
     case 'list-recordings':
       return concat(head, u16le(result.recordings.length), ...result.recordings.map(encodeRecording));
@@ -199,6 +208,8 @@ function readResponse(r: ByteReader): ResponseBody {
           recordings: r.u16(),
           messages: r.u16(),
           role: pick(ROLES, r.u8(), 'role'),
+          storage: pick(STORAGE_HEALTH, r.u8(), 'storage health'),
+          quarantinedRecords: r.u16(),
         },
       };
     case 'list-recordings': {

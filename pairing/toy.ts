@@ -76,7 +76,7 @@ export class Toy {
     return (this.policyState = pawPress(this.policyState, now, this.config));
   }
 
-  /** At boot, with the persisted state: closes any window, restarts an interrupted lockout. */
+  /** At boot, with the persisted state: closes any window, keeps what is left of a running lockout. */
   powerOn(now: number): PolicyState {
     this.invitation = undefined;
     return (this.policyState = afterPowerCycle(this.policyState, now, this.config));

@@ -2,36 +2,17 @@
 // whatever step the cut hits, the toy boots again with its bonds as they were before or after
 // that write, never damaged, and with no half-written file left behind.
 import * as fs from 'node:fs';
+import { FaultyFlashIO, PowerCut } from '../../firmware-sim/flash-faults';
 import { nodeFlashIO, type FlashIO } from '../../firmware-sim/flash-io';
 import { ownedToy, thrown, until, useWorld, voiceWav } from '../client/helpers';
 
-class PowerCut extends Error {}
-
 /**
  * Real file operations that lose power, once armed, at the first write of a record whose path
- * matches: half of the temporary file reaches the disk, then nothing more does.
+ * matches: that write reaches the disk unflushed (so it is lost), then nothing more does.
  */
 function cutAtWriteOf(record: RegExp): { io: FlashIO; arm: () => void; cut: () => boolean } {
-  let armed = false;
-  let cut = false;
-  const dead = (): never => {
-    throw new PowerCut('power cut');
-  };
-  const io: FlashIO = {
-    ...nodeFlashIO,
-    writeFileDurable: (path, data) => {
-      if (cut) dead();
-      if (armed && record.test(path)) {
-        cut = true;
-        fs.writeFileSync(path, data.subarray(0, data.length >> 1));
-        dead();
-      }
-      nodeFlashIO.writeFileDurable(path, data);
-    },
-    renameDurable: (from, to, dir) => (cut ? dead() : nodeFlashIO.renameDurable(from, to, dir)),
-    unlink: (path) => (cut ? dead() : nodeFlashIO.unlink(path)),
-  };
-  return { io, arm: () => void (armed = true), cut: () => cut };
+  const io = new FaultyFlashIO();
+  return { io, arm: () => void io.arm({ kind: 'power-cut', at: 0, call: 'write', path: record }), cut: () => io.powerCut };
 }
 
 describe('a power cut during a flash write', () => {

@@ -5,31 +5,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Flash, FlashError, PAGE_BYTES } from '../../firmware-sim/flash';
-import { FlashIO, nodeFlashIO } from '../../firmware-sim/flash-io';
+import { FaultyFlashIO, PowerCut } from '../../firmware-sim/flash-faults';
 
-class PowerCut extends Error {}
-
-/** Real file operations that lose power after `budget` mutating operations. */
-function cutAfter(budget: number): FlashIO {
-  let left = budget;
-  const spend = (): void => {
-    if (left-- <= 0) throw new PowerCut('power cut');
-  };
-  return {
-    ...nodeFlashIO,
-    writeFileDurable: (path, data) => {
-      spend();
-      nodeFlashIO.writeFileDurable(path, data);
-    },
-    renameDurable: (from, to, dir) => {
-      spend();
-      nodeFlashIO.renameDurable(from, to, dir);
-    },
-    unlink: (path) => {
-      spend();
-      nodeFlashIO.unlink(path);
-    },
-  };
+/** Real file operations that lose power after `budget` mutating calls. */
+function cutAfter(budget: number): FaultyFlashIO {
+  return new FaultyFlashIO().arm({ kind: 'power-cut', at: budget });
 }
 
 describe('the toy flash', () => {
@@ -71,14 +51,33 @@ describe('the toy flash', () => {
     expect(flash.usage().freeBytes).toBe(0);
   });
 
-  it('reads a damaged record as CORRUPT_RECORD, never as other data', () => {
+  it('quarantines a damaged record at mount: moved aside, reported, never read as other data', () => {
     const flash = Flash.mount(dir);
     flash.write('identity', Buffer.from('secret keys'));
+    flash.write('bonds', Buffer.from('two bonds'));
     const file = join(dir, 'identity');
     const bytes = readFileSync(file);
     bytes[bytes.length - 1]! ^= 1;
     writeFileSync(file, bytes);
-    expect(() => Flash.mount(dir).read('identity')).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD' }));
+    const again = Flash.mount(dir);
+    expect(again.read('identity')).toBeUndefined();
+    expect(again.quarantined).toEqual([{ key: 'identity', movedTo: 'quarantine/identity-1', reason: 'fails its checksum' }]);
+    expect(readFileSync(join(dir, 'quarantine', 'identity-1'))).toEqual(bytes);
+    expect(again.read('bonds')).toEqual(Buffer.from('two bonds'));
+    // Once aside, it stays aside: the next mount finds nothing new to quarantine.
+    expect(Flash.mount(dir).quarantined).toEqual([]);
+  });
+
+  it('quarantines a record that goes bad after mounting when it is read', () => {
+    const flash = Flash.mount(dir);
+    flash.write('recordings/0001', Buffer.from('hello'));
+    writeFileSync(join(dir, 'recordings', '0001'), Buffer.alloc(80));
+    const told: string[] = [];
+    flash.onQuarantine = (record) => told.push(`${record.key}: ${record.reason}`);
+    expect(flash.read('recordings/0001')).toBeUndefined();
+    expect(told).toEqual(['recordings/0001: no valid header']);
+    expect(flash.keys('recordings/')).toEqual([]);
+    expect(flash.keys('quarantine/')).toEqual(['quarantine/recordings_0001-1']);
   });
 
   it('rejects keys that could leave its directory', () => {
@@ -102,7 +101,7 @@ describe('the toy flash', () => {
 
   it('leaves the old or the new record after a power cut at any step of a write', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 600 }), fc.uint8Array({ maxLength: 600 }), fc.nat({ max: 4 }), (before, after, budget) => {
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.uint8Array({ maxLength: 600 }), fc.nat({ max: 8 }), (before, after, budget) => {
         const d = mkdtempSync(join(tmpdir(), 'plushlink-cut-'));
         try {
           Flash.mount(d).write('bonds', before);
@@ -115,6 +114,7 @@ describe('the toy flash', () => {
           const rebooted = Flash.mount(d);
           const survived = rebooted.read('bonds')!;
           expect([Buffer.from(before).toString('hex'), Buffer.from(after).toString('hex')]).toContain(survived.toString('hex'));
+          expect(rebooted.quarantined).toEqual([]);
           expect(readdirSync(d).filter((n) => n.endsWith('.tmp'))).toEqual([]);
         } finally {
           rmSync(d, { recursive: true, force: true });

@@ -68,4 +68,25 @@ describe('the toy GATT server', () => {
     for (let i = 0; i < 20 && !open; i++) open = parseAdvert((await phone.find(name)).advertisement.manufacturerData)?.pairingWindowOpen ?? false;
     expect(open).toBe(true);
   });
+
+  it('logs a failed advertisement when the pairing window closes after its radio went away, without an unhandled rejection', async () => {
+    const log: string[] = [];
+    const firmware = await ToyFirmware.boot({ dir, log: (line) => log.push(line) });
+    const { bleno } = loadBleno({ kind: 'virtual', air });
+    await ToyGattServer.start(bleno, firmware);
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown): void => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      air.close(); // the radio gone, as when a test's world closes with its toy still on
+      // bleno polls its socket every second and then says it is powered off.
+      await new Promise<void>((resolve) => bleno.once('stateChange', () => resolve()));
+      firmware.emit('pairing-window', false); // what the window timer does 120 s after a paw press
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(rejections).toEqual([]);
+      expect(log.some((l) => l.startsWith('advertising failed'))).toBe(true);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
 });

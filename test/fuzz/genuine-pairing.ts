@@ -78,7 +78,7 @@ export const SAMPLE_SESSION_MESSAGES: readonly SessionMessage[] = [
   {
     kind: 'response',
     id: 1,
-    result: { command: 'status', status: { batteryPercent: 80, storageUsedBytes: 1000, storageCapacityBytes: 1 << 20, volume: 5, recordings: 2, messages: 1, role: 'owner' } },
+    result: { command: 'status', status: { batteryPercent: 80, storageUsedBytes: 1000, storageCapacityBytes: 1 << 20, volume: 5, recordings: 2, messages: 1, role: 'owner', storage: 'ok', quarantinedRecords: 0 } },
   },
   { kind: 'response', id: 5, result: { command: 'list-recordings', recordings: [{ id: new Uint8Array(16).fill(1), bytes: 4000, createdAt: 1_700_000_000_000 }] } },
   { kind: 'response', id: 6, result: { command: 'list-members', members: [{ bondId: 'aabbccddeeff0011', role: 'member', createdAt: 5, label: 'Grandma’s phone' }] } },

@@ -8,6 +8,7 @@ import { fixOggCrcs } from './ogg-crc';
 import { fragment } from '../../pairing/fragment';
 import { encodeFrame } from '../../pairing/frame';
 import { encodeTransferMessage } from '../../audio/transfer-wire';
+import { readEnvelopeHeader } from '../../audio/envelope';
 
 const b = (...bytes: number[]): Uint8Array => Uint8Array.from(bytes);
 
@@ -122,6 +123,13 @@ async function main(): Promise<void> {
     { kind: 'reconnect', chunkSize: 1 },
     { kind: 'message', bytes: encodeTransferMessage({ type: 'state', tag: (hash[0] as number) * 256 + (hash[1] as number), next: 3, window: 1024, received: new Uint8Array(128).fill(255) }) },
   ]);
+  const voiceId = Buffer.from(readEnvelopeHeader(a.envelope).id).toString('hex');
+  add('stored-records', 'a zero-filled recording, as an erase cut by a power cut left it (powered the toy off at every fetch --list)', [{ key: `recordings/${voiceId}`, framing: 'raw', bytes: new Uint8Array(5170) }]);
+  add('stored-records', 'a zeroed partial upload (stopped the boot with CORRUPT_RECORD)', [{ key: 'upload', framing: 'raw', bytes: new Uint8Array(300) }]);
+  add('stored-records', 'a recording truncated to 4096 bytes by a short write', [{ key: `recordings/${voiceId}`, framing: 'raw', bytes: a.envelope.subarray(0, 4096) }]);
+  add('stored-records', 'a valid record holding a recording under another id', [{ key: `recordings/${'ab'.repeat(16)}`, framing: 'framed', bytes: a.envelope }]);
+  add('stored-records', 'a reset mark next to a damaged identity', [{ key: 'reset-in-progress', framing: 'framed', bytes: b() }, { key: 'identity', framing: 'raw', bytes: b(0x50, 0x4c, 0x46, 0x31) }]);
+  add('stored-records', 'bonds and policy that pass the checksum but not their decoders', [{ key: 'bonds', framing: 'framed', bytes: b(0x7b) }, { key: 'policy', framing: 'framed', bytes: b(1, 0xff) }]);
   add('transfer-sender', 'ticks past every retry', [{ kind: 'tick', ms: 5000 }, { kind: 'tick', ms: 5000 }, { kind: 'tick', ms: 5000 }, { kind: 'tick', ms: 5000 }, { kind: 'tick', ms: 5000 }]);
 }
 

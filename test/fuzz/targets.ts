@@ -8,9 +8,10 @@ import { audioTransferTargets } from './targets/audio-transfer';
 import { pairingConnectionTargets } from './targets/pairing-connections';
 import { pairingDecoderTargets } from './targets/pairing-decoders';
 import { relayHttpTargets } from './targets/relay-http';
+import { storedRecordTargets } from './targets/stored-records';
 
 export function buildTargets(ctx: FuzzContext): FuzzTarget[] {
-  const targets = [...pairingDecoderTargets(ctx), ...pairingConnectionTargets(ctx), ...audioFileTargets(ctx), ...audioTransferTargets(ctx), ...airTargets(), ...relayHttpTargets()];
+  const targets = [...pairingDecoderTargets(ctx), ...pairingConnectionTargets(ctx), ...audioFileTargets(ctx), ...audioTransferTargets(ctx), ...storedRecordTargets(ctx), ...airTargets(), ...relayHttpTargets()];
   const names = new Set(targets.map((t) => t.name));
   if (names.size !== targets.length) throw new Error('two fuzz targets share a name');
   return targets;

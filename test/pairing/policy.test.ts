@@ -63,6 +63,21 @@ describe('pairing policy', () => {
     expect(pairingStatus(recordWrongCode(pawPress(twoStrikes, 1), 2), 2)).toMatchObject({ reason: 'LOCKED_OUT' });
   });
 
+  it('keeps a running lockout\'s remaining time across a power cycle, and an expired lockout expired', () => {
+    const locked = wrong(pawPress(INITIAL_POLICY, 0), 1, 3); // locked from t=1 to t=60_001
+    const midway = afterPowerCycle(decodePolicy(encodePolicy(locked)), 30_001);
+    expect(pairingStatus(midway, 30_001)).toEqual({ open: false, reason: 'LOCKED_OUT', retryAfterMs: 30_000 });
+    const after = afterPowerCycle(decodePolicy(encodePolicy(locked)), 60_001);
+    expect(after.lockedUntil).toBeNull();
+    // Boot after boot, the expired lockout does not come back; the strike history stays.
+    const again = afterPowerCycle(after, 120_000);
+    expect(pairingStatus(pawPress(again, 120_000), 120_000)).toMatchObject({ open: true });
+    expect(again.lockouts).toBe(1);
+    // A clock set back never makes a lockout longer than it was.
+    const clockBack = afterPowerCycle(locked, 0);
+    expect(pairingStatus(clockBack, 0)).toMatchObject({ reason: 'LOCKED_OUT', retryAfterMs: 60_000 });
+  });
+
   it('property: the persisted form round-trips', () => {
     const time = fc.option(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), { nil: null });
     const state = fc.record({ windowUntil: time, strikes: fc.nat(255), lockouts: fc.nat(255), lockedUntil: time });

@@ -2,7 +2,7 @@
 // and any bytes at all decode to a message or fail with PairingError('MALFORMED'), nothing else.
 import fc from 'fast-check';
 import { isPairingError } from '../../pairing/errors';
-import { decodeSessionMessage, encodeSessionMessage, MESSAGE_REJECTIONS, REQUEST_ERRORS, type SessionMessage } from '../../pairing/session-messages';
+import { decodeSessionMessage, encodeSessionMessage, MESSAGE_REJECTIONS, REQUEST_ERRORS, STORAGE_HEALTH, type SessionMessage } from '../../pairing/session-messages';
 
 const id = fc.uint8Array({ minLength: 16, maxLength: 16 });
 const time = fc.nat({ max: 2 ** 48 });
@@ -29,6 +29,8 @@ const response = fc.oneof(
       recordings: fc.nat({ max: 0xffff }),
       messages: fc.nat({ max: 0xffff }),
       role,
+      storage: fc.constantFrom(...STORAGE_HEALTH),
+      quarantinedRecords: fc.nat({ max: 0xffff }),
     }),
   }),
   fc.record({ command: fc.constant('list-recordings' as const), recordings: fc.array(recording, { maxLength: 5 }) }),
@@ -46,7 +48,7 @@ const event = fc.oneof(
   fc.record({ event: fc.constant('recording-added' as const), recording }),
   fc.record({ event: fc.constantFrom('message-stored' as const, 'message-played' as const), id }),
   fc.record({ event: fc.constant('message-rejected' as const), reason: fc.constantFrom(...MESSAGE_REJECTIONS) }),
-  fc.constantFrom('reset-done', 'reset-cancelled').map((e) => ({ event: e }) as const),
+  fc.constantFrom('reset-done', 'reset-cancelled', 'reset-failed').map((e) => ({ event: e }) as const),
 );
 
 const message: fc.Arbitrary<SessionMessage> = fc.oneof(
