@@ -50,16 +50,18 @@ const scratches = new WeakMap<object, Scratch>();
 
 export class ChaChaPoly {
   private readonly scratch: Scratch;
+  private readonly wasm: LibsodiumWasm;
 
   constructor(sodium: Sodium) {
-    const wasm = (sodium as unknown as { libsodium: LibsodiumWasm }).libsodium;
+    const wasm = (sodium as unknown as { libsodium?: LibsodiumWasm }).libsodium;
+    if (typeof wasm?._crypto_aead_chacha20poly1305_ietf_encrypt !== 'function') {
+      throw new Error('libsodium-wrappers does not expose its wasm module (libsodium) any more: pairing/noise/chachapoly.ts needs it');
+    }
     let scratch = scratches.get(wasm);
     if (!scratch) scratches.set(wasm, (scratch = new Scratch(wasm)));
     this.scratch = scratch;
     this.wasm = wasm;
   }
-
-  private readonly wasm: LibsodiumWasm;
 
   /**
    * Encrypts `plaintext` under `key` with the IETF nonce (32 zero bits, then `nonce` as u64 LE);
