@@ -2,8 +2,9 @@
 // side by side in one run: a full pairing (CPace + Noise XXpsk3) and a KK session, each side's CPU
 // beside the time of replaying exactly the libsodium calls that side made (same inputs, nothing
 // else); and transport seal+open of 244-byte and 4 kB messages beside the raw ChaCha20-Poly1305
-// calls. Batches alternate which of protocol and primitives goes first, so a loaded machine and the
-// garbage collector slow both alike; ratios are of totals over the batches. Prints one JSON object with every goal beside its ratio.
+// calls. Batches alternate which of protocol and primitives goes first, so a loaded machine and
+// the garbage collector slow both alike; ratios are of totals over the batches. Prints one JSON
+// object with every goal beside its ratio.
 // Run: npm run bench:pairing [-- --batches B --pairings N --messages M]
 import os from 'node:os';
 import { MemoryBondStore } from '../pairing/bond';
