@@ -19,6 +19,7 @@ import { sodiumReady } from '../pairing/sodium';
 import { Air } from '../radio/air';
 import { serveH4OverTcp } from '../radio/h4-tcp-server';
 import { loadBleno, type Radio } from '../radio/loaders';
+import { poweredOn } from '../radio/self-test';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -60,7 +61,13 @@ async function buildFleet(radio: Radio, pairs: number): Promise<Fleet> {
     toys.push(firmware);
   }
   const phones: ToyClient[] = [];
-  for (let i = 0; i < pairs; i++) phones.push(await ToyClient.create({ radio, store: MemoryPhoneStore.create(sodium), label: `phone-${i}` }));
+  for (let i = 0; i < pairs; i++) {
+    const phone = await ToyClient.create({ radio, store: MemoryPhoneStore.create(sodium), label: `phone-${i}` });
+    // Set-up includes the phone's stack initialising (over TCP it is not instant), so pairing
+    // below measures pairing only.
+    await poweredOn(phone.noble);
+    phones.push(phone);
+  }
   const setUpSeconds = (performance.now() - t0) / 1000;
   global.gc?.();
   const after = process.memoryUsage();
@@ -142,12 +149,19 @@ async function measureSpread(devices: number, processes: number, requestsPerPhon
   const server = await serveH4OverTcp(air);
   const pairs = Math.floor(devices / 2 / processes);
   const workers = Array.from({ length: processes }, () =>
-    spawn(process.execPath, ['--expose-gc', require.resolve('tsx/cli'), __filename, '--worker', String(pairs), '--air', server.airSpec, '--requests', String(requestsPerPhone)], { stdio: ['pipe', 'pipe', 'ignore'] }),
+    spawn(process.execPath, ['--expose-gc', require.resolve('tsx/cli'), __filename, '--worker', String(pairs), '--air', server.airSpec, '--requests', String(requestsPerPhone)], { stdio: ['pipe', 'pipe', 'pipe'] }),
   );
   const lines = workers.map((w) => {
     const queue: string[] = [];
     const waiting: ((line: string) => void)[] = [];
     let buffer = '';
+    let errors = '';
+    w.stderr!.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4000)));
+    // A worker that dies must fail the benchmark, not leave it waiting for a line.
+    w.on('exit', (code) => {
+      for (const next of waiting.splice(0)) next(JSON.stringify({ workerExited: code, stderr: errors }));
+      queue.push(JSON.stringify({ workerExited: code, stderr: errors }));
+    });
     w.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
@@ -161,10 +175,15 @@ async function measureSpread(devices: number, processes: number, requestsPerPhon
     });
     return (): Promise<string> => new Promise((resolve) => (queue.length > 0 ? resolve(queue.shift()!) : waiting.push(resolve)));
   });
-  const ready = (await Promise.all(lines.map((next) => next()))).map((l) => JSON.parse(l) as { setUpSeconds: number; memoryPerDeviceMB: SizeResult['memoryPerDeviceMB'] });
+  const parse = <T>(line: string): T => {
+    const value = JSON.parse(line) as T & { workerExited?: number; stderr?: string };
+    if (value.workerExited !== undefined) throw new Error(`a fleet worker exited (${value.workerExited}):\n${value.stderr}`);
+    return value;
+  };
+  const ready = (await Promise.all(lines.map((next) => next()))).map((l) => parse<{ setUpSeconds: number; memoryPerDeviceMB: SizeResult['memoryPerDeviceMB'] }>(l));
   const t0 = performance.now();
   for (const w of workers) w.stdin!.write('go\n');
-  const done = (await Promise.all(lines.map((next) => next()))).map((l) => JSON.parse(l) as { pairingSeconds: number; requestSeconds: number });
+  const done = (await Promise.all(lines.map((next) => next()))).map((l) => parse<{ pairingSeconds: number; requestSeconds: number }>(l));
   const wall = (performance.now() - t0) / 1000;
   await server.close();
   air.close();
