@@ -210,6 +210,10 @@ export async function disposeAirWorld(): Promise<void> {
   if (!world) return;
   const w = await world;
   world = undefined;
+  // Powered off first: the pairing window the world's paw press opened would otherwise close two
+  // minutes later, in whatever test file this jest worker runs by then, and make the toy
+  // advertise on a closed air.
+  w.firmware.powerOff();
   w.air.close();
   rmSync(w.dir, { recursive: true, force: true });
 }
