@@ -60,9 +60,21 @@ export function attribute(profile: Profile): Attribution {
     shareCache.set(id, share);
     return share;
   };
+  // Samples under node:inspector are the profiler handing over its own profile (Profiler.stop):
+  // not the work's time, and larger than a whole reconnect, so they are left out.
+  const profilerCache = new Map<number, boolean>();
+  const isProfiler = (id: number): boolean => {
+    let found = profilerCache.get(id);
+    if (found === undefined) {
+      const at = parent.get(id);
+      found = byId.get(id)!.callFrame.url === 'node:inspector' || (at !== undefined && isProfiler(at));
+      profilerCache.set(id, found);
+    }
+    return found;
+  };
   const out: Attribution = { radio: 0, noble_bleno: 0, plushlink_glue: 0, crypto: 0, audio: 0, idle: 0, gc: 0, v8_native: 0, node_internals: 0 };
   profile.samples.forEach((id, i) => {
-    out[shareOfNode(id)] += (profile.timeDeltas[i] ?? 0) / 1000;
+    if (!isProfiler(id)) out[shareOfNode(id)] += (profile.timeDeltas[i] ?? 0) / 1000;
   });
   return out;
 }

@@ -3,7 +3,6 @@
 // lower one is a REPLAY, a higher one means a message went missing or was reordered, and either
 // is rejected before decryption; an altered or truncated message fails authentication. Nothing
 // rejected is delivered and nothing rejected moves the receive counter.
-import { ByteReader, concat, u64le } from './bytes';
 import { PairingError } from './errors';
 import { type CipherState, TAGLEN } from './noise/cipher-state';
 import { MAX_NOISE_MESSAGE, type HandshakeResult } from './noise/handshake-state';
@@ -39,16 +38,19 @@ export class Session {
     this.checkOpen();
     if (plaintext.length > MAX_TRANSPORT_PLAINTEXT) throw new PairingError('TOO_LARGE', 'transport plaintext');
     const counter = this.sendCipher.nonce;
-    return concat(u64le(counter), this.sendCipher.encryptWithAd(EMPTY, plaintext));
+    const message = this.sendCipher.encryptWithAd(EMPTY, plaintext, COUNTER_BYTES);
+    new DataView(message.buffer, message.byteOffset, COUNTER_BYTES).setBigUint64(0, counter, true);
+    return message;
   }
 
   /** Decrypts the next message, or throws REPLAY, OUT_OF_ORDER, MALFORMED or DECRYPT_FAILED. */
   open(message: Uint8Array): Uint8Array {
     this.checkOpen();
     if (message.length > COUNTER_BYTES + MAX_NOISE_MESSAGE) throw new PairingError('TOO_LARGE', 'transport message');
-    const reader = new ByteReader(message, 'transport message');
-    const counter = reader.u64();
-    const ciphertext = reader.rest();
+    if (message.length < COUNTER_BYTES) throw new PairingError('MALFORMED', 'transport message truncated');
+    const counter = new DataView(message.buffer, message.byteOffset, COUNTER_BYTES).getBigUint64(0, true);
+    // A view, not a copy: decryption copies it into libsodium's heap anyway.
+    const ciphertext = message.subarray(COUNTER_BYTES);
     const expected = this.receiveCipher.nonce;
     if (counter < expected) throw new PairingError('REPLAY', `counter ${counter} already used`);
     if (counter > expected) throw new PairingError('OUT_OF_ORDER', `counter ${counter}, expected ${expected}`);

@@ -1,19 +1,23 @@
 // Noise CipherState (Noise spec rev 34, section 5.1) for ChaChaPoly: a key k and a 64-bit nonce n.
 // The nonce is the IETF ChaCha20-Poly1305 nonce: 32 zero bits then n little-endian. A failed
 // decryption leaves n untouched, so a forged message cannot desynchronise the honest stream.
-import { PairingError, guard } from '../errors';
+import { PairingError } from '../errors';
 import type { Sodium } from '../sodium';
+import { ChaChaPoly, KEYLEN, TAGLEN } from './chachapoly';
+
+export { KEYLEN, TAGLEN } from './chachapoly';
 
 /** 2^64 - 1 is reserved by the spec; reaching it means the session must end. */
 const MAX_NONCE = (1n << 64n) - 1n;
-export const KEYLEN = 32;
-export const TAGLEN = 16;
 
 export class CipherState {
   private k: Uint8Array | null = null;
   private n = 0n;
+  private readonly aead: ChaChaPoly;
 
-  constructor(private readonly sodium: Sodium) {}
+  constructor(private readonly sodium: Sodium) {
+    this.aead = new ChaChaPoly(sodium);
+  }
 
   initializeKey(key: Uint8Array | null): void {
     if (key !== null && key.length !== KEYLEN) throw new PairingError('INVALID_ARGUMENT', 'cipher key length');
@@ -35,10 +39,18 @@ export class CipherState {
     return this.n;
   }
 
-  encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    if (this.k === null) return plaintext.slice();
-    const nonce = this.useNonce();
-    const out = this.sodium.crypto_aead_chacha20poly1305_ietf_encrypt(plaintext, ad, null, nonce, this.k);
+  /**
+   * ENCRYPT(k, n, ad, plaintext), n then incremented. `reserve` bytes are left free before the
+   * ciphertext, so a caller that prefixes it (the transport's counter) copies nothing more.
+   */
+  encryptWithAd(ad: Uint8Array, plaintext: Uint8Array, reserve = 0): Uint8Array {
+    if (this.k === null) {
+      const out = new Uint8Array(reserve + plaintext.length);
+      out.set(plaintext, reserve);
+      return out;
+    }
+    this.checkNonce();
+    const out = this.aead.encrypt(this.k, this.n, ad, plaintext, reserve);
     this.n += 1n;
     return out;
   }
@@ -48,10 +60,9 @@ export class CipherState {
     const k = this.k;
     if (k === null) return ciphertext.slice();
     if (ciphertext.length < TAGLEN) throw new PairingError('DECRYPT_FAILED', 'ciphertext shorter than its tag');
-    const nonce = this.useNonce();
-    const out = guard('DECRYPT_FAILED', () =>
-      this.sodium.crypto_aead_chacha20poly1305_ietf_decrypt(null, ciphertext, ad, nonce, k),
-    );
+    this.checkNonce();
+    const out = this.aead.decrypt(k, this.n, ad, ciphertext);
+    if (out === undefined) throw new PairingError('DECRYPT_FAILED', 'ciphertext cannot be decrypted using that key');
     this.n += 1n;
     return out;
   }
@@ -62,10 +73,7 @@ export class CipherState {
     this.k = null;
   }
 
-  private useNonce(): Uint8Array {
+  private checkNonce(): void {
     if (this.n >= MAX_NONCE) throw new PairingError('NONCE_EXHAUSTED');
-    const nonce = new Uint8Array(12);
-    new DataView(nonce.buffer).setBigUint64(4, this.n, true);
-    return nonce;
   }
 }

@@ -4,7 +4,7 @@
 // can read and edit an entry and any input shape round-trips.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const CORPUS_DIR = join(__dirname, 'corpus');
 
@@ -35,14 +35,18 @@ function fromJson(value: unknown): unknown {
   return value;
 }
 
-/** Writes an entry (named by the hash of its target and input, so saving twice is harmless). */
-export function saveEntry(entry: CorpusEntry, dir = CORPUS_DIR): string {
+/** Where an entry is (or would be) saved: named by the hash of its target and input. */
+export function entryFile(entry: CorpusEntry, dir = CORPUS_DIR): string {
   const input = JSON.stringify(toJson(entry.input));
   const name = createHash('sha256').update(`${entry.target}\n${input}`).digest('hex').slice(0, 16);
-  const folder = join(dir, entry.target);
-  mkdirSync(folder, { recursive: true });
-  const file = join(folder, `${name}.json`);
-  writeFileSync(file, `${JSON.stringify({ ...entry, input: JSON.parse(input) as unknown }, null, 2)}\n`);
+  return join(dir, entry.target, `${name}.json`);
+}
+
+/** Writes an entry (saving the same input twice is harmless: same file). */
+export function saveEntry(entry: CorpusEntry, dir = CORPUS_DIR): string {
+  const file = entryFile(entry, dir);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ ...entry, input: toJson(entry.input) }, null, 2)}\n`);
   return file;
 }
 

@@ -1,23 +1,40 @@
 // The fuzzing that runs on every `npm test`: the whole regression corpus replayed, then a short
 // campaign per target from a fixed seed (FUZZ_SEED varies it, e.g. per CI build; a failure
-// prints the seed and path to replay with `npm run fuzz`). Long campaigns: `npm run fuzz`.
-import { existsSync } from 'node:fs';
+// prints the seed and path to replay with `npm run fuzz`), measured with V8 coverage that must
+// stay above each target's floor (coverage-floors.json), so a change that stops a target from
+// reaching the code it is meant to fuzz fails here. Long campaigns: `npm run fuzz`.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { runCampaign, runOnce } from './campaign';
 import { CORPUS_DIR, loadEntries } from './corpus';
+import { type CoverageReport, CoverageRecorder } from './coverage';
 import { loadTargets } from './targets';
 import { disposeAirWorld, ownerStillServed } from './targets/air-toy';
 import type { FuzzTarget } from './target';
 
 const SEED = process.env.FUZZ_SEED === undefined ? 20261123 : Number(process.env.FUZZ_SEED);
 const DEFAULT_CI_RUNS = 500;
+const FLOORS_FILE = join(__dirname, 'coverage-floors.json');
+
+/** Per target: the share of fuzzed lines (pairing/, audio/, firmware-sim/) and the V8 branch blocks reached. */
+interface Floor {
+  readonly linesPct: number;
+  readonly branchesCovered: number;
+}
+const floors = JSON.parse(readFileSync(FLOORS_FILE, 'utf8')) as Record<string, Floor>;
 
 let targets: FuzzTarget[] = [];
+let coverage: CoverageRecorder;
 beforeAll(async () => {
+  // Before any fuzzed code runs: V8 counts blocks only in functions compiled after this.
+  coverage = await CoverageRecorder.start();
   targets = await loadTargets();
 });
-afterAll(() => disposeAirWorld());
+afterAll(async () => {
+  await coverage.stop();
+  await disposeAirWorld();
+});
 
 const byName = (name: string): FuzzTarget => {
   const target = targets.find((t) => t.name === name);
@@ -44,10 +61,14 @@ describe(`bounded campaigns (seed ${SEED})`, () => {
     expect(existsSync(CORPUS_DIR)).toBe(true);
   });
 
-  it('every target keeps its invariants on a short campaign', async () => {
+  it('every target keeps its invariants on a short campaign, and reaches at least its coverage floor', async () => {
     const failures: string[] = [];
+    const reached: Record<string, CoverageReport> = {};
     for (const target of targets) {
+      await target.prepare?.();
+      await coverage.reset();
       const result = await runCampaign(target, { runs: target.ciRuns ?? DEFAULT_CI_RUNS, seed: SEED });
+      reached[target.name] = await coverage.report();
       expect(result.runs).toBeGreaterThan(0);
       const f = result.failure;
       if (f) {
@@ -57,6 +78,21 @@ describe(`bounded campaigns (seed ${SEED})`, () => {
       }
     }
     expect(failures).toEqual([]);
+    // FUZZ_WRITE_FLOORS=1 rewrites the floors at 90% of what this campaign reached (after a
+    // deliberate change to a target); they are meant to be raised, not lowered to pass.
+    if (process.env.FUZZ_WRITE_FLOORS === '1') {
+      const measured = Object.fromEntries(Object.entries(reached).map(([name, r]) => [name, { linesPct: Math.floor(r.lines.pct * 9) / 10, branchesCovered: Math.floor(r.branches.covered * 0.9) }]));
+      writeFileSync(FLOORS_FILE, `${JSON.stringify(measured, null, 2)}\n`);
+    }
+    const below = Object.entries(reached).flatMap(([name, r]) => {
+      const floor = floors[name];
+      // A target added without a floor must still reach some fuzzed code.
+      if (!floor) return r.lines.covered > 0 ? [] : [`${name}: reached no line of pairing/, audio/ or firmware-sim/`];
+      return r.lines.pct >= floor.linesPct && r.branches.covered >= floor.branchesCovered
+        ? []
+        : [`${name}: lines ${r.lines.pct}% (floor ${floor.linesPct}%), branch blocks ${r.branches.covered} (floor ${floor.branchesCovered})`];
+    });
+    expect(below).toEqual([]);
   });
 });
 

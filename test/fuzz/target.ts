@@ -23,6 +23,11 @@ export interface FuzzTarget<Input = unknown> {
   readonly ciRuns?: number;
   /** True when run() returns a promise (air targets); the runner then awaits every run. */
   readonly async?: boolean;
+  /**
+   * Builds what run() reuses (an air target's world), so a campaign's measurements (time,
+   * coverage) are of the inputs, not of the set-up. Optional: run() must also work without it.
+   */
+  prepare?(): Promise<void>;
 }
 
 /** A harness check failed: the code returned something it must never return. */

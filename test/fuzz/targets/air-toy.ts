@@ -154,6 +154,11 @@ export async function ownerStillServed(): Promise<boolean> {
   return fetched !== undefined && fetched.ogg.length > 0;
 }
 
+const prepare = async (): Promise<void> => {
+  world ??= build();
+  await world;
+};
+
 export function airTargets(): FuzzTarget[] {
   return [
     defineTarget<AirWrite[]>({
@@ -174,6 +179,7 @@ export function airTargets(): FuzzTarget[] {
       isExpected: nothingThrown,
       ciRuns: 150,
       async: true,
+      prepare,
     }),
     defineTarget<{ readonly picks: number[]; readonly flips: number[] }>({
       name: 'air-toy-mutants',
@@ -194,6 +200,7 @@ export function airTargets(): FuzzTarget[] {
       isExpected: nothingThrown,
       ciRuns: 150,
       async: true,
+      prepare,
     }),
   ];
 }
@@ -203,6 +210,10 @@ export async function disposeAirWorld(): Promise<void> {
   if (!world) return;
   const w = await world;
   world = undefined;
+  // Powered off first: the pairing window the world's paw press opened would otherwise close two
+  // minutes later, in whatever test file this jest worker runs by then, and make the toy
+  // advertise on a closed air.
+  w.firmware.powerOff();
   w.air.close();
   rmSync(w.dir, { recursive: true, force: true });
 }
