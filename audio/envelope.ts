@@ -131,7 +131,10 @@ function checkKey(key: Uint8Array, length: number, what: string): void {
 
 /** Seals `audio` for `recipients`, signed by `sender`. Returns the envelope's bytes. */
 export function sealEnvelope(sodium: Sodium, input: SealInput): Uint8Array {
-  const { audio, sender, recipients, time } = input;
+  const { audio, sender, time } = input;
+  // A key listed twice would make the envelope CORRUPT for every recipient (readHeader refuses
+  // it): one slot per distinct key, first occurrence kept.
+  const recipients = input.recipients.filter((r, i, all) => all.findIndex((o) => bytesEqual(o.static, r.static)) === i);
   const id = input.id ?? sodium.randombytes_buf(ENVELOPE_ID_BYTES);
   checkKey(id, ENVELOPE_ID_BYTES, 'envelope id');
   if (!Number.isSafeInteger(time) || time < 0) throw new AudioError('INVALID_ARGUMENT', `envelope time ${time} is not a non-negative integer`);

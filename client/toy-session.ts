@@ -12,6 +12,9 @@ import { transferChunkSize } from '../firmware-sim/profile';
 import { sealVoiceMessage } from '../audio/voice-message';
 import type { Bond } from '../pairing/bond';
 import { fromHex, toHex } from '../pairing/bytes';
+import type { PairingCode } from '../pairing/code';
+import { keyFingerprint } from '../pairing/identity';
+import { encodeQrPayload } from '../pairing/qr';
 import type { PartyKeys } from '../pairing/keys';
 import type { PhoneConnection } from '../pairing/phone';
 import {
@@ -117,9 +120,15 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     return [...expect(await this.request({ command: 'list-members' }), 'list-members').members];
   }
 
-  /** Owner only: lets one more phone pair as a member (it still needs the code and a paw press). */
-  async inviteMember(): Promise<{ validForMs: number }> {
-    return { validForMs: expect(await this.request({ command: 'invite-member' }), 'invite-member').validForMs };
+  /**
+   * Owner only: asks the toy for a one-time code with which one more phone pairs as a member
+   * within `validForMs` (no paw press needed: the owner's request opens the window).
+   */
+  async inviteMember(): Promise<{ validForMs: number; code: PairingCode; qr: string }> {
+    const { validForMs, code } = expect(await this.request({ command: 'invite-member' }), 'invite-member');
+    // The same payload as the tag's QR, with the one-time code, pinning the toy's keys as this phone knows them.
+    const qr = encodeQrPayload({ toyId: this.bond.toyId, code, fingerprint: keyFingerprint(this.sodium, this.bond.peer) });
+    return { validForMs, code, qr };
   }
 
   /** The owner removes anyone; a member only itself. */

@@ -287,12 +287,14 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       case 'list-members':
         return {
           command: 'list-members',
-          members: this.storage.bonds.list().map((b) => ({ bondId: b.bondId, role: b.role, createdAt: b.createdAt, label: b.label })),
+          members: this.storage.bonds.list().map((b) => ({ bondId: b.bondId, role: b.role, createdAt: b.createdAt, joined: b.joined, label: b.label })),
         };
       case 'invite-member': {
         requireOwner('invite members');
         const invite = this.pairing.invite(bond.bondId, this.now());
-        return { command: 'invite-member', validForMs: Math.max(0, invite.expiresAt - this.now()) };
+        this.persistPolicy(this.pairing.policy);
+        this.log('invitation made: the pairing window is open for the invited phone');
+        return { command: 'invite-member', validForMs: Math.max(0, invite.expiresAt - this.now()), code: invite.code };
       }
       case 'remove-member':
         if (request.bondId === bond.bondId) {

@@ -3,7 +3,7 @@
 // encrypted and bound to the transcript; the confirmation is the first transport message, so
 // the phone knows the toy accepted its code before it stores anything.
 import { ByteReader, concat, fromHex, toHex, utf8 } from './bytes';
-import { type Role, ROLES } from './bond';
+import { type JoinMethod, type Role, JOIN_METHODS, ROLES } from './bond';
 import { PairingError, guard } from './errors';
 import { BOND_ID_BYTES } from './frame';
 import { TOY_ID_BYTES } from './identity';
@@ -33,6 +33,7 @@ export interface PhoneIntro {
 export interface PairConfirm {
   readonly bondId: string;
   readonly role: Role;
+  readonly joined: JoinMethod;
 }
 
 export function signIntro(sodium: Sodium, who: 'toy' | 'phone', key: SigningKeyPair, handshakeHash: Uint8Array): Uint8Array {
@@ -81,16 +82,18 @@ export function decodePhoneIntro(bytes: Uint8Array): PhoneIntro {
 }
 
 export function encodePairConfirm(confirm: PairConfirm): Uint8Array {
-  return concat(fromHex(confirm.bondId, BOND_ID_BYTES), Uint8Array.of(ROLES.indexOf(confirm.role)));
+  return concat(fromHex(confirm.bondId, BOND_ID_BYTES), Uint8Array.of(ROLES.indexOf(confirm.role), JOIN_METHODS.indexOf(confirm.joined)));
 }
 
 export function decodePairConfirm(bytes: Uint8Array): PairConfirm {
   const r = new ByteReader(bytes, 'pair confirm');
   const bondId = toHex(r.bytesOf(BOND_ID_BYTES));
   const role = ROLES[r.u8()];
+  const joined = JOIN_METHODS[r.u8()];
   r.end();
   if (role === undefined) throw new PairingError('MALFORMED', 'role');
-  return { bondId, role };
+  if (joined === undefined) throw new PairingError('MALFORMED', 'join method');
+  return { bondId, role, joined };
 }
 
 /** The phone's first transport message after pairing: it has stored the bond (an empty message). */

@@ -141,6 +141,7 @@ export class PhoneConnection extends Connection {
       peer: { static: step.session.remoteStatic, signing: step.intro.signingKey },
       role: confirm.role,
       createdAt: now,
+      joined: confirm.joined,
       label: '',
     };
     this.step = { kind: 'done' };

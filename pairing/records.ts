@@ -2,7 +2,7 @@
 // with hex keys, so a stored record can be read by a person; every field is checked on the way
 // back in, and anything malformed is a PairingError('MALFORMED'), never a half-read record.
 import { fromHex, toHex } from './bytes';
-import type { Bond, Role } from './bond';
+import { type Bond, type JoinMethod, type Role, JOIN_METHODS } from './bond';
 import { parsePairingCode } from './code';
 import { PairingError } from './errors';
 import type { ToyIdentity } from './identity';
@@ -48,6 +48,14 @@ function parse(text: string | Uint8Array, what: string): Json {
 const TOY_ID = /^[0-9a-f]{16}$/;
 const BOND_ID = /^[0-9a-f]{16}$/;
 
+/** Bonds stored before join methods were recorded: an owner came by the tag, a member by invitation. */
+function joinMethod(o: Json, role: Role): JoinMethod {
+  if (o.joined === undefined) return role === 'owner' ? 'tag-code' : 'invitation';
+  const joined = string(o, 'joined');
+  if (!(JOIN_METHODS as readonly string[]).includes(joined)) throw new PairingError('MALFORMED', `joined ${joined}`);
+  return joined as JoinMethod;
+}
+
 export function bondToJson(bond: Bond): Json {
   return {
     bondId: bond.bondId,
@@ -56,6 +64,7 @@ export function bondToJson(bond: Bond): Json {
     peerSigning: toHex(bond.peer.signing),
     role: bond.role,
     createdAt: bond.createdAt,
+    joined: bond.joined,
     label: bond.label,
   };
 }
@@ -70,6 +79,7 @@ export function bondFromJson(value: unknown): Bond {
     peer: { static: hex(o, 'peerStatic', 32), signing: hex(o, 'peerSigning', 32) },
     role: role as Role,
     createdAt: number(o, 'createdAt'),
+    joined: joinMethod(o, role as Role),
     label: string(o, 'label'),
   };
 }

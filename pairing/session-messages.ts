@@ -4,7 +4,8 @@
 // firmware can parse it; every decoder failure is a PairingError('MALFORMED').
 import { ByteReader, concat, u16le, u64le, utf8 } from './bytes';
 import { PairingError } from './errors';
-import type { Role } from './bond';
+import { type JoinMethod, type Role, JOIN_METHODS } from './bond';
+import { CODE_LENGTH, type PairingCode, parsePairingCode } from './code';
 
 export const RECORDING_ID_BYTES = 16;
 
@@ -19,7 +20,9 @@ export interface RecordingInfo {
 export interface MemberInfo {
   readonly bondId: string;
   readonly role: Role;
+  /** When and how the phone joined. */
   readonly createdAt: number;
+  readonly joined: JoinMethod;
   readonly label: string;
 }
 
@@ -50,7 +53,8 @@ export type ResponseBody =
   | { readonly command: 'list-recordings'; readonly recordings: readonly RecordingInfo[] }
   | { readonly command: 'fetch-recording'; readonly bytes: number }
   | { readonly command: 'list-members'; readonly members: readonly MemberInfo[] }
-  | { readonly command: 'invite-member'; readonly validForMs: number }
+  /** A one-time code for one more phone; `validForMs` from now. */
+  | { readonly command: 'invite-member'; readonly validForMs: number; readonly code: PairingCode }
   | { readonly command: 'factory-reset'; readonly pawWithinMs: number }
   | { readonly command: 'delete-recording' | 'remove-member' | 'set-volume' };
 
@@ -118,6 +122,15 @@ function readText(r: ByteReader): string {
   }
 }
 
+function readCode(r: ByteReader): PairingCode {
+  const digits = new TextDecoder().decode(r.bytesOf(CODE_LENGTH));
+  try {
+    return parsePairingCode(digits);
+  } catch {
+    throw new PairingError('MALFORMED', 'invitation code');
+  }
+}
+
 function encodeRecording(info: RecordingInfo): Uint8Array {
   return concat(info.id, u32le(info.bytes), time(info.createdAt));
 }
@@ -174,10 +187,10 @@ function encodeResponse(result: ResponseBody): Uint8Array {
       return concat(
         head,
         u8(result.members.length),
-        ...result.members.map((m) => concat(short(m.bondId), u8(indexOf(ROLES, m.role)), time(m.createdAt), short(m.label))),
+        ...result.members.map((m) => concat(short(m.bondId), u8(indexOf(ROLES, m.role)), time(m.createdAt), u8(indexOf(JOIN_METHODS, m.joined)), short(m.label))),
       );
     case 'invite-member':
-      return concat(head, u32le(result.validForMs));
+      return concat(head, u32le(result.validForMs), utf8(result.code));
     case 'factory-reset':
       return concat(head, u32le(result.pawWithinMs));
     default:
@@ -212,11 +225,13 @@ function readResponse(r: ByteReader): ResponseBody {
     case 'list-members': {
       const n = r.u8();
       const members: MemberInfo[] = [];
-      for (let i = 0; i < n; i++) members.push({ bondId: readText(r), role: pick(ROLES, r.u8(), 'role'), createdAt: readTime(r), label: readText(r) });
+      for (let i = 0; i < n; i++) {
+        members.push({ bondId: readText(r), role: pick(ROLES, r.u8(), 'role'), createdAt: readTime(r), joined: pick(JOIN_METHODS, r.u8(), 'join method'), label: readText(r) });
+      }
       return { command, members };
     }
     case 'invite-member':
-      return { command, validForMs: u32(r) };
+      return { command, validForMs: u32(r), code: readCode(r) };
     case 'factory-reset':
       return { command, pawWithinMs: u32(r) };
     default:

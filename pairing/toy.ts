@@ -8,11 +8,14 @@ import {
   type Bond,
   type BondStore,
   type Invite,
+  type JoinMethod,
   type Role,
+  admission,
   authorizeRevoke,
   createInvite,
-  roleForNewPairing,
+  roleAfterPairing,
 } from './bond';
+import { generatePairingCode, type PairingCode } from './code';
 import { Connection } from './connection';
 import { CPace } from './cpace';
 import { PairingError, checkTime } from './errors';
@@ -29,6 +32,7 @@ import {
   type PolicyConfig,
   type PolicyState,
   afterPowerCycle,
+  openForInvitation,
   pairingStatus,
   pawPress,
   recordSuccess,
@@ -82,11 +86,17 @@ export class Toy {
     return (this.policyState = afterPowerCycle(this.policyState, now, this.config));
   }
 
-  /** The owner (by its bond) lets one more phone pair as a member, for a short while. */
+  /**
+   * The owner (by its bond) lets one more phone pair as a member: returns a fresh one-time code.
+   * The owner's authenticated request stands in for the paw press: the pairing window opens for
+   * the invitation's lifetime, and a lockout a stranger caused is lifted (the owner is here).
+   */
   invite(actorBondId: string, now: number, ttlMs?: number): Invite {
     checkTime(now);
-    this.invitation = createInvite(this.bonds.list(), actorBondId, now, ttlMs);
-    return this.invitation;
+    const invitation = createInvite(this.bonds.list(), actorBondId, now, generatePairingCode(this.sodium), ttlMs);
+    this.invitation = invitation;
+    this.policyState = openForInvitation(this.policyState, invitation.expiresAt);
+    return invitation;
   }
 
   /** Removes a bond; the owner may remove anyone, a member only itself. Its sessions end. */
@@ -162,19 +172,19 @@ export class ToyConnection extends Connection {
   }
 
   /** Window, lockout and role rules, checked before any code is tried and again before a bond is made. */
-  private admit(now: number): Role {
+  private admit(now: number): { role: Role; code: PairingCode; joined: JoinMethod } {
     const status = pairingStatus(this.internals.policy(), now);
     if (!status.open) throw new PairingError(status.reason);
-    return roleForNewPairing(this.toy.bonds.list(), this.internals.invite(), now);
+    return admission(this.toy.bonds.list(), this.internals.invite(), now, this.toy.identity.code);
   }
 
   private onHello(hello: Extract<Message, { type: 'PAIR_HELLO' }>, now: number): Uint8Array[] {
-    this.admit(now);
+    const { code } = this.admit(now);
     if (hello.ad.length !== PHONE_AD.length || !this.toy.sodium.memcmp(hello.ad, PHONE_AD)) {
       throw new PairingError('UNSUPPORTED_VERSION', 'phone speaks another version');
     }
     const { sodium, identity } = this.toy;
-    const cpace = new CPace(sodium, 'responder', cpaceInputs(identity.code, identity.toyId, hello.sid), TOY_AD);
+    const cpace = new CPace(sodium, 'responder', cpaceInputs(code, identity.toyId, hello.sid), TOY_AD);
     const isk = cpace.finish({ share: hello.share, ad: hello.ad });
     const handshake = new HandshakeState(sodium, {
       pattern: XXpsk3,
@@ -195,7 +205,7 @@ export class ToyConnection extends Connection {
   }
 
   private onFinish(step: Extract<Step, { kind: 'await-finish' }>, noise: Uint8Array, now: number): Uint8Array[] {
-    const role = this.admit(now);
+    const admitted = this.admit(now);
     const hashBeforeIntro = step.handshake.getHandshakeHash();
     let payload: Uint8Array;
     try {
@@ -210,23 +220,26 @@ export class ToyConnection extends Connection {
     const intro = decodePhoneIntro(payload);
     verifyIntro(this.toy.sodium, 'phone', intro, hashBeforeIntro);
     const session = new Session(step.handshake.split());
+    const role = roleAfterPairing(this.toy.bonds.list(), session.remoteStatic, admitted.role);
     const bond: Bond = {
       bondId: toHex(this.toy.sodium.randombytes_buf(BOND_ID_BYTES)),
       toyId: this.toy.identity.toyId,
       peer: { static: session.remoteStatic, signing: intro.signingKey },
       role,
       createdAt: now,
+      joined: admitted.joined,
       label: intro.label,
     };
     this.step = { kind: 'await-ack', session, bond };
-    return [encodeFrame({ type: 'TRANSPORT', message: session.seal(encodePairConfirm({ bondId: bond.bondId, role })) })];
+    return [encodeFrame({ type: 'TRANSPORT', message: session.seal(encodePairConfirm({ bondId: bond.bondId, role, joined: bond.joined })) })];
   }
 
   /** The phone has the bond: only now does the toy store it, so it never keeps a bond its phone lacks. */
   private onAck(step: Extract<Step, { kind: 'await-ack' }>, message: Uint8Array, now: number): Uint8Array[] {
     decodePairAck(step.session.open(message));
+    // put() replaces this phone's earlier bond, if any: one bond per phone key.
     this.toy.bonds.put(step.bond);
-    if (step.bond.role === 'member') this.internals.consumeInvite();
+    this.internals.consumeInvite();
     this.updatePolicy(recordSuccess(this.internals.policy(), now));
     this.step = { kind: 'done' };
     this.establish(step.session, step.bond, 'paired');

@@ -23,6 +23,31 @@ import { voiceClip } from './targets';
 export interface Outcome {
   readonly succeeded: boolean;
   readonly evidence: string;
+  /** Why the attack has nothing to aim at on this profile (the legacy toy has no bonds, no owner). */
+  readonly notApplicable?: string;
+}
+
+/** The secure toy under attack, its owner's phone and its id. */
+interface Family {
+  readonly firmware: NonNullable<Target['secure']>['firmware'];
+  readonly owner: ToyClient;
+  readonly toyId: string;
+}
+
+/**
+ * An attack on a family-model rule the legacy toy does not have at all (it has no bonds, no
+ * owner): there the row says why it does not apply; on the secure toy `run` attacks the rule.
+ */
+function familyRule(id: string, title: string, legacyHasNo: string, run: (family: Family, target: Target) => Promise<Outcome>): Attack {
+  return {
+    id,
+    title,
+    async run(target) {
+      if (!target.secure) return { succeeded: false, evidence: `does not apply: ${legacyHasNo}`, notApplicable: legacyHasNo };
+      const { firmware, owner } = target.secure;
+      return run({ firmware, owner, toyId: firmware.identity.toyId }, target);
+    },
+  };
 }
 
 export interface Attack {
@@ -69,6 +94,21 @@ async function replayWrites(target: Target, name: string, writes: ReturnType<Tar
     await settle(300);
     await link.disconnect();
   }
+}
+
+/** The owner's phone asks the toy for a one-time invitation code (and hangs up: one phone at a time). */
+async function invitation(owner: ToyClient, toyId: string): Promise<string> {
+  const session = await owner.connect(toyId);
+  try {
+    return (await session.inviteMember()).code;
+  } finally {
+    await session.disconnect();
+  }
+}
+
+/** A new phone on the target's air with keys of its own. */
+async function newPhone(target: Target, label: string): Promise<ToyClient> {
+  return ToyClient.create({ radio: { kind: 'virtual', air: target.air }, store: MemoryPhoneStore.create(await sodiumReady()), label });
 }
 
 const request = (command: Parameters<typeof encodeSessionMessage>[0]): Uint8Array => encodeSessionMessage(command);
@@ -222,6 +262,94 @@ export const ATTACKS: readonly Attack[] = [
     },
   },
   {
+    id: 'revoked-member-rejoins',
+    title: 'A revoked babysitter walks back in with the code on the tag or her old invitation',
+    async run(target) {
+      if (!target.secure) {
+        const { worked, detail } = await target.stolenCredentialsAfterRevocation();
+        return { succeeded: worked, evidence: `nothing to walk back into: ${detail}` };
+      }
+      const { firmware, owner } = target.secure;
+      const toyId = firmware.identity.toyId;
+      const babysitter = await newPhone(target, 'Babysitter');
+      const oldInvitation = await invitation(owner, toyId);
+      const joined = await babysitter.pair(toyId, { code: oldInvitation });
+      const bondId = joined.bond.bondId;
+      await joined.disconnect();
+      const revoking = await owner.connect(toyId);
+      await revoking.removeMember(bondId);
+      await revoking.disconnect();
+      babysitter.forget(toyId);
+      const answers: string[] = [];
+      const attempt = async (code: string): Promise<void> => {
+        try {
+          await (await babysitter.pair(toyId, { code }, { timeoutMs: 5000 })).disconnect();
+          answers.push('PAIRED');
+        } catch (error) {
+          answers.push((error as { code?: string }).code ?? 'ERROR');
+        }
+      };
+      // With the paw pressed (the window open), and again while the owner invites someone else.
+      await firmware.pawPress({ long: true });
+      for (const code of [firmware.identity.code, oldInvitation]) await attempt(code);
+      await invitation(owner, toyId);
+      await attempt(firmware.identity.code);
+      const back = firmware.storage.bonds.list().some((b) => b.label === 'Babysitter');
+      return { succeeded: answers.includes('PAIRED') || back, evidence: `tag code, old invitation, tag code during a new invitation: ${answers.join(', ')}` };
+    },
+  },
+  familyRule(
+    'duplicate-bond',
+    "A phone that pairs twice makes the child's recordings unreadable for every member",
+    'the legacy toy keeps no bonds and seals nothing: recordings are plain audio for anyone',
+    async ({ firmware, owner, toyId }, target) => {
+      const grandma = await newPhone(target, 'Grandma');
+      // Grandma pairs, then pairs again with the same phone keys (a reinstalled app, a retry).
+      for (let i = 0; i < 2; i++) await (await grandma.pair(toyId, { code: await invitation(owner, toyId) })).disconnect();
+      const bonds = firmware.storage.bonds.list().length;
+      await target.childRecords();
+      const failures: string[] = [];
+      for (const [who, phone] of [['owner', owner], ['grandma', grandma]] as const) {
+        const session = await phone.connect(toyId);
+        try {
+          const latest = (await session.listRecordings()).at(-1)!;
+          await session.fetchRecording(Buffer.from(latest.id).toString('hex'));
+        } catch (error) {
+          failures.push(`${who}: ${(error as Error).message}`);
+        } finally {
+          await session.disconnect();
+        }
+      }
+      return {
+        succeeded: failures.length > 0,
+        evidence: `${bonds} bonds for 2 phones; ${failures.length > 0 ? failures.join('; ') : 'both phones fetched and opened the recording'}`,
+      };
+    },
+  ),
+  familyRule(
+    'owner-demoted',
+    "Re-pairing the owner's phone leaves the toy without a usable owner",
+    'the legacy toy has no owner to lose: anyone in range controls it',
+    async ({ firmware, owner, toyId }) => {
+      // The owner's own phone uses an invitation (say, the app was reinstalled with its keys).
+      const again = await owner.pair(toyId, { code: await invitation(owner, toyId) });
+      const role = again.bond.role;
+      let canInvite = true;
+      try {
+        await again.inviteMember();
+      } catch {
+        canInvite = false;
+      } finally {
+        await again.disconnect();
+      }
+      const owners = firmware.storage.bonds.list().filter((b) => b.role === 'owner').length;
+      return {
+        succeeded: role !== 'owner' || !canInvite || owners !== 1,
+        evidence: `the phone paired again as ${role}; it ${canInvite ? 'can' : 'cannot'} invite; the toy has ${owners} owner(s)`,
+      };
+    },
+  ),
+  {
     id: 'relay-reads-or-alters',
     title: 'A relay holding a voice message reads or alters it',
     async run(target) {
@@ -278,16 +406,13 @@ export const ATTACKS: readonly Attack[] = [
       // Live, in the most favourable moment for the stranger: the owner has just invited a new
       // member and the child opened the pairing window. The stranger tries wrong codes.
       const { firmware, owner } = target.secure!;
-      const inviting = await owner.connect(firmware.identity.toyId);
-      await inviting.inviteMember();
-      await inviting.disconnect();
+      const invited = await invitation(owner, firmware.identity.toyId);
       const sodium = await sodiumReady();
-      const guesser = await ToyClient.create({ radio: { kind: 'virtual', air: target.air }, store: MemoryPhoneStore.create(sodium), label: 'guesser' });
-      await firmware.pawPress({ long: true });
+      const guesser = await newPhone(target, 'guesser');
       const answers: string[] = [];
       for (let i = 0; i < 5; i++) {
         let wrong = generatePairingCode(sodium);
-        while (wrong === firmware.identity.code) wrong = generatePairingCode(sodium);
+        while (wrong === invited) wrong = generatePairingCode(sodium);
         try {
           await (await guesser.pair(firmware.identity.toyId, { code: wrong }, { timeoutMs: 5000 })).disconnect();
           answers.push('PAIRED');

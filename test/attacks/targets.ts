@@ -151,10 +151,9 @@ async function secureTarget(seed: number): Promise<Target> {
       const memberStore = MemoryPhoneStore.create(sodium);
       const member = await ToyClient.create({ radio: { kind: 'virtual', air }, store: memberStore, label: 'Grandma' });
       const ownerSession = await owner.connect(toyId);
-      await ownerSession.inviteMember();
+      const { code } = await ownerSession.inviteMember();
       await ownerSession.disconnect();
-      await firmware.pawPress({ long: true });
-      const memberSession = await member.pair(toyId, { code: firmware.identity.code });
+      const memberSession = await member.pair(toyId, { code });
       const bondId = memberSession.bond.bondId;
       await memberSession.disconnect();
       // The thief copies the phone's keys and bonds, then the owner revokes the phone.

@@ -40,6 +40,12 @@ describe('voice envelopes', () => {
     }
   });
 
+  it('list each recipient once, even when a sender names one twice (or every member would find it CORRUPT)', () => {
+    const twice = sealEnvelope(sodium, { audio, sender: grandma, recipients: [publicOf(toy), publicOf(parent), publicOf(toy)], time });
+    expect(readEnvelopeHeader(twice).recipients.map((r) => r.static)).toEqual([toy.static.publicKey, parent.static.publicKey]);
+    for (const me of [toy, parent]) expect(openEnvelope(sodium, twice, me).audio).toEqual(audio);
+  });
+
   it('do not open for anyone else', () => {
     expect(thrown(() => openEnvelope(sodium, sealed, stranger)).code).toBe('NOT_A_RECIPIENT');
     expect(thrown(() => openEnvelope(sodium, sealed, grandma)).code).toBe('NOT_A_RECIPIENT');

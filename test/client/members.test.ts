@@ -6,15 +6,15 @@ import type { ToySession } from '../../client/toy-session';
 import { ownedToy, thrown, until, useWorld, voiceWav } from './helpers';
 import type { World, WorldToy } from './world';
 
-/** Owner invites (from its session), then a second phone pairs as member after a long paw press. */
+/** Owner invites (from its session), then a second phone pairs as member with the one-time code. */
 async function addMember(world: World, toy: WorldToy, owner: ToySession): Promise<{ member: ToyClient; session: ToySession }> {
-  const { validForMs } = await owner.inviteMember();
+  const { validForMs, code } = await owner.inviteMember();
   expect(validForMs).toBeGreaterThan(60_000);
+  expect(code).not.toBe(toy.firmware.identity.code);
   await owner.disconnect(); // the toy serves one phone at a time
   const member = await world.phone('Grandma');
-  await toy.firmware.pawPress({ long: true });
   const stored = new Promise((resolve) => toy.firmware.once('paired', resolve));
-  const session = await member.pair(toy.firmware.identity.toyId, { code: toy.firmware.identity.code });
+  const session = await member.pair(toy.firmware.identity.toyId, { code });
   await stored;
   return { member, session };
 }

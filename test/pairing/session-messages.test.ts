@@ -1,6 +1,8 @@
 // Session messages (requests, responses, events, transfer messages) survive a round trip exactly,
 // and any bytes at all decode to a message or fail with PairingError('MALFORMED'), nothing else.
 import fc from 'fast-check';
+import { JOIN_METHODS } from '../../pairing/bond';
+import { dammCheckDigit, parsePairingCode } from '../../pairing/code';
 import { isPairingError } from '../../pairing/errors';
 import { decodeSessionMessage, encodeSessionMessage, MESSAGE_REJECTIONS, REQUEST_ERRORS, type SessionMessage } from '../../pairing/session-messages';
 
@@ -35,9 +37,9 @@ const response = fc.oneof(
   fc.record({ command: fc.constant('fetch-recording' as const), bytes: u32 }),
   fc.record({
     command: fc.constant('list-members' as const),
-    members: fc.array(fc.record({ bondId: fc.stringMatching(/^[0-9a-f]{16}$/), role, createdAt: time, label: text }), { maxLength: 5 }),
+    members: fc.array(fc.record({ bondId: fc.stringMatching(/^[0-9a-f]{16}$/), role, createdAt: time, joined: fc.constantFrom(...JOIN_METHODS), label: text }), { maxLength: 5 }),
   }),
-  fc.record({ command: fc.constant('invite-member' as const), validForMs: u32 }),
+  fc.record({ command: fc.constant('invite-member' as const), validForMs: u32, code: fc.stringMatching(/^[0-9]{9}$/).map((body) => parsePairingCode(body + String(dammCheckDigit(body)))) }),
   fc.record({ command: fc.constant('factory-reset' as const), pawWithinMs: u32 }),
   fc.constantFrom('delete-recording', 'remove-member', 'set-volume').map((command) => ({ command }) as const),
 );

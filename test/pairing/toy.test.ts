@@ -114,8 +114,8 @@ describe('owners and members', () => {
     const owner = pairPhone(sodium(), toy, 1);
     toy.pawPress(10);
     expect(eventTypes(pairPhone(sodium(), toy, 11).exchange.phone)).toEqual(['rejected:INVITE_REQUIRED']);
-    toy.invite(owner.phone.bond!.bondId, 20);
-    const member = pairPhone(sodium(), toy, 21);
+    const { code } = toy.invite(owner.phone.bond!.bondId, 20);
+    const member = pairPhone(sodium(), toy, 21, code);
     expect(member.phone.bond?.role).toBe('member');
     expect(toy.bonds.list().map((b) => b.role).sort()).toEqual(['member', 'owner']);
   });
@@ -124,9 +124,7 @@ describe('owners and members', () => {
     const toy = newToy(sodium());
     toy.pawPress(0);
     const owner = pairPhone(sodium(), toy, 1).phone.bond!.bondId;
-    toy.invite(owner, 2);
-    toy.pawPress(3);
-    const member = pairPhone(sodium(), toy, 4).phone.bond!.bondId;
+    const member = pairPhone(sodium(), toy, 4, toy.invite(owner, 2).code).phone.bond!.bondId;
     expect(() => toy.invite(member, 5)).toThrow('NOT_OWNER');
     expect(() => toy.revoke(member, owner)).toThrow('NOT_OWNER');
     expect(() => toy.revoke(owner, owner)).toThrow('NOT_OWNER');
@@ -140,14 +138,13 @@ describe('owners and members', () => {
     const toy = newToy(sodium());
     toy.pawPress(0);
     const owner = pairPhone(sodium(), toy, 1).phone.bond!.bondId;
-    toy.invite(owner, 10, 1_000);
+    const expired = toy.invite(owner, 10, 1_000).code;
     toy.pawPress(2_000);
-    expect(eventTypes(pairPhone(sodium(), toy, 2_001).exchange.phone)).toEqual(['rejected:INVITE_REQUIRED']);
-    toy.invite(owner, 3_000);
-    toy.pawPress(3_000);
-    expect(eventTypes(pairPhone(sodium(), toy, 3_001).exchange.phone)).toEqual(['paired']);
+    expect(eventTypes(pairPhone(sodium(), toy, 2_001, expired).exchange.phone)).toEqual(['rejected:INVITE_REQUIRED']);
+    const used = toy.invite(owner, 3_000).code;
+    expect(eventTypes(pairPhone(sodium(), toy, 3_001, used).exchange.phone)).toEqual(['paired']);
     toy.pawPress(3_002);
-    expect(eventTypes(pairPhone(sodium(), toy, 3_003).exchange.phone)).toEqual(['rejected:INVITE_REQUIRED']);
+    expect(eventTypes(pairPhone(sodium(), toy, 3_003, used).exchange.phone)).toEqual(['rejected:INVITE_REQUIRED']);
   });
 });
 
@@ -181,9 +178,7 @@ describe('sessions over a stored bond (Noise KK)', () => {
     const toy = newToy(sodium());
     toy.pawPress(0);
     const owner = pairPhone(sodium(), toy, 1);
-    toy.invite(owner.phone.bond!.bondId, 2);
-    toy.pawPress(2);
-    const member = pairPhone(sodium(), toy, 3);
+    const member = pairPhone(sodium(), toy, 3, toy.invite(owner.phone.bond!.bondId, 2).code);
     const { connection, frame } = PhoneConnection.resume(sodium(), member.keys, member.phone.bond!);
     const toyConnection = toy.connect();
     pump(connection, toyConnection, frame, 4);

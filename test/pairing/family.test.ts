@@ -1,0 +1,99 @@
+// The family model's membership rules at the protocol level (docs/THREAT-MODEL.md, "Family
+// model"): one bond per phone key, an owner stays owner whatever it pairs again with, and the
+// toy never ends up without a usable owner.
+import { useSodium } from './helpers';
+import { eventTypes, newToy, pairPhone } from './world';
+import type { Toy } from '../../pairing/toy';
+import type { PairedPhone } from './world';
+
+const sodium = useSodium();
+
+/** A toy with an owner paired at t=1000. */
+function ownedToy(): { toy: Toy; owner: PairedPhone } {
+  const toy = newToy(sodium());
+  toy.pawPress(1_000);
+  const owner = pairPhone(sodium(), toy, 1_000, toy.identity.code, 'Parent');
+  return { toy, owner };
+}
+
+/** The owner asks for an invitation; returns the one-time code another phone pairs with. */
+function invite(toy: Toy, owner: PairedPhone, now: number) {
+  return toy.invite(owner.toyConnection.bond!.bondId, now).code;
+}
+
+describe('one bond per phone', () => {
+  it('replaces a member’s bond when the same phone pairs again, so the toy lists it once', () => {
+    const { toy, owner } = ownedToy();
+    const first = pairPhone(sodium(), toy, 2_000, invite(toy, owner, 2_000), 'Grandma');
+    expect(first.phone.bond?.role).toBe('member');
+    const again = pairPhone(sodium(), toy, 3_000, invite(toy, owner, 3_000), 'Grandma again', first.keys);
+    expect(again.phone.bond?.role).toBe('member');
+    const grandmas = toy.bonds.list().filter((b) => b.role === 'member');
+    expect(grandmas).toEqual([again.toyConnection.bond]);
+    expect(toy.bonds.list()).toHaveLength(2);
+  });
+
+  it('keeps the owner owner when its phone pairs again through an invitation, and it can still invite', () => {
+    const { toy, owner } = ownedToy();
+    const again = pairPhone(sodium(), toy, 2_000, invite(toy, owner, 2_000), 'Parent', owner.keys);
+    expect(again.phone.bond?.role).toBe('owner');
+    expect(toy.bonds.list().map((b) => [b.bondId, b.role])).toEqual([[again.phone.bond!.bondId, 'owner']]);
+    expect(() => toy.invite(again.phone.bond!.bondId, 3_000)).not.toThrow();
+  });
+});
+
+describe('the tag code pairs the first owner only; members come by one-time invitation', () => {
+  it('refuses the tag code once the toy has an owner, even in an open window and with an invitation out', () => {
+    const { toy, owner } = ownedToy();
+    toy.pawPress(2_000);
+    expect(eventTypes(pairPhone(sodium(), toy, 2_001).exchange.phone)).toEqual(['rejected:INVITE_REQUIRED']);
+    invite(toy, owner, 3_000);
+    expect(eventTypes(pairPhone(sodium(), toy, 3_001).exchange.phone)).toEqual(['rejected:WRONG_CODE']);
+    expect(toy.bonds.list()).toHaveLength(1);
+  });
+
+  it('draws a fresh ten-digit code per invitation, unlike the tag code and every earlier one', () => {
+    const { toy, owner } = ownedToy();
+    const codes = Array.from({ length: 20 }, (_, i) => invite(toy, owner, 2_000 + i));
+    expect(new Set([...codes, toy.identity.code]).size).toBe(21);
+    for (const code of codes) expect(code).toMatch(/^[0-9]{10}$/);
+  });
+
+  it('opens the window for the invitation without a paw press, and records how each phone joined', () => {
+    const { toy, owner } = ownedToy();
+    expect(toy.status(2_000).open).toBe(false);
+    const member = pairPhone(sodium(), toy, 2_500, invite(toy, owner, 2_000), 'Grandma');
+    expect(member.phone.bond).toMatchObject({ role: 'member', joined: 'invitation' });
+    expect(toy.bonds.list().map((b) => [b.label, b.role, b.joined, b.createdAt])).toEqual([
+      ['Parent', 'owner', 'tag-code', 1_000],
+      ['Grandma', 'member', 'invitation', 2_500],
+    ]);
+  });
+
+  it('lets a revoked member back in neither with the tag code nor with its old invitation', () => {
+    const { toy, owner } = ownedToy();
+    const code = invite(toy, owner, 2_000);
+    const member = pairPhone(sodium(), toy, 2_001, code, 'Babysitter');
+    toy.revoke(owner.phone.bond!.bondId, member.phone.bond!.bondId);
+    toy.pawPress(3_000);
+    for (const tried of [toy.identity.code, code]) {
+      expect(eventTypes(pairPhone(sodium(), toy, 3_001, tried, 'Babysitter', member.keys).exchange.phone)).toEqual(['rejected:INVITE_REQUIRED']);
+    }
+    // Even while a new invitation (for someone else) is out, the old code and the tag code are wrong.
+    invite(toy, owner, 4_000);
+    for (const tried of [toy.identity.code, code]) {
+      expect(eventTypes(pairPhone(sodium(), toy, 4_001, tried, 'Babysitter', member.keys).exchange.phone)).toEqual(['rejected:WRONG_CODE']);
+    }
+    expect(toy.bonds.list().map((b) => b.label)).toEqual(['Parent']);
+  });
+
+  it('lifts a lockout a stranger caused when the owner invites', () => {
+    const { toy, owner } = ownedToy();
+    const first = invite(toy, owner, 2_000);
+    for (let i = 0; i < 3; i++) pairPhone(sodium(), toy, 2_001 + i, toy.identity.code, 'Stranger');
+    expect(toy.status(2_010)).toMatchObject({ open: false, reason: 'LOCKED_OUT' });
+    expect(eventTypes(pairPhone(sodium(), toy, 2_011, first).exchange.phone)).toEqual(['rejected:LOCKED_OUT']);
+    const second = invite(toy, owner, 2_020);
+    expect(eventTypes(pairPhone(sodium(), toy, 2_021, second, 'Grandma').exchange.phone)).toEqual(['paired']);
+  });
+});
