@@ -32,6 +32,8 @@ export type FirmwareState = 'off' | 'idle' | 'pairing-window' | 'connected' | 'r
 
 /** How long after an owner's factory-reset request the paw must be pressed. */
 export const PAW_CONFIRM_MS = 30_000;
+/** How long a central may stay connected without an established session (pairing or KK). */
+export const HANDSHAKE_TIMEOUT_MS = 5_000;
 /** Largest voice message the toy accepts (also bounded by free flash). */
 export const MAX_MESSAGE_BYTES = 1 << 20;
 
@@ -41,6 +43,8 @@ export interface ToyFirmwareOptions {
   readonly capacityBytes?: number;
   /** The file operations under the flash (tests cut the power inside them). */
   readonly flashIO?: FlashIO;
+  /** How long a central may stay connected without a session. Default HANDSHAKE_TIMEOUT_MS. */
+  readonly handshakeTimeoutMs?: number;
   /** How long after a factory-reset request a paw press confirms it. Default PAW_CONFIRM_MS. */
   readonly pawConfirmMs?: number;
   /** Wall clock in ms since the epoch; the pairing policy and envelope times use it. */
@@ -57,6 +61,8 @@ export interface ToyFirmwareOptions {
 export interface ToyFirmwareEvents {
   state: [FirmwareState];
   paired: [Bond];
+  /** A session was established (after the phone's session confirm): the bond it runs under. */
+  session: [Bond];
   played: [PlayedMessage];
   recorded: [{ readonly id: string; readonly bytes: number }];
   'message-rejected': [MessageRejection];
@@ -74,6 +80,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   readonly led = new Led();
   readonly pairing: Toy;
   readonly identity: ToyIdentity;
+  readonly handshakeTimeoutMs: number;
   private readonly links = new Set<ToyLink>();
   private upload: TransferReceiver;
   private readonly pawConfirmMs: number;
@@ -98,6 +105,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     this.logLine = options.log ?? (() => undefined);
     this.recordSeconds = options.recordSeconds ?? 3;
     this.pawConfirmMs = options.pawConfirmMs ?? PAW_CONFIRM_MS;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     this.microphone = new Microphone(options.microphone);
     this.speaker = new Speaker(options.speakerDir);
     let identity = storage.loadIdentity();
@@ -260,6 +268,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
 
   onSessionOpened(link: ToyLink, bond: Bond): void {
     this.log(`session: ${bond.role} "${bond.label}"`);
+    this.emit('session', bond);
     this.emitState();
     void link;
   }

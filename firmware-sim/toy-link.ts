@@ -38,12 +38,22 @@ export class ToyLink {
   private ticker: NodeJS.Timeout | undefined;
   private open = true;
   private readonly afterResponse: Array<() => void> = [];
+  private handshakeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly toy: ToyFirmware,
     private readonly port: LinkPort,
   ) {
     this.connection = toy.pairing.connect();
+    // A central that has no session by then is dropped: a replayed SESSION_HELLO (or a stranger
+    // who just sits there) holds the toy, which serves one phone at a time, only this long.
+    this.handshakeTimer = setTimeout(() => {
+      this.handshakeTimer = undefined;
+      if (this.connection.state === 'established' || !this.open) return;
+      this.toy.log(`link: no session within ${toy.handshakeTimeoutMs} ms, disconnecting`);
+      this.disconnect();
+    }, toy.handshakeTimeoutMs);
+    this.handshakeTimer.unref();
   }
 
   get bond(): Bond | undefined {
@@ -79,6 +89,7 @@ export class ToyLink {
   closed(): void {
     if (!this.open) return;
     this.open = false;
+    clearTimeout(this.handshakeTimer);
     this.stopTicker();
     this.download?.disconnect();
     this.connection.close();

@@ -96,11 +96,15 @@ export function decodePairConfirm(bytes: Uint8Array): PairConfirm {
   return { bondId, role, joined };
 }
 
-/** The phone's first transport message after pairing: it has stored the bond (an empty message). */
-export function encodePairAck(): Uint8Array {
+/**
+ * The phone's first transport message after a handshake, empty: after pairing, "I have stored the
+ * bond" (pair ack); after a KK session hello, the session confirm, proof that a live phone and not
+ * a replayed SESSION_HELLO holds the bond's key (the toy counts the session from it).
+ */
+export function encodePhoneAck(): Uint8Array {
   return new Uint8Array(0);
 }
 
-export function decodePairAck(bytes: Uint8Array): void {
-  if (bytes.length !== 0) throw new PairingError('MALFORMED', 'pair ack');
+export function decodePhoneAck(bytes: Uint8Array, what: 'pair ack' | 'session confirm' = 'pair ack'): void {
+  if (bytes.length !== 0) throw new PairingError('MALFORMED', what);
 }

@@ -19,7 +19,7 @@ import {
   type ToyIntro,
   decodePairConfirm,
   decodeToyIntro,
-  encodePairAck,
+  encodePhoneAck,
   encodePhoneIntro,
   signIntro,
   verifyIntro,
@@ -102,7 +102,8 @@ export class PhoneConnection extends Connection {
       step.handshake.readMessage(message.noise);
       this.step = { kind: 'done' };
       this.establish(new Session(step.handshake.split()), step.bond, 'established');
-      return [];
+      // The toy counts the session only from this message on (a replayed hello gets no further).
+      return [this.send(encodePhoneAck())];
     }
     throw new PairingError('UNEXPECTED_MESSAGE', `${message.type} while waiting (${step.kind})`);
   }
@@ -146,6 +147,6 @@ export class PhoneConnection extends Connection {
     };
     this.step = { kind: 'done' };
     this.establish(step.session, bond, 'paired');
-    return [this.send(encodePairAck())];
+    return [this.send(encodePhoneAck())];
   }
 }

@@ -24,7 +24,7 @@ import type { ToyIdentity } from './identity';
 import { PHONE_AD, TOY_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
-import { decodePairAck, decodePhoneIntro, encodePairConfirm, encodeToyIntro, signIntro, verifyIntro } from './payloads';
+import { decodePhoneAck, decodePhoneIntro, encodePairConfirm, encodeToyIntro, signIntro, verifyIntro } from './payloads';
 import {
   DEFAULT_POLICY,
   INITIAL_POLICY,
@@ -134,6 +134,7 @@ type Step =
   | { readonly kind: 'idle' }
   | { readonly kind: 'await-finish'; readonly handshake: HandshakeState }
   | { readonly kind: 'await-ack'; readonly session: Session; readonly bond: Bond }
+  | { readonly kind: 'await-session-confirm'; readonly session: Session; readonly bond: Bond }
   | { readonly kind: 'done' };
 
 export class ToyConnection extends Connection {
@@ -152,6 +153,7 @@ export class ToyConnection extends Connection {
     if (step.kind === 'await-finish' && message.type === 'PAIR_FINISH') return this.onFinish(step, message.noise, now);
     if (step.kind === 'await-ack' && message.type === 'TRANSPORT') return this.onAck(step, message.message, now);
     if (step.kind === 'idle' && message.type === 'SESSION_HELLO') return this.onSessionHello(message);
+    if (step.kind === 'await-session-confirm' && message.type === 'TRANSPORT') return this.onSessionConfirm(step, message.message);
     throw new PairingError('UNEXPECTED_MESSAGE', `${message.type} while ${step.kind}`);
   }
 
@@ -236,7 +238,7 @@ export class ToyConnection extends Connection {
 
   /** The phone has the bond: only now does the toy store it, so it never keeps a bond its phone lacks. */
   private onAck(step: Extract<Step, { kind: 'await-ack' }>, message: Uint8Array, now: number): Uint8Array[] {
-    decodePairAck(step.session.open(message));
+    decodePhoneAck(step.session.open(message), 'pair ack');
     // put() replaces this phone's earlier bond, if any: one bond per phone key.
     this.toy.bonds.put(step.bond);
     this.internals.consumeInvite();
@@ -264,9 +266,18 @@ export class ToyConnection extends Connection {
       throw error;
     }
     const noise = handshake.writeMessage();
-    this.step = { kind: 'done' };
-    this.establish(new Session(handshake.split()), bond, 'established');
+    // Not a session yet: anyone can replay a captured SESSION_HELLO, and the toy cannot tell.
+    // Only the phone's first transport message, under keys from the toy's fresh ephemeral, proves
+    // the phone is live; until then nothing is done in the bond's name (the link times out).
+    this.step = { kind: 'await-session-confirm', session: new Session(handshake.split()), bond };
     return [encodeFrame({ type: 'SESSION_ACCEPT', noise })];
+  }
+
+  private onSessionConfirm(step: Extract<Step, { kind: 'await-session-confirm' }>, message: Uint8Array): Uint8Array[] {
+    decodePhoneAck(step.session.open(message), 'session confirm');
+    this.step = { kind: 'done' };
+    this.establish(step.session, step.bond, 'established');
+    return [];
   }
 
   private updatePolicy(state: PolicyState): void {

@@ -349,6 +349,35 @@ export const ATTACKS: readonly Attack[] = [
       };
     },
   ),
+  familyRule(
+    'replayed-session-hello',
+    "A sniffer replays the owner's SESSION_HELLO and holds the toy under the owner's name",
+    'the legacy toy has no sessions or names: any connection is served, for as long as it stays',
+    async ({ firmware }, target) => {
+      await target.ownerSendsVoice(voiceClip(23));
+      const hello = encodeFrame(capturedFrame(target, 'SESSION_HELLO'));
+      const sessions: string[] = [];
+      const onSession = (bond: { label: string }): number => sessions.push(bond.label);
+      firmware.on('session', onSession);
+      const link = await strangerLink(target, 'replayer');
+      const answers: string[] = [];
+      const started = Date.now();
+      try {
+        await link.subscribe(FRAMES_OUT, (d) => answers.push(d.toString('hex')));
+        for (const piece of fragment(hello, 20)) await link.write(FRAMES_IN, piece);
+        // Hold on as long as the toy lets us, up to 15 s.
+        while (link.connected && Date.now() - started < 15_000) await settle(100);
+      } finally {
+        firmware.removeListener('session', onSession);
+        await link.disconnect();
+      }
+      const heldMs = Date.now() - started;
+      return {
+        succeeded: sessions.length > 0 || heldMs >= 15_000,
+        evidence: `the toy answered ${answers.length} fragment(s), counted ${sessions.length} session(s) (${sessions.join(', ') || 'none'}) and dropped the replayer after ${(heldMs / 1000).toFixed(1)} s`,
+      };
+    },
+  ),
   {
     id: 'relay-reads-or-alters',
     title: 'A relay holding a voice message reads or alters it',
@@ -467,7 +496,13 @@ export const ATTACKS: readonly Attack[] = [
 
 /** The PAIR_HELLO the owner's phone sent, reassembled from the captured writes. */
 function capturedPairHello(target: Target): Extract<Message, { type: 'PAIR_HELLO' }> {
+  return capturedFrame(target, 'PAIR_HELLO');
+}
+
+/** The last frame of `type` the owner's phone sent, reassembled from the captured writes. */
+function capturedFrame<T extends Message['type']>(target: Target, type: T): Extract<Message, { type: T }> {
   const reassembler = new Reassembler();
+  let found: Extract<Message, { type: T }> | undefined;
   for (const value of target.sniffer.writesTo(FRAMES_IN)) {
     let frame: Uint8Array | undefined;
     try {
@@ -477,9 +512,10 @@ function capturedPairHello(target: Target): Extract<Message, { type: 'PAIR_HELLO
     }
     if (!frame) continue;
     const message = decodeFrame(frame);
-    if (message.type === 'PAIR_HELLO') return message;
+    if (message.type === type) found = message as Extract<Message, { type: T }>;
   }
-  throw new Error('no pairing in the capture');
+  if (found === undefined) throw new Error(`no ${type} in the capture`);
+  return found;
 }
 
 /**

@@ -2,7 +2,8 @@
 // model"): one bond per phone key, an owner stays owner whatever it pairs again with, and the
 // toy never ends up without a usable owner.
 import { useSodium } from './helpers';
-import { eventTypes, newToy, pairPhone } from './world';
+import { PhoneConnection } from '../../pairing/phone';
+import { eventTypes, newToy, pairPhone, pump } from './world';
 import type { Toy } from '../../pairing/toy';
 import type { PairedPhone } from './world';
 
@@ -95,5 +96,26 @@ describe('the tag code pairs the first owner only; members come by one-time invi
     expect(eventTypes(pairPhone(sodium(), toy, 2_011, first).exchange.phone)).toEqual(['rejected:LOCKED_OUT']);
     const second = invite(toy, owner, 2_020);
     expect(eventTypes(pairPhone(sodium(), toy, 2_021, second, 'Grandma').exchange.phone)).toEqual(['paired']);
+  });
+});
+
+describe('a replayed SESSION_HELLO', () => {
+  it('gets an answer but no session: the toy counts one only from the phone’s first authenticated message', () => {
+    const { toy, owner } = ownedToy();
+    const genuine = PhoneConnection.resume(sodium(), owner.keys, owner.phone.bond!);
+    const toyConnection = toy.connect();
+    const exchange = pump(genuine.connection, toyConnection, genuine.frame, 5_000);
+    expect(exchange.frames.map((f) => f.from)).toEqual(['phone', 'toy', 'phone']);
+    expect(eventTypes(exchange.toy)).toEqual(['established']);
+
+    const replayed = toy.connect();
+    const answer = replayed.receive(genuine.frame, 6_000);
+    expect(answer.send).toHaveLength(1);
+    expect(answer.events).toEqual([]);
+    expect([replayed.state, replayed.bond]).toEqual(['handshaking', undefined]);
+    // The replayer cannot make the session confirm: whatever it sends ends the connection.
+    const forged = replayed.receive(exchange.frames[2]!.frame, 6_001);
+    expect(eventTypes(forged.events)).toEqual(['rejected:DECRYPT_FAILED']);
+    expect(replayed.state).toBe('failed');
   });
 });
