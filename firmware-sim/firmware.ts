@@ -25,6 +25,7 @@ import { DEFAULT_CAPACITY_BYTES, Flash, FlashError } from './flash';
 import type { FlashIO } from './flash-io';
 import { Microphone, type MicrophoneSource } from './microphone';
 import { Battery, Led, type PlayedMessage, Speaker } from './peripherals';
+import { recoverIfPawHeld } from './physical-recovery';
 import { ToyStorage, type UploadOutcome } from './toy-storage';
 import { type LinkPort, RequestRefused, ToyLink } from './toy-link';
 
@@ -43,6 +44,8 @@ export interface ToyFirmwareOptions {
   readonly capacityBytes?: number;
   /** The file operations under the flash (tests cut the power inside them). */
   readonly flashIO?: FlashIO;
+  /** How long the paw was held down through power-on (ms); RECOVERY_HOLD_MS or more recovers the toy. */
+  readonly pawHeldMs?: number;
   /** How long a central may stay connected without a session. Default HANDSHAKE_TIMEOUT_MS. */
   readonly handshakeTimeoutMs?: number;
   /** How long after a factory-reset request a paw press confirms it. Default PAW_CONFIRM_MS. */
@@ -79,7 +82,6 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   readonly battery = new Battery();
   readonly led = new Led();
   readonly pairing: Toy;
-  readonly identity: ToyIdentity;
   readonly handshakeTimeoutMs: number;
   private readonly links = new Set<ToyLink>();
   private upload: TransferReceiver;
@@ -113,18 +115,29 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       identity = provisionToy(sodium);
       storage.saveIdentity(identity);
     }
-    this.identity = identity;
     this.pairing = new Toy(sodium, { identity, bonds: storage.bonds, policy: storage.loadPolicy() });
     this.upload = new TransferReceiver(sodium, { maxBytes: MAX_MESSAGE_BYTES }, storage.loadUpload(MAX_MESSAGE_BYTES));
   }
 
-  /** Mounts the flash in `dir` (provisioning a new identity the first time) and powers on. */
+  /**
+   * Mounts the flash in `dir` (provisioning a new identity the first time) and powers on. With the
+   * paw held through power-on for RECOVERY_HOLD_MS or more (`pawHeldMs`), the toy first recovers:
+   * no phone needed, everything erased and new keys made (physical-recovery.ts).
+   */
   static async boot(options: ToyFirmwareOptions): Promise<ToyFirmware> {
     const sodium = await sodiumReady();
     const flash = Flash.mount(options.dir, { capacityBytes: options.capacityBytes ?? DEFAULT_CAPACITY_BYTES, ...(options.flashIO ? { io: options.flashIO } : {}) });
-    const toy = new ToyFirmware(sodium, new ToyStorage(flash), options.now ?? Date.now, options);
+    const storage = new ToyStorage(flash);
+    const recovered = recoverIfPawHeld(sodium, storage, options.pawHeldMs ?? 0);
+    const toy = new ToyFirmware(sodium, storage, options.now ?? Date.now, options);
     toy.persistPolicy(toy.pairing.powerOn(toy.now()));
+    if (recovered) toy.log('physical recovery (paw held through power-on): everything erased, new keys made');
     return toy;
+  }
+
+  /** Who the toy is now (its keys change at every reset). */
+  get identity(): ToyIdentity {
+    return this.pairing.identity;
   }
 
   get state(): FirmwareState {
@@ -371,8 +384,10 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     // A fresh receiver: the old one remembers the last message's hash, which must not survive.
     this.upload = new TransferReceiver(this.sodium, { maxBytes: MAX_MESSAGE_BYTES });
     this.storage.factoryReset();
-    this.persistPolicy(this.pairing.factoryReset());
-    this.log('factory reset: bonds, recordings and messages erased');
+    const { policy, identity } = this.pairing.factoryReset();
+    this.storage.saveIdentity(identity);
+    this.persistPolicy(policy);
+    this.log('factory reset: bonds, recordings and messages erased, new keys made');
     this.emit('reset');
     for (const link of [...this.links]) link.disconnect();
     this.emitState();

@@ -15,11 +15,16 @@ const SIGN_PUBLIC = 32;
 const SIGNATURE = 64;
 export const MAX_LABEL_BYTES = 64;
 
-/** XXpsk3 message 2 payload (toy): toy id, Ed25519 key, signature over the handshake hash. */
+/**
+ * XXpsk3 message 2 payload (toy): toy id, Ed25519 key, signature over the handshake hash, and
+ * the toy's attestation key with its certificate over the toy's current static and signing keys.
+ */
 export interface ToyIntro {
   readonly toyId: string;
   readonly signingKey: Uint8Array;
   readonly signature: Uint8Array;
+  readonly attestationKey: Uint8Array;
+  readonly certificate: Uint8Array;
 }
 
 /** XXpsk3 message 3 payload (phone): Ed25519 key, signature, the phone's display label. */
@@ -54,12 +59,18 @@ export function verifyIntro(
 }
 
 export function encodeToyIntro(intro: ToyIntro): Uint8Array {
-  return concat(fromHex(intro.toyId, TOY_ID_BYTES), intro.signingKey, intro.signature);
+  return concat(fromHex(intro.toyId, TOY_ID_BYTES), intro.signingKey, intro.signature, intro.attestationKey, intro.certificate);
 }
 
 export function decodeToyIntro(bytes: Uint8Array): ToyIntro {
   const r = new ByteReader(bytes, 'toy intro');
-  const intro = { toyId: toHex(r.bytesOf(TOY_ID_BYTES)), signingKey: r.bytesOf(SIGN_PUBLIC), signature: r.bytesOf(SIGNATURE) };
+  const intro = {
+    toyId: toHex(r.bytesOf(TOY_ID_BYTES)),
+    signingKey: r.bytesOf(SIGN_PUBLIC),
+    signature: r.bytesOf(SIGNATURE),
+    attestationKey: r.bytesOf(SIGN_PUBLIC),
+    certificate: r.bytesOf(SIGNATURE),
+  };
   r.end();
   return intro;
 }

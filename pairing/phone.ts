@@ -9,7 +9,7 @@ import { Connection } from './connection';
 import { CPace } from './cpace';
 import { PairingError } from './errors';
 import { type Message, SID_BYTES, encodeFrame } from './frame';
-import { keyFingerprint } from './identity';
+import { attestationFingerprint, keyFingerprint, verifyToyKeys } from './identity';
 import { PHONE_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
 import type { PartyKeys } from './keys';
 import { HandshakeState } from './noise/handshake-state';
@@ -115,11 +115,14 @@ export class PhoneConnection extends Connection {
     const intro = decodeToyIntro(step.handshake.readMessage(reply.noise));
     verifyIntro(this.sodium, 'toy', intro, hashBeforeIntro);
     if (intro.toyId !== this.toyId) throw new PairingError('FINGERPRINT_MISMATCH', 'another toy answered');
-    const toyStatic = step.handshake.remoteStatic as Uint8Array;
+    const toyKeys = { static: step.handshake.remoteStatic as Uint8Array, signing: intro.signingKey };
+    verifyToyKeys(this.sodium, intro.toyId, toyKeys, intro.attestationKey, intro.certificate);
     const expected = this.pairOptions?.fingerprint;
     if (expected !== undefined) {
-      const actual = keyFingerprint(this.sodium, { static: toyStatic, signing: intro.signingKey });
-      if (expected.length !== actual.length || !this.sodium.memcmp(expected, actual)) {
+      // The tag's QR pins the attestation key (good across resets); an owner's invitation QR pins
+      // the keys the toy holds now. Either identifies the genuine toy.
+      const pinned = [attestationFingerprint(this.sodium, intro.attestationKey), keyFingerprint(this.sodium, toyKeys)];
+      if (!pinned.some((actual) => expected.length === actual.length && this.sodium.memcmp(expected, actual))) {
         throw new PairingError('FINGERPRINT_MISMATCH', 'toy keys do not match its QR code');
       }
     }

@@ -120,7 +120,8 @@ export function decodePartyKeys(bytes: string | Uint8Array): PartyKeys {
 }
 
 export function encodeIdentity(identity: ToyIdentity): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ v: RECORD_VERSION, toyId: identity.toyId, code: identity.code, keys: partyKeysToJson(identity.keys) }));
+  const attestation = { attestationPublic: toHex(identity.attestation.publicKey), attestationSecret: toHex(identity.attestation.secretKey) };
+  return new TextEncoder().encode(JSON.stringify({ v: RECORD_VERSION, toyId: identity.toyId, code: identity.code, keys: partyKeysToJson(identity.keys), ...attestation }));
 }
 
 export function decodeIdentity(bytes: string | Uint8Array): ToyIdentity {
@@ -131,5 +132,10 @@ export function decodeIdentity(bytes: string | Uint8Array): ToyIdentity {
   } catch {
     throw new PairingError('MALFORMED', 'identity has a malformed pairing code');
   }
-  return { toyId: string(o, 'toyId', TOY_ID), code, keys: partyKeysFromJson(o.keys) };
+  const keys = partyKeysFromJson(o.keys);
+  // A toy provisioned before attestation keys existed: its signing key (which its printed QR
+  // pinned, with its static key) serves as its attestation key from now on.
+  const attestation =
+    o.attestationPublic === undefined ? keys.signing : { publicKey: hex(o, 'attestationPublic', 32), secretKey: hex(o, 'attestationSecret', 64) };
+  return { toyId: string(o, 'toyId', TOY_ID), code, keys, attestation };
 }

@@ -20,7 +20,7 @@ import { Connection } from './connection';
 import { CPace } from './cpace';
 import { PairingError, checkTime } from './errors';
 import { BOND_ID_BYTES, REFUSAL_REASONS, type Message, type RefusalReason, encodeFrame } from './frame';
-import type { ToyIdentity } from './identity';
+import { type ToyIdentity, certifyToyKeys, rotateToyKeys } from './identity';
 import { PHONE_AD, TOY_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
@@ -50,7 +50,7 @@ export interface ToyOptions {
 }
 
 export class Toy {
-  readonly identity: ToyIdentity;
+  private currentIdentity: ToyIdentity;
   readonly bonds: BondStore;
   readonly config: PolicyConfig;
   private policyState: PolicyState;
@@ -60,10 +60,15 @@ export class Toy {
     readonly sodium: Sodium,
     options: ToyOptions,
   ) {
-    this.identity = options.identity;
+    this.currentIdentity = options.identity;
     this.bonds = options.bonds;
     this.config = options.config ?? DEFAULT_POLICY;
     this.policyState = options.policy ?? INITIAL_POLICY;
+  }
+
+  /** Who the toy is now: its keys change at every factory reset. */
+  get identity(): ToyIdentity {
+    return this.currentIdentity;
   }
 
   /** The policy state to persist (also announced in 'policy-changed' events). */
@@ -105,11 +110,17 @@ export class Toy {
     this.bonds.remove(targetBondId);
   }
 
-  /** Erases every bond and the policy: the toy is new again (its identity stays). */
-  factoryReset(): PolicyState {
+  /**
+   * Erases every bond and the policy and makes new keys: the toy is new again (same id, tag code
+   * and attestation key; a new fingerprint, and envelopes sealed to the old keys no longer open).
+   * Returns the policy and the identity to persist.
+   */
+  factoryReset(): { policy: PolicyState; identity: ToyIdentity } {
     this.bonds.clear();
     this.invitation = undefined;
-    return (this.policyState = INITIAL_POLICY);
+    this.currentIdentity = rotateToyKeys(this.sodium, this.currentIdentity);
+    this.policyState = INITIAL_POLICY;
+    return { policy: this.policyState, identity: this.currentIdentity };
   }
 
   connect(): ToyConnection {
@@ -200,6 +211,8 @@ export class ToyConnection extends Connection {
       toyId: identity.toyId,
       signingKey: identity.keys.signing.publicKey,
       signature: signIntro(sodium, 'toy', identity.keys.signing, handshake.getHandshakeHash()),
+      attestationKey: identity.attestation.publicKey,
+      certificate: certifyToyKeys(sodium, identity),
     });
     const noise = handshake.writeMessage(intro);
     this.step = { kind: 'await-finish', handshake };

@@ -3,6 +3,7 @@
 // and failure on the secure one, and report.ts prints the table (`npm run attacks`).
 import { randomBytes } from 'node:crypto';
 import { LEGACY_KEY } from '../../firmware-sim/legacy-toy';
+import { RECOVERY_HOLD_MS } from '../../firmware-sim/physical-recovery';
 import { LegacyCharacteristic } from '../../firmware-sim/legacy-gatt-server';
 import { FRAMES_IN, FRAMES_OUT } from '../../firmware-sim/profile';
 import { decodeFrame, encodeFrame, type Message } from '../../pairing/frame';
@@ -378,6 +379,46 @@ export const ATTACKS: readonly Attack[] = [
       };
     },
   ),
+  {
+    id: 'stolen-owner-phone',
+    title: "A thief with the owner's phone (or a stranger who paired first) keeps the toy for ever",
+    async run(target) {
+      if (!target.secure) {
+        const { worked, detail } = await target.stolenCredentialsAfterRevocation();
+        return { succeeded: worked, evidence: `nothing can take the toy back from anyone: ${detail}` };
+      }
+      // A new toy; a stranger in range wins the race to pair first and becomes its owner.
+      const toy = await target.secure.switchOn('raced-toy');
+      const { toyId, code } = toy.identity;
+      const thief = await newPhone(target, 'Thief');
+      await toy.pawPress();
+      await (await thief.pair(toyId, { code })).disconnect();
+      // The family holds the paw through power-on: no phone involved.
+      const recovered = await target.secure.switchOn('raced-toy', { pawHeldMs: RECOVERY_HOLD_MS });
+      const answers: string[] = [];
+      try {
+        await (await thief.connect(toyId, { timeoutMs: 5000 })).disconnect();
+        answers.push('thief: session');
+      } catch (error) {
+        answers.push(`thief: ${(error as { code?: string }).code ?? 'ERROR'}`);
+      }
+      const family = await newPhone(target, 'Family');
+      await recovered.pawPress();
+      let familyRole = 'none';
+      try {
+        const session = await family.pair(toyId, { code });
+        familyRole = session.bond.role;
+        await session.disconnect();
+      } catch (error) {
+        familyRole = (error as { code?: string }).code ?? 'ERROR';
+      }
+      const thiefBonded = recovered.storage.bonds.list().some((b) => b.label === 'Thief');
+      return {
+        succeeded: answers.includes('thief: session') || thiefBonded || familyRole !== 'owner',
+        evidence: `after the paw was held through power-on: ${answers.join(', ')}; the family pairs with the tag code as ${familyRole}`,
+      };
+    },
+  },
   {
     id: 'relay-reads-or-alters',
     title: 'A relay holding a voice message reads or alters it',

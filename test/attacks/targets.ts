@@ -64,7 +64,13 @@ export interface Target {
   voiceAsRelayed(ogg: Uint8Array): Promise<Buffer>;
   /** Delivers a relayed message after the relay altered it; true if the toy played it. */
   deliverAltered(relayed: Buffer): Promise<boolean>;
-  readonly secure?: { readonly firmware: ToyFirmware; readonly owner: ToyClient; readonly dir: string };
+  readonly secure?: {
+    readonly firmware: ToyFirmware;
+    readonly owner: ToyClient;
+    readonly dir: string;
+    /** Switches on a second toy (flash in `name`) on this air; again with the same name, it is power-cycled. */
+    switchOn(name: string, options?: { pawHeldMs?: number }): Promise<ToyFirmware>;
+  };
   close(): Promise<void>;
 }
 
@@ -99,6 +105,7 @@ async function secureTarget(seed: number): Promise<Target> {
     observed.volume = firmware.storage.loadSettings().volume;
   };
   const toyId = firmware.identity.toyId;
+  const spares = new Map<string, { firmware: ToyFirmware; server: ToyGattServer; controller: Controller }>();
   return {
     profile: 'secure',
     air,
@@ -188,7 +195,23 @@ async function secureTarget(seed: number): Promise<Target> {
       }
       return observed.played > before;
     },
-    secure: { firmware, owner, dir },
+    secure: {
+      firmware,
+      owner,
+      dir,
+      async switchOn(name, options = {}) {
+        const running = spares.get(name);
+        if (running) {
+          running.firmware.powerOff();
+          await running.server.stop();
+          air.removeDevice(running.controller);
+        }
+        const spare = await ToyFirmware.boot({ dir: join(dir, name), recordSeconds: 1, ...options });
+        const { bleno, device: spareDevice } = loadBleno({ kind: 'virtual', air }, { name });
+        spares.set(name, { firmware: spare, server: await ToyGattServer.start(bleno, spare), controller: spareDevice!.controller });
+        return spare;
+      },
+    },
     async close() {
       air.close();
       rmSync(dir, { recursive: true, force: true });
