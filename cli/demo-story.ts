@@ -10,7 +10,7 @@ import type { ToySession, TransferOptions } from '../client/toy-session';
 import type { ToyFirmware } from '../firmware-sim/firmware';
 import type { PlayedMessage } from '../firmware-sim/peripherals';
 import type { Bond, Role } from '../pairing/bond';
-import { fromHex, toHex } from '../pairing/bytes';
+import { toHex } from '../pairing/bytes';
 import { dammCheckDigit, formatPairingCode, type PairingCode } from '../pairing/code';
 import { publicKeys } from '../pairing/identity';
 import type { RecordingInfo } from '../pairing/session-messages';
@@ -185,6 +185,8 @@ async function sendAndHear(context: StoryContext, firmware: ToyFirmware, session
     `${from}'s message reaches the speaker`,
     async () => {
       const played = nextEvent<PlayedMessage>(firmware, 'played', EVENT_MS);
+      // Kept as it arrives: the toy erases a message once it has played it.
+      const stored = nextEvent<{ id: string; envelope: Uint8Array }>(firmware, 'message-stored', EVENT_MS);
       const progress = context.transfer('sending');
       let id: string;
       try {
@@ -192,16 +194,15 @@ async function sendAndHear(context: StoryContext, firmware: ToyFirmware, session
       } finally {
         progress.finish();
       }
-      return { id, played: await played };
+      return { id, played: await played, envelope: (await stored).envelope };
     },
     ({ id, played }) => {
       ensure(played.id === id, `the toy played ${played.id}, not ${id}`);
       return `message ${id} stored and played (${played.durationSeconds.toFixed(1)} s) → ${layout.relative(played.wavPath ?? '(no file)')}`;
     },
   );
-  // What the toy holds is sealed; opened with the toy's own key it is the Ogg file the phone sent.
-  const envelope = firmware.storage.getVoice('messages', fromHex(heard.id, 16));
-  if (envelope) await saveVoice(layout.received(from), openEnvelope(firmware.sodium, envelope, firmware.identity.keys).audio);
+  // What the toy received is sealed; opened with the toy's own key it is the Ogg file the phone sent.
+  await saveVoice(layout.received(from), openEnvelope(firmware.sodium, heard.envelope, firmware.identity.keys).audio);
 }
 
 /** A well-formed code (right length, right check digit) that is not the toy's. */

@@ -26,6 +26,7 @@ import type { FlashIO } from './flash-io';
 import { Microphone, type MicrophoneSource } from './microphone';
 import { Battery, Led, type PlayedMessage, Speaker } from './peripherals';
 import { recoverIfPawHeld } from './physical-recovery';
+import { eraseRecording, messagePlayed, recordingFetched } from './retention';
 import { ToyStorage, type UploadOutcome } from './toy-storage';
 import { type LinkPort, RequestRefused, ToyLink } from './toy-link';
 
@@ -67,6 +68,8 @@ export interface ToyFirmwareEvents {
   /** A session was established (after the phone's session confirm): the bond it runs under. */
   session: [Bond];
   played: [PlayedMessage];
+  /** A voice message was accepted and stored (it goes once played): its id and sealed envelope. */
+  'message-stored': [{ readonly id: string; readonly envelope: Uint8Array }];
   recorded: [{ readonly id: string; readonly bytes: number }];
   'message-rejected': [MessageRejection];
   reset: [];
@@ -301,10 +304,10 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       case 'fetch-recording': {
         const envelope = this.storage.getVoice('recordings', request.id);
         if (!envelope) throw new RequestRefused('NOT_FOUND', `no recording ${toHex(request.id)}`);
-        return link.startDownload(envelope);
+        return link.startDownload(envelope, request.id);
       }
       case 'delete-recording':
-        if (!this.storage.eraseVoice('recordings', request.id)) throw new RequestRefused('NOT_FOUND', `no recording ${toHex(request.id)}`);
+        if (!eraseRecording(this.storage, request.id)) throw new RequestRefused('NOT_FOUND', `no recording ${toHex(request.id)}`);
         return { command: 'delete-recording' };
       case 'list-members':
         return {
@@ -469,6 +472,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       return;
     }
     this.rememberOutcome({ hash, result: { stored: message.id } });
+    this.emit('message-stored', { id: toHex(message.id), envelope });
     link.send({ kind: 'event', event: { event: 'message-stored', id: message.id } });
     await this.play(link, message.id, message.audio, message.durationSeconds);
   }
@@ -480,11 +484,27 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       const wav = await oggToWav(ogg);
       this.battery.audio(durationSeconds);
       const played = this.speaker.play(toHex(id), wav, durationSeconds, this.now());
+      this.forget(() => messagePlayed(this.storage, id), 'played message');
       this.emit('played', played);
       link.send({ kind: 'event', event: { event: 'message-played', id } });
     } finally {
       this.activity = undefined;
       this.emitState();
+    }
+  }
+
+  /** A phone received a whole recording: once every phone that may fetch it has, it goes. */
+  onRecordingDelivered(bond: Bond, id: Uint8Array): void {
+    this.forget(() => recordingFetched(this.storage, id, bond) && this.log(`recording ${toHex(id)} fetched by every phone: erased`), 'fetched recording');
+  }
+
+  /** Retention work that may meet a full or failing flash: what is not erased now goes later. */
+  private forget(erase: () => unknown, what: string): void {
+    try {
+      erase();
+    } catch (error) {
+      if (!(error instanceof FlashError)) throw error;
+      this.log(`${what} not erased yet: ${error.message}`);
     }
   }
 

@@ -220,16 +220,18 @@ export const ATTACKS: readonly Attack[] = [
       await target.ownerSendsVoice(voiceClip(17));
       const captured = target.sniffer.writes().map((w) => ({ ...w, value: Buffer.from(w.value) }));
       const stored = new Set(target.storedAudio().map((b) => b.toString('hex')));
+      // A message the toy accepted may be gone again once played (retention), so plays count too.
+      const playedBefore = target.observed.played;
       // Two writes in the middle swap places and the one before them loses a bit.
       const mid = Math.floor(captured.length / 2);
       [captured[mid], captured[mid + 1]] = [captured[mid + 1]!, captured[mid]!];
       const flipped = captured[mid - 1]!.value;
       flipped[flipped.length - 1]! ^= 0x01;
       await replayWrites(target, 'tamperer', captured);
-      const accepted = target.storedAudio().filter((b) => !stored.has(b.toString('hex')));
+      const accepted = target.storedAudio().filter((b) => !stored.has(b.toString('hex'))).length + (target.observed.played - playedBefore);
       return {
-        succeeded: accepted.length > 0,
-        evidence: accepted.length > 0 ? `the toy stored ${accepted.length} altered message(s) as genuine` : `${captured.length} reordered and altered writes: nothing stored`,
+        succeeded: accepted > 0,
+        evidence: accepted > 0 ? `the toy stored or played ${accepted} altered message(s) as genuine` : `${captured.length} reordered and altered writes: nothing stored or played`,
       };
     },
   },

@@ -24,7 +24,9 @@ describe('voice between a phone and its toy', () => {
     expect(envelopeCorrelation(sent, heard)).toBeGreaterThan(0.97);
     // A different voice of the same length does not pass for it.
     expect(envelopeCorrelation(voice(3, 8), heard)).toBeLessThan(0.9);
-    expect((await session.status()).messages).toBe(1);
+    // Played, so gone: nobody else reads a message (docs/PROTOCOL.md §10.7).
+    expect((await session.status()).messages).toBe(0);
+    expect(toy.firmware.storage.flash.keys('messages/')).toEqual([]);
     await session.disconnect();
   });
 
@@ -103,9 +105,11 @@ describe('voice between a phone and its toy', () => {
     world().air.place(phoneController, { x: 1, y: 0 });
     const again = await phone.connect(toy.firmware.identity.toyId);
     const first: number[] = [];
+    const played = new Promise((resolve) => toy.firmware.once('played', resolve));
     await again.sendSealed(error.details.envelope as Uint8Array, { onProgress: (p) => first.push(p.bytesDone) });
     expect(first[0]).toBeGreaterThan(0);
-    expect(toy.firmware.storage.flash.keys('messages/')).toHaveLength(1);
+    await played;
+    expect(toy.firmware.storage.flash.keys('messages/')).toEqual([]); // played, so gone
     await again.disconnect();
   });
 
@@ -121,7 +125,7 @@ describe('voice between a phone and its toy', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     await until(() => plays.length >= 1);
     expect(plays).toHaveLength(1);
-    expect(toy.firmware.storage.flash.keys('messages/')).toHaveLength(1);
+    expect(toy.firmware.storage.flash.keys('messages/')).toEqual([]); // played, so gone
     await session.disconnect();
   });
 });
