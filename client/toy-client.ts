@@ -6,6 +6,8 @@ import type { Bond } from '../pairing/bond';
 import { bondForToy } from '../pairing/bond';
 import { parsePairingCode } from '../pairing/code';
 import { isPairingError, type PairingError } from '../pairing/errors';
+import { bondFromGrant, encodePhoneKeys, parseGrant } from '../pairing/grant';
+import { publicKeys } from '../pairing/identity';
 import { PhoneConnection } from '../pairing/phone';
 import { parseQrPayload } from '../pairing/qr';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
@@ -143,6 +145,25 @@ export class ToyClient {
     const bond = bondForToy(this.store.bonds, toyId);
     if (!bond) throw new ToyClientError('NOT_BONDED', `this phone has no bond with toy ${toyId}: pair first`);
     return this.open(toyId, PhoneConnection.resume(this.sodium, this.store.keys, bond), options);
+  }
+
+  /** What this phone shows an owner who adds it by its keys (ToySession.addMember): a payload for a QR. */
+  phoneKeys(): string {
+    return encodePhoneKeys(publicKeys(this.store.keys));
+  }
+
+  /** Stores the bond an owner's addMember() granted this phone; connect() then opens sessions. */
+  acceptGrant(grant: string): Bond {
+    let parsed;
+    try {
+      parsed = parseGrant(grant);
+    } catch (error) {
+      if (isPairingError(error)) throw new ToyClientError('BAD_INPUT', `not a membership grant: ${error.message}`, { cause: error });
+      throw error;
+    }
+    const bond = bondFromGrant(parsed, this.now());
+    this.store.bonds.put(bond);
+    return bond;
   }
 
   /** Forgets a bond on this phone only (the owner removes it on the toy with removeMember). */

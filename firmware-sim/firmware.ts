@@ -154,6 +154,15 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     return this.powered && this.pairing.status(this.now()).open;
   }
 
+  /**
+   * Whether the advert (and the readable info) say the window is open: only for a toy with no
+   * owner, whose window someone holding it opened for its first owner. An owned toy's windows
+   * (an owner's invitation) are nobody else's business: strangers are not told when to guess.
+   */
+  get announcesPairingWindow(): boolean {
+    return this.pairingWindowOpen && !this.storage.bonds.list().some((b) => b.role === 'owner');
+  }
+
   log(line: string): void {
     this.logLine(line);
   }
@@ -343,6 +352,12 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
         this.log('factory reset requested: waiting for a paw press');
         this.armResetTimeout(this.pawConfirmMs + 1);
         return { command: 'factory-reset', pawWithinMs: this.pawConfirmMs };
+      case 'add-member': {
+        requireOwner('add members');
+        const added = this.pairing.addMember(bond.bondId, request.keys, request.label, this.now());
+        this.log(`member added by the owner: ${added.role} "${added.label}"`);
+        return { command: 'add-member', bondId: added.bondId };
+      }
       case 'set-volume':
         requireOwner('change settings');
         this.storage.saveSettings({ ...this.storage.loadSettings(), volume: request.level });

@@ -9,9 +9,12 @@ import type { PeerPublicKeys } from './keys';
 
 export type Role = 'owner' | 'member';
 export const ROLES: readonly Role[] = ['owner', 'member'];
-/** How a phone joined: the code on the tag (the first owner only) or an owner's one-time invitation. */
-export type JoinMethod = 'tag-code' | 'invitation';
-export const JOIN_METHODS: readonly JoinMethod[] = ['tag-code', 'invitation'];
+/**
+ * How a phone joined: the code on the tag (the first owner only), an owner's one-time invitation,
+ * or added by the owner by its public keys (pairing/grant.ts).
+ */
+export type JoinMethod = 'tag-code' | 'invitation' | 'added-by-owner';
+export const JOIN_METHODS: readonly JoinMethod[] = ['tag-code', 'invitation', 'added-by-owner'];
 /** How many phones one toy holds bonds for. */
 export const MAX_BONDS = 16;
 /** How long an owner's invitation stays good. */
@@ -123,6 +126,17 @@ export function roleForNewPairing(bonds: readonly Bond[], invite: Invite | undef
   if (invite === undefined || now >= invite.expiresAt) throw new PairingError('INVITE_REQUIRED');
   ownerBond(bonds, invite.byBondId);
   return 'member';
+}
+
+/**
+ * The bond for a phone the owner `actorBondId` adds by its keys: a member (an owner adding its own
+ * key again stays owner); TOO_LARGE when the toy is full.
+ */
+export function addedBond(bonds: readonly Bond[], actorBondId: string, peer: PeerPublicKeys, bondId: string, toyId: string, now: number, label: string): Bond {
+  ownerBond(bonds, actorBondId);
+  const replaces = bonds.some((b) => samePeerKey(b.peer.static, peer.static));
+  if (!replaces && bonds.length >= MAX_BONDS) throw new PairingError('TOO_LARGE', `at most ${MAX_BONDS} bonds`);
+  return { bondId, toyId, peer, role: roleAfterPairing(bonds, peer.static, 'member'), createdAt: now, joined: 'added-by-owner', label };
 }
 
 /** An invitation made by `actorBondId`, which must be the owner, with a freshly drawn `code`. */

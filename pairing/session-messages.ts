@@ -6,6 +6,7 @@ import { ByteReader, concat, u16le, u64le, utf8 } from './bytes';
 import { PairingError } from './errors';
 import { type JoinMethod, type Role, JOIN_METHODS } from './bond';
 import { CODE_LENGTH, type PairingCode, parsePairingCode } from './code';
+import type { PeerPublicKeys } from './keys';
 
 export const RECORDING_ID_BYTES = 16;
 
@@ -46,7 +47,9 @@ export type Request =
   | { readonly command: 'invite-member' }
   | { readonly command: 'remove-member'; readonly bondId: string }
   | { readonly command: 'factory-reset' }
-  | { readonly command: 'set-volume'; readonly level: number };
+  | { readonly command: 'set-volume'; readonly level: number }
+  /** Owner only: bond a phone by its public keys (pairing/grant.ts). */
+  | { readonly command: 'add-member'; readonly keys: PeerPublicKeys; readonly label: string };
 
 export type ResponseBody =
   | { readonly command: 'status'; readonly status: ToyStatus }
@@ -56,6 +59,7 @@ export type ResponseBody =
   /** A one-time code for one more phone; `validForMs` from now. */
   | { readonly command: 'invite-member'; readonly validForMs: number; readonly code: PairingCode }
   | { readonly command: 'factory-reset'; readonly pawWithinMs: number }
+  | { readonly command: 'add-member'; readonly bondId: string }
   | { readonly command: 'delete-recording' | 'remove-member' | 'set-volume' };
 
 /** Why the toy refused a request; a client turns these into typed errors. */
@@ -81,7 +85,7 @@ export type SessionMessage =
   | { readonly kind: 'transfer'; readonly stream: TransferStream; readonly message: Uint8Array };
 
 const KIND = { request: 1, response: 2, error: 3, event: 4, transfer: 5 } as const;
-const COMMANDS = ['status', 'list-recordings', 'fetch-recording', 'delete-recording', 'list-members', 'invite-member', 'remove-member', 'factory-reset', 'set-volume'] as const;
+const COMMANDS = ['status', 'list-recordings', 'fetch-recording', 'delete-recording', 'list-members', 'invite-member', 'remove-member', 'factory-reset', 'set-volume', 'add-member'] as const;
 const EVENTS = ['recording-added', 'message-stored', 'message-rejected', 'message-played', 'reset-done', 'reset-cancelled'] as const;
 const STREAMS: readonly TransferStream[] = ['upload', 'download'];
 const ROLES: readonly Role[] = ['owner', 'member'];
@@ -149,6 +153,8 @@ function encodeRequest(request: Request): Uint8Array {
       return concat(head, short(request.bondId));
     case 'set-volume':
       return concat(head, u8(request.level));
+    case 'add-member':
+      return concat(head, request.keys.static, request.keys.signing, short(request.label));
     default:
       return head;
   }
@@ -167,6 +173,8 @@ function readRequest(r: ByteReader): Request {
       if (level > 100) throw new PairingError('MALFORMED', `volume ${level} above 100`);
       return { command, level };
     }
+    case 'add-member':
+      return { command, keys: { static: r.bytesOf(32), signing: r.bytesOf(32) }, label: readText(r) };
     default:
       return { command };
   }
@@ -193,6 +201,8 @@ function encodeResponse(result: ResponseBody): Uint8Array {
       return concat(head, u32le(result.validForMs), utf8(result.code));
     case 'factory-reset':
       return concat(head, u32le(result.pawWithinMs));
+    case 'add-member':
+      return concat(head, short(result.bondId));
     default:
       return head;
   }
@@ -234,6 +244,8 @@ function readResponse(r: ByteReader): ResponseBody {
       return { command, validForMs: u32(r), code: readCode(r) };
     case 'factory-reset':
       return { command, pawWithinMs: u32(r) };
+    case 'add-member':
+      return { command, bondId: readText(r) };
     default:
       return { command };
   }

@@ -3,13 +3,14 @@
 // `ToyConnection` from toy.connect(): a state machine that answers PAIR_HELLO (if the window
 // is open and the role rules allow a new bond) or SESSION_HELLO (if the bond exists), refuses
 // everything else with a REFUSED frame, and then carries the session.
-import { toHex } from './bytes';
+import { toHex, utf8 } from './bytes';
 import {
   type Bond,
   type BondStore,
   type Invite,
   type JoinMethod,
   type Role,
+  addedBond,
   admission,
   authorizeRevoke,
   createInvite,
@@ -21,10 +22,11 @@ import { CPace } from './cpace';
 import { PairingError, checkTime } from './errors';
 import { BOND_ID_BYTES, REFUSAL_REASONS, type Message, type RefusalReason, encodeFrame } from './frame';
 import { type ToyIdentity, certifyToyKeys, rotateToyKeys } from './identity';
+import type { PeerPublicKeys } from './keys';
 import { PHONE_AD, TOY_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
-import { decodePhoneAck, decodePhoneIntro, encodePairConfirm, encodeToyIntro, signIntro, verifyIntro } from './payloads';
+import { MAX_LABEL_BYTES, decodePhoneAck, decodePhoneIntro, encodePairConfirm, encodeToyIntro, signIntro, verifyIntro } from './payloads';
 import {
   DEFAULT_POLICY,
   INITIAL_POLICY,
@@ -102,6 +104,15 @@ export class Toy {
     this.invitation = invitation;
     this.policyState = openForInvitation(this.policyState, invitation.expiresAt);
     return invitation;
+  }
+
+  /** The owner adds a phone by its public keys (HomeKit's Add Pairing): no code, no window. */
+  addMember(actorBondId: string, peer: PeerPublicKeys, label: string, now: number): Bond {
+    checkTime(now);
+    if (utf8(label).length > MAX_LABEL_BYTES) throw new PairingError('TOO_LARGE', `label over ${MAX_LABEL_BYTES} bytes`);
+    const bond = addedBond(this.bonds.list(), actorBondId, peer, toHex(this.sodium.randombytes_buf(BOND_ID_BYTES)), this.identity.toyId, now, label);
+    this.bonds.put(bond);
+    return bond;
   }
 
   /** Removes a bond; the owner may remove anyone, a member only itself. Its sessions end. */

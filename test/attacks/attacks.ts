@@ -10,7 +10,7 @@ import { decodeFrame, encodeFrame, type Message } from '../../pairing/frame';
 import { codeToPrs, generatePairingCode } from '../../pairing/code';
 import { calculateGenerator } from '../../pairing/cpace';
 import { cpaceInputs } from '../../pairing/key-schedule';
-import { DEFAULT_POLICY, INITIAL_POLICY, pairingStatus, pawPress, recordWrongCode } from '../../pairing/policy';
+import { DEFAULT_POLICY, INITIAL_POLICY, openForInvitation, pairingStatus, pawPress, type PolicyState, recordWrongCode } from '../../pairing/policy';
 import { sodiumReady } from '../../pairing/sodium';
 import { MemoryPhoneStore } from '../../client/phone-store';
 import { ToyClient } from '../../client/toy-client';
@@ -493,13 +493,87 @@ export const ATTACKS: readonly Attack[] = [
         }
       }
       const perHour = guessesPerHour(DEFAULT_POLICY);
-      const yearOdds = (perHour * 24 * 365) / 1e9;
+      const [paw, daily] = [yearlyGuessOdds(), yearlyGuessOdds(1)];
       return {
-        succeeded: answers.includes('PAIRED') || yearOdds >= 0.5,
-        evidence: `over the air: ${answers.join(', ')}; at most ${perHour} guesses in the first hour even with the paw pressed non-stop, then fewer (lockouts double); ≤${(yearOdds * 100).toFixed(4)}% chance in a year at that rate`,
+        succeeded: answers.includes('PAIRED') || daily >= 1e-5,
+        evidence: `over the air: ${answers.join(', ')}; at most ${perHour} guesses in the first hour even with the paw pressed non-stop, then fewer (lockouts double up to a day); odds in a year of non-stop guessing ${paw.toExponential(1)} (paw pressed whenever possible), ${daily.toExponential(1)} with an owner also inviting daily`,
       };
     },
   },
+  familyRule(
+    'lockout-dos',
+    'A stranger guessing codes non-stop keeps the family from adding a member',
+    'the legacy toy has no lockout to abuse: it lets everyone in anyway',
+    async ({ firmware, owner, toyId }, target) => {
+      const sodium = await sodiumReady();
+      const stranger = await newPhone(target, 'guesser');
+      const answers = new Map<string, number>();
+      let guessing = true;
+      const guesser = (async () => {
+        while (guessing) {
+          let code;
+          try {
+            code = generatePairingCode(sodium);
+            await (await stranger.pair(toyId, { code }, { timeoutMs: 2000 })).disconnect();
+            answers.set('PAIRED', (answers.get('PAIRED') ?? 0) + 1);
+          } catch (error) {
+            const why = (error as { code?: string }).code ?? 'ERROR';
+            answers.set(why, (answers.get(why) ?? 0) + 1);
+          }
+        }
+      })();
+      const started = Date.now();
+      const deadline = started + 180_000;
+      /** The family's phones retry while the stranger keeps the toy busy (it serves one phone at a time). */
+      const persist = async <T>(work: () => Promise<T>): Promise<T> => {
+        for (;;) {
+          try {
+            return await work();
+          } catch (error) {
+            if (Date.now() > deadline) throw error;
+          }
+        }
+      };
+      let outcome = 'not added';
+      let lockedOut = false;
+      try {
+        // The owner's code invitation is what a stranger can spoil: its window locks within seconds.
+        await persist(() => invitation(owner, toyId));
+        await settle(1500);
+        lockedOut = !firmware.pairing.status(firmware.now()).open;
+        // Adding by key needs no window and no code, so the lockout has nothing to hold.
+        const grandma = await newPhone(target, 'Grandma');
+        const { grant } = await persist(async () => {
+          const session = await owner.connect(toyId, { timeoutMs: 3000 });
+          try {
+            return await session.addMember(grandma.phoneKeys(), 'Grandma');
+          } finally {
+            await session.disconnect();
+          }
+        });
+        grandma.acceptGrant(grant);
+        const role = await persist(async () => {
+          const session = await grandma.connect(toyId, { timeoutMs: 3000 });
+          try {
+            return (await session.status()).role;
+          } finally {
+            await session.disconnect();
+          }
+        });
+        outcome = `grandma in as ${role} after ${((Date.now() - started) / 1000).toFixed(1)} s`;
+      } catch (error) {
+        outcome = `grandma not in after ${((Date.now() - started) / 1000).toFixed(0)} s: ${(error as Error).message}`;
+      } finally {
+        guessing = false;
+        await guesser;
+      }
+      const tally = [...answers].map(([k, n]) => `${k} x${n}`).join(', ');
+      return {
+        succeeded: !outcome.startsWith('grandma in as member') || answers.has('PAIRED'),
+        evidence: `the stranger's guesses: ${tally}; the invitation window ${lockedOut ? 'was locked out' : 'stayed open'}; ${outcome}`,
+      };
+    },
+  ),
   {
     id: 'floods',
     title: 'Floods (connections, oversized writes, fragment storms) damage the toy or lock the owner out',
@@ -566,10 +640,26 @@ function capturedFrame<T extends Message['type']>(target: Target, type: T): Extr
  * time the window could open (the worst case: a child pressing it over and over).
  */
 export function guessesPerHour(config: typeof DEFAULT_POLICY): number {
+  return guessesWithin(config, 3_600_000);
+}
+
+const DAY_MS = 24 * 3_600_000;
+
+/**
+ * Wrong guesses let through in `ms` with the paw pressed whenever it could open the window, and,
+ * when `invitationsPerDay` > 0, an owner inviting that often (each invitation lifts the current
+ * lockout and opens the window; its code is fresh, so this over-counts the odds against one code).
+ */
+export function guessesWithin(config: typeof DEFAULT_POLICY, ms: number, invitationsPerDay = 0): number {
   let state = INITIAL_POLICY;
   let now = 0;
   let guesses = 0;
-  while (now < 3_600_000) {
+  let nextInvitation = invitationsPerDay > 0 ? 0 : Infinity;
+  while (now < ms) {
+    if (now >= nextInvitation) {
+      state = openForInvitation(state, now + 120_000);
+      nextInvitation += DAY_MS / invitationsPerDay;
+    }
     state = pawPress(state, now, config);
     const status = pairingStatus(state, now);
     if (!status.open) {
@@ -579,6 +669,17 @@ export function guessesPerHour(config: typeof DEFAULT_POLICY): number {
     state = recordWrongCode(state, now, config);
     guesses++;
     now += 1000; // a pairing attempt over BLE takes about a second
+    if (!pairingStatus(state, now).open && now + 1000 < nextInvitation) now = Math.min(nextInvitation, now + Math.max(1000, lockedFor(state, now)));
   }
   return guesses;
+}
+
+function lockedFor(state: PolicyState, now: number): number {
+  const status = pairingStatus(state, now);
+  return !status.open && status.reason === 'LOCKED_OUT' ? status.retryAfterMs : 0;
+}
+
+/** The chance a stranger guessing non-stop for a year finds a code (10^9 codes). */
+export function yearlyGuessOdds(invitationsPerDay = 0): number {
+  return guessesWithin(DEFAULT_POLICY, 365 * DAY_MS, invitationsPerDay) / 1e9;
 }

@@ -60,6 +60,25 @@ describe('members of a toy', () => {
     await session.disconnect();
   });
 
+  it('adds a phone by the keys it shows, with no code or window, and only the owner may', async () => {
+    const { toy, session: owner } = await ownedToy(world());
+    const grandma = await world().phone('Grandma');
+    const { bondId, grant } = await owner.addMember(grandma.phoneKeys(), 'Grandma');
+    await owner.disconnect();
+    expect(toy.firmware.pairingWindowOpen).toBe(false);
+    expect(grandma.acceptGrant(grant)).toMatchObject({ bondId, role: 'member', joined: 'added-by-owner' });
+    const session = await grandma.connect(toy.firmware.identity.toyId);
+    expect((await session.members()).map((m) => [m.label, m.role, m.joined])).toEqual([
+      ['Parent', 'owner', 'tag-code'],
+      ['Grandma', 'member', 'added-by-owner'],
+    ]);
+    const stranger = await world().phone('Stranger');
+    expect((await thrown(session.addMember(stranger.phoneKeys(), 'Stranger'))).code).toBe('FORBIDDEN');
+    expect((await thrown(session.addMember('plushlink://phone?v=1', 'x'))).code).toBe('BAD_INPUT');
+    expect(() => grandma.acceptGrant('plushlink://member?v=9')).toThrow(/membership grant/);
+    await session.disconnect();
+  });
+
   it("refuses a removed member's next connect with NOT_BONDED", async () => {
     const { toy, phone: ownerPhone, session: owner } = await ownedToy(world());
     const { member, session } = await addMember(world(), toy, owner);

@@ -2,6 +2,8 @@
 // model"): one bond per phone key, an owner stays owner whatever it pairs again with, and the
 // toy never ends up without a usable owner.
 import { useSodium } from './helpers';
+import { bondFromGrant, encodeGrant, encodePhoneKeys, parseGrant, parsePhoneKeys } from '../../pairing/grant';
+import { generatePartyKeys, publicKeys } from '../../pairing/identity';
 import { PhoneConnection } from '../../pairing/phone';
 import { eventTypes, newToy, pairPhone, pump } from './world';
 import type { Toy } from '../../pairing/toy';
@@ -117,5 +119,34 @@ describe('a replayed SESSION_HELLO', () => {
     const forged = replayed.receive(exchange.frames[2]!.frame, 6_001);
     expect(eventTypes(forged.events)).toEqual(['rejected:DECRYPT_FAILED']);
     expect(replayed.state).toBe('failed');
+  });
+});
+
+describe('adding a phone by its keys (HomeKit’s Add Pairing)', () => {
+  it('bonds the phone the owner names, as a member that then opens sessions; nobody else may add', () => {
+    const { toy, owner } = ownedToy();
+    const grandma = generatePartyKeys(sodium());
+    expect(parsePhoneKeys(encodePhoneKeys(publicKeys(grandma)))).toEqual(publicKeys(grandma));
+    const bond = toy.addMember(owner.phone.bond!.bondId, publicKeys(grandma), 'Grandma', 2_000);
+    expect(bond).toMatchObject({ role: 'member', joined: 'added-by-owner', label: 'Grandma', createdAt: 2_000 });
+    expect(toy.status(2_000).open).toBe(false); // no window was opened for it
+
+    const grant = parseGrant(encodeGrant({ toyId: toy.identity.toyId, bondId: bond.bondId, toy: owner.phone.bond!.peer }));
+    const resumed = PhoneConnection.resume(sodium(), grandma, bondFromGrant(grant, 5));
+    const toyConnection = toy.connect();
+    expect(eventTypes(pump(resumed.connection, toyConnection, resumed.frame, 3_000).toy)).toEqual(['established']);
+    expect(toyConnection.bond?.bondId).toBe(bond.bondId);
+
+    expect(() => toy.addMember(bond.bondId, publicKeys(generatePartyKeys(sodium())), 'x', 4_000)).toThrow('NOT_OWNER');
+    expect(() => toy.addMember(owner.phone.bond!.bondId, publicKeys(grandma), 'x'.repeat(65), 4_000)).toThrow('TOO_LARGE');
+    // The owner adding its own key again stays owner, and the toy still holds one bond per phone.
+    expect(toy.addMember(owner.phone.bond!.bondId, publicKeys(owner.keys), 'Parent', 4_000).role).toBe('owner');
+    expect(toy.bonds.list().map((b) => b.role).sort()).toEqual(['member', 'owner']);
+  });
+
+  it('reads grants and phone keys strictly', () => {
+    expect(() => parseGrant('plushlink://member?v=1&id=00&bond=00&s=00&g=00')).toThrow('MALFORMED');
+    expect(() => parsePhoneKeys('plushlink://phone?v=2&s=00&g=00')).toThrow('UNSUPPORTED_VERSION');
+    expect(() => parsePhoneKeys(`plushlink://phone?v=1&s=${'00'.repeat(32)}&g=${'00'.repeat(32)}&s=${'00'.repeat(32)}`)).toThrow('MALFORMED');
   });
 });
