@@ -9,7 +9,8 @@
 import { EventEmitter } from 'node:events';
 import { encodeOpus } from '../audio/opus-codec';
 import { writeOggOpus } from '../audio/ogg-opus';
-import { sealEnvelope } from '../audio/envelope';
+import { readEnvelopeHeader, sealEnvelope } from '../audio/envelope';
+import type { ReplayGuard } from '../audio/replay-guard';
 import { oggToWav, openVoiceMessage } from '../audio/voice-message';
 import { TransferReceiver } from '../audio/transfer-receiver';
 import { decodeTransferMessage } from '../audio/transfer-wire';
@@ -467,9 +468,10 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
 
   private async acceptMessage(link: ToyLink, hash: Uint8Array, envelope: Uint8Array): Promise<void> {
     const senders = this.storage.bonds.list().map((b) => b.peer);
+    const seen = this.storage.loadReplayGuard();
     let opened;
     try {
-      opened = openVoiceMessage(this.sodium, envelope, this.identity.keys, this.storage.loadReplayGuard(), this.now(), { senders });
+      opened = openVoiceMessage(this.sodium, envelope, this.identity.keys, seen, replayGuardClock(seen, readEnvelopeHeader(envelope).time), { senders });
     } catch (error) {
       const code = (error as AudioError).code;
       const reason: MessageRejection =
@@ -526,6 +528,18 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   private emitState(): void {
     this.emit('state', this.state);
   }
+}
+
+/**
+ * The time the replay guard judges an envelope by. A toy has no real-time clock it can trust
+ * (pulling the battery resets it), so not its own: the newest time among the envelopes it has
+ * admitted (all signed by bonded senders), or the envelope's own time if later. An id is refused
+ * once seen; an envelope older than the window before the newest one seen is refused as stale;
+ * and nothing depends on what the toy's clock says.
+ */
+function replayGuardClock(guard: ReplayGuard, envelopeTime: number): number {
+  const newest = guard.seen.reduce((t, s) => Math.max(t, s.time), guard.floor);
+  return Math.max(newest, envelopeTime);
 }
 
 function asError(error: unknown): Error {

@@ -1,12 +1,13 @@
 // The versioned wire format of every plushlink protocol message: one frame is
-//   version (u8, = 1) | type (u8) | body
+//   version (u8, = 2) | type (u8) | body
 // and travels fragmented (./fragment.ts) over the secure profile's GATT characteristics. Only
 // pairing and session-opening frames are readable on the air; everything after a handshake is a
 // TRANSPORT frame whose body is a Session ciphertext.
 import { ByteReader, concat } from './bytes';
 import { PairingError, type PairingErrorCode } from './errors';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: the family model, version 2 (docs/PROTOCOL.md, "Changes in version 2"). */
+export const PROTOCOL_VERSION = 2;
 export const SID_BYTES = 16;
 export const SHARE_BYTES = 32;
 export const BOND_ID_BYTES = 8;

@@ -8,7 +8,8 @@ import { hkdfSha256 } from './hkdf';
 import { PSKLEN } from './noise/handshake-state';
 import type { Sodium } from './sodium';
 
-const LABEL = 'plushlink/1';
+/** Names the protocol version in every label, so a peer of another version derives nothing. */
+const LABEL = 'plushlink/2';
 /** CPace associated data: fixed per side, so a peer of another protocol version gets no key. */
 export const PHONE_AD = utf8(`${LABEL} phone`);
 export const TOY_AD = utf8(`${LABEL} toy`);

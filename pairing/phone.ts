@@ -10,7 +10,7 @@ import { CPace } from './cpace';
 import { PairingError } from './errors';
 import { type Message, SID_BYTES, encodeFrame } from './frame';
 import { attestationFingerprint, keyFingerprint, verifyToyKeys } from './identity';
-import { PHONE_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
+import { PHONE_AD, TOY_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
 import type { PartyKeys } from './keys';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
@@ -109,6 +109,10 @@ export class PhoneConnection extends Connection {
   }
 
   private onReply(step: Extract<Step, { kind: 'await-reply' }>, reply: Extract<Message, { type: 'PAIR_REPLY' }>): Uint8Array[] {
+    // ADb: the toy's CPace associated data must be this version's toy label (the toy checks ADa).
+    if (reply.ad.length !== TOY_AD.length || !this.sodium.memcmp(reply.ad, TOY_AD)) {
+      throw new PairingError('UNSUPPORTED_VERSION', 'the toy speaks another protocol version');
+    }
     const isk = step.cpace.finish({ share: reply.share, ad: reply.ad });
     step.handshake.setPsk(pskFromIsk(this.sodium, isk, step.sid));
     const hashBeforeIntro = step.handshake.getHandshakeHash();

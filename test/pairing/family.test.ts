@@ -4,6 +4,10 @@
 import { useSodium } from './helpers';
 import { bondFromGrant, encodeGrant, encodePhoneKeys, parseGrant, parsePhoneKeys } from '../../pairing/grant';
 import { generatePartyKeys, publicKeys } from '../../pairing/identity';
+import { utf8 } from '../../pairing/bytes';
+import { CPace, sampleScalar } from '../../pairing/cpace';
+import { decodeFrame, encodeFrame } from '../../pairing/frame';
+import { PHONE_AD, TOY_AD } from '../../pairing/key-schedule';
 import { PhoneConnection } from '../../pairing/phone';
 import { eventTypes, newToy, pairPhone, pump } from './world';
 import type { Toy } from '../../pairing/toy';
@@ -148,5 +152,37 @@ describe('adding a phone by its keys (HomeKit’s Add Pairing)', () => {
     expect(() => parseGrant('plushlink://member?v=1&id=00&bond=00&s=00&g=00')).toThrow('MALFORMED');
     expect(() => parsePhoneKeys('plushlink://phone?v=2&s=00&g=00')).toThrow('UNSUPPORTED_VERSION');
     expect(() => parsePhoneKeys(`plushlink://phone?v=1&s=${'00'.repeat(32)}&g=${'00'.repeat(32)}&s=${'00'.repeat(32)}`)).toThrow('MALFORMED');
+  });
+});
+
+describe('hardening (protocol version 2)', () => {
+  it('refuses a CPace share reflected back (Ya = Yb)', () => {
+    const inputs = { prs: new Uint8Array(8).fill(1), ci: new Uint8Array(4), sid: new Uint8Array(16) };
+    const phone = new CPace(sodium(), 'initiator', inputs, PHONE_AD);
+    expect(() => phone.finish({ share: phone.own.share, ad: TOY_AD })).toThrow('INVALID_POINT');
+  });
+
+  it('draws CPace scalars from libsodium: non-zero, below the group order, never repeated', () => {
+    const scalars = Array.from({ length: 200 }, () => sampleScalar(sodium()));
+    for (const s of scalars) {
+      expect(s.some((b) => b !== 0)).toBe(true);
+      expect(s[31]! <= 0x10).toBe(true);
+    }
+    expect(new Set(scalars.map((s) => Buffer.from(s).toString('hex'))).size).toBe(200);
+  });
+
+  it("has the phone check the toy's CPace associated data (ADb)", () => {
+    const toy = newToy(sodium());
+    toy.pawPress(0);
+    const { connection, frame } = PhoneConnection.pair(sodium(), { keys: generatePartyKeys(sodium()), toyId: toy.identity.toyId, code: toy.identity.code });
+    const exchange = pump(connection, toy.connect(), frame, 1, {
+      tamper: (from, f) => {
+        if (from !== 'toy') return f;
+        const reply = decodeFrame(f);
+        return reply.type === 'PAIR_REPLY' ? encodeFrame({ ...reply, ad: utf8('plushlink/1 toy') }) : f;
+      },
+    });
+    expect(eventTypes(exchange.phone)).toEqual(['rejected:UNSUPPORTED_VERSION']);
+    expect(toy.bonds.list()).toEqual([]);
   });
 });
