@@ -2,15 +2,15 @@
 // CPace on the pairing code and the XXpsk3 handshake, ending in a new Bond that the caller
 // stores; resume() opens a KK session for a stored Bond. Both give the first frame to send;
 // after that, feed every frame from the toy to receive().
-import { fromHex, utf8 } from './bytes';
+import { utf8 } from './bytes';
 import type { Bond } from './bond';
 import type { PairingCode } from './code';
 import { Connection } from './connection';
 import { CPace } from './cpace';
-import { PairingError } from './errors';
-import { type Message, SID_BYTES, encodeFrame } from './frame';
+import { PairingError, guard } from './errors';
+import { HELLO_NONCE_BYTES, type Message, SID_BYTES, encodeFrame } from './frame';
 import { attestationFingerprint, keyFingerprint, verifyToyKeys } from './identity';
-import { PHONE_AD, TOY_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
+import { PHONE_AD, TOY_AD, cpaceInputs, destinationId, destinationKey, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
 import type { PartyKeys } from './keys';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
@@ -78,16 +78,20 @@ export class PhoneConnection extends Connection {
 
   /** Opens a KK session for a stored bond: returns the connection and the SESSION_HELLO frame. */
   static resume(sodium: Sodium, keys: PartyKeys, bond: Bond): { connection: PhoneConnection; frame: Uint8Array } {
+    const nonce = sodium.randombytes_buf(HELLO_NONCE_BYTES);
+    const dh = guard('INVALID_POINT', () => sodium.crypto_scalarmult(keys.static.secretKey, bond.peer.static));
+    const destination = destinationId(sodium, destinationKey(sodium, bond.toyId, dh), nonce);
+    sodium.memzero(dh);
     const handshake = new HandshakeState(sodium, {
       pattern: KK,
       initiator: true,
-      prologue: sessionPrologue(bond.toyId, bond.bondId),
+      prologue: sessionPrologue(bond.toyId, nonce, destination),
       s: keys.static,
       rs: bond.peer.static,
     });
     const noise = handshake.writeMessage();
     const connection = new PhoneConnection(sodium, keys, bond.toyId, undefined, { kind: 'await-accept', handshake, bond });
-    return { connection, frame: encodeFrame({ type: 'SESSION_HELLO', bondId: fromHex(bond.bondId), noise }) };
+    return { connection, frame: encodeFrame({ type: 'SESSION_HELLO', nonce, destinationId: destination, noise }) };
   }
 
   protected onHandshake(message: Message, now: number): Uint8Array[] {

@@ -23,7 +23,7 @@ import { PairingError, checkTime } from './errors';
 import { BOND_ID_BYTES, REFUSAL_REASONS, type Message, type RefusalReason, encodeFrame } from './frame';
 import { type ToyIdentity, certifyToyKeys, rotateToyKeys } from './identity';
 import type { PeerPublicKeys } from './keys';
-import { PHONE_AD, TOY_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
+import { PHONE_AD, TOY_AD, cpaceInputs, destinationId, destinationKey, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
 import { MAX_LABEL_BYTES, decodePhoneAck, decodePhoneIntro, encodePairConfirm, encodeToyIntro, signIntro, verifyIntro } from './payloads';
@@ -57,6 +57,8 @@ export class Toy {
   readonly config: PolicyConfig;
   private policyState: PolicyState;
   private invitation: Invite | undefined;
+  /** Per bond id: the peer key it was made for and the destination-id key (cleared at a reset). */
+  private readonly destinationKeys = new Map<string, { peer: Uint8Array; key: Uint8Array }>();
 
   constructor(
     readonly sodium: Sodium,
@@ -130,6 +132,7 @@ export class Toy {
     this.bonds.clear();
     this.invitation = undefined;
     this.currentIdentity = rotateToyKeys(this.sodium, this.currentIdentity);
+    this.destinationKeys.clear();
     this.policyState = INITIAL_POLICY;
     return { policy: this.policyState, identity: this.currentIdentity };
   }
@@ -140,12 +143,30 @@ export class Toy {
       setPolicy: (state) => (this.policyState = state),
       invite: () => this.invitation,
       consumeInvite: () => (this.invitation = undefined),
+      destinationKey: (bond) => this.destinationKey(bond),
     });
+  }
+
+  private destinationKey(bond: Bond): Uint8Array | undefined {
+    const cached = this.destinationKeys.get(bond.bondId);
+    if (cached && cached.peer === bond.peer.static) return cached.key;
+    let dh: Uint8Array;
+    try {
+      dh = this.sodium.crypto_scalarmult(this.currentIdentity.keys.static.secretKey, bond.peer.static);
+    } catch {
+      return undefined;
+    }
+    const key = destinationKey(this.sodium, this.currentIdentity.toyId, dh);
+    this.sodium.memzero(dh);
+    this.destinationKeys.set(bond.bondId, { peer: bond.peer.static, key });
+    return key;
   }
 }
 
 /** The parts of Toy a connection may change; kept off Toy's public surface. */
 interface ToyInternals {
+  /** The bond's destination-id key (a DH, so cached: a stranger's hellos must stay cheap). */
+  destinationKey(bond: Bond): Uint8Array | undefined;
   policy(): PolicyState;
   setPolicy(state: PolicyState): void;
   invite(): Invite | undefined;
@@ -273,12 +294,12 @@ export class ToyConnection extends Connection {
   }
 
   private onSessionHello(hello: Extract<Message, { type: 'SESSION_HELLO' }>): Uint8Array[] {
-    const bond = this.toy.bonds.get(toHex(hello.bondId));
+    const bond = this.bondFor(hello.nonce, hello.destinationId);
     if (bond === undefined) throw new PairingError('UNKNOWN_BOND');
     const handshake = new HandshakeState(this.toy.sodium, {
       pattern: KK,
       initiator: false,
-      prologue: sessionPrologue(bond.toyId, bond.bondId),
+      prologue: sessionPrologue(bond.toyId, hello.nonce, hello.destinationId),
       s: this.toy.identity.keys.static,
       rs: bond.peer.static,
     });
@@ -295,6 +316,18 @@ export class ToyConnection extends Connection {
     // the phone is live; until then nothing is done in the bond's name (the link times out).
     this.step = { kind: 'await-session-confirm', session: new Session(handshake.split()), bond };
     return [encodeFrame({ type: 'SESSION_ACCEPT', noise })];
+  }
+
+  /** The bond whose destination id over `nonce` is `id`: every bond is tried, in constant time each. */
+  private bondFor(nonce: Uint8Array, id: Uint8Array): Bond | undefined {
+    const { sodium } = this.toy;
+    let found: Bond | undefined;
+    for (const bond of this.toy.bonds.list()) {
+      const key = this.internals.destinationKey(bond);
+      if (key === undefined) continue; // a stored key that gives no shared secret names nothing
+      if (found === undefined && sodium.memcmp(destinationId(sodium, key, nonce), id)) found = bond;
+    }
+    return found;
   }
 
   private onSessionConfirm(step: Extract<Step, { kind: 'await-session-confirm' }>, message: Uint8Array): Uint8Array[] {

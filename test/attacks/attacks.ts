@@ -74,7 +74,7 @@ async function tryWithoutCredentials(link: AttackerLink, requests: Uint8Array[])
   if (!link.has(FRAMES_IN)) return answers;
   await link.subscribe(FRAMES_OUT, (d) => answers.push(d));
   const frames = [
-    encodeFrame({ type: 'SESSION_HELLO', bondId: randomBytes(8), noise: randomBytes(48) }),
+    encodeFrame({ type: 'SESSION_HELLO', nonce: randomBytes(16), destinationId: randomBytes(16), noise: randomBytes(48) }),
     ...requests.map((r) => encodeFrame({ type: 'TRANSPORT', message: Uint8Array.of(...randomBytes(8), ...r, ...randomBytes(16)) })),
     ...requests,
     Uint8Array.of(0, 1, ...LEGACY_KEY),
@@ -421,6 +421,21 @@ export const ATTACKS: readonly Attack[] = [
       };
     },
   },
+  familyRule(
+    'link-phone-sessions',
+    "A sniffer links one phone's sessions across connections by what its SESSION_HELLO shows",
+    'the legacy toy has no sessions or phone identities: every connection is anonymous and equally open',
+    async ({ owner, toyId }, target) => {
+      for (let i = 0; i < 2; i++) await (await owner.connect(toyId)).disconnect();
+      const hellos = capturedFrames(target, 'SESSION_HELLO').map(encodeFrame);
+      const [first, second] = hellos.slice(-2).map((h) => h.subarray(2)); // past version and type
+      const shared = first && second ? longestCommonRun(first, second) : 0;
+      return {
+        succeeded: hellos.length < 2 || shared >= 8,
+        evidence: `${hellos.length} session hellos of one phone captured; the longest run of bytes two of them share is ${shared} byte(s)`,
+      };
+    },
+  ),
   {
     id: 'relay-reads-or-alters',
     title: 'A relay holding a voice message reads or alters it',
@@ -618,8 +633,15 @@ function capturedPairHello(target: Target): Extract<Message, { type: 'PAIR_HELLO
 
 /** The last frame of `type` the owner's phone sent, reassembled from the captured writes. */
 function capturedFrame<T extends Message['type']>(target: Target, type: T): Extract<Message, { type: T }> {
+  const found = capturedFrames(target, type).at(-1);
+  if (found === undefined) throw new Error(`no ${type} in the capture`);
+  return found;
+}
+
+/** Every frame of `type` the phones sent, reassembled from the captured writes, oldest first. */
+function capturedFrames<T extends Message['type']>(target: Target, type: T): Extract<Message, { type: T }>[] {
   const reassembler = new Reassembler();
-  let found: Extract<Message, { type: T }> | undefined;
+  const found: Extract<Message, { type: T }>[] = [];
   for (const value of target.sniffer.writesTo(FRAMES_IN)) {
     let frame: Uint8Array | undefined;
     try {
@@ -628,11 +650,29 @@ function capturedFrame<T extends Message['type']>(target: Target, type: T): Extr
       continue;
     }
     if (!frame) continue;
-    const message = decodeFrame(frame);
-    if (message.type === type) found = message as Extract<Message, { type: T }>;
+    let message: Message;
+    try {
+      message = decodeFrame(frame);
+    } catch {
+      continue;
+    }
+    if (message.type === type) found.push(message as Extract<Message, { type: T }>);
   }
-  if (found === undefined) throw new Error(`no ${type} in the capture`);
   return found;
+}
+
+/** Length of the longest run of bytes that `a` and `b` share. */
+function longestCommonRun(a: Uint8Array, b: Uint8Array): number {
+  let best = 0;
+  let previous = new Uint16Array(b.length + 1);
+  for (let i = 1; i <= a.length; i++) {
+    const current = new Uint16Array(b.length + 1);
+    for (let j = 1; j <= b.length; j++) {
+      if (a[i - 1] === b[j - 1]) best = Math.max(best, (current[j] = previous[j - 1]! + 1));
+    }
+    previous = current;
+  }
+  return best;
 }
 
 /**

@@ -7,7 +7,7 @@ import { generatePartyKeys, publicKeys } from '../../pairing/identity';
 import { utf8 } from '../../pairing/bytes';
 import { CPace, sampleScalar } from '../../pairing/cpace';
 import { decodeFrame, encodeFrame } from '../../pairing/frame';
-import { PHONE_AD, TOY_AD } from '../../pairing/key-schedule';
+import { PHONE_AD, TOY_AD, destinationId, destinationKey } from '../../pairing/key-schedule';
 import { PhoneConnection } from '../../pairing/phone';
 import { eventTypes, newToy, pairPhone, pump } from './world';
 import type { Toy } from '../../pairing/toy';
@@ -184,5 +184,27 @@ describe('hardening (protocol version 2)', () => {
     });
     expect(eventTypes(exchange.phone)).toEqual(['rejected:UNSUPPORTED_VERSION']);
     expect(toy.bonds.list()).toEqual([]);
+  });
+});
+
+describe('SESSION_HELLO without a stable id', () => {
+  it('computes the destination id as docs/PROTOCOL.md §6 says (vector)', () => {
+    const key = destinationKey(sodium(), '0011223344556677', new Uint8Array(32).fill(5));
+    expect(Buffer.from(key).toString('hex')).toBe('cc211bd71f595feb2eafe070ad2fea8e24022f7a209db171438cbc488b1a8dd3');
+    expect(Buffer.from(destinationId(sodium(), key, new Uint8Array(16).fill(6))).toString('hex')).toBe('bb8d187eed311461483ae4f0a1e32cb5');
+  });
+
+  it('differs in every hello of one phone and still finds its bond among several', () => {
+    const { toy, owner } = ownedToy();
+    const member = pairPhone(sodium(), toy, 2_001, invite(toy, owner, 2_000), 'Grandma');
+    const hellos = [1, 2].map(() => PhoneConnection.resume(sodium(), member.keys, member.phone.bond!));
+    const [a, b] = hellos.map((h) => decodeFrame(h.frame)) as Extract<ReturnType<typeof decodeFrame>, { type: 'SESSION_HELLO' }>[];
+    expect(a!.destinationId).not.toEqual(b!.destinationId);
+    expect(a!.nonce).not.toEqual(b!.nonce);
+    for (const hello of hellos) {
+      const toySide = toy.connect();
+      pump(hello.connection, toySide, hello.frame, 3_000);
+      expect(toySide.bond?.bondId).toBe(member.phone.bond!.bondId);
+    }
   });
 });
