@@ -51,6 +51,16 @@ export function pskFromIsk(sodium: Sodium, isk: Uint8Array, sid: Uint8Array): Ui
   return hkdfSha256(sodium, utf8(`${LABEL} cpace to noise psk`), isk, sid, PSKLEN);
 }
 
+/**
+ * The toy's key confirmation in XXpsk3 message 2: proof that the toy ran CPace with the same code.
+ * The phone checks it before it writes message 3, whose first token is its static key (encrypted
+ * only under keys a fake toy holds too: the psk is mixed in after it), so a fake toy that does not
+ * know the code never learns the phone's key.
+ */
+export function toyConfirm(sodium: Sodium, psk: Uint8Array, handshakeHash: Uint8Array): Uint8Array {
+  return hmacSha256(sodium, psk, utf8(`${LABEL} toy confirm`), handshakeHash);
+}
+
 /** What an intro signature signs: purpose and the handshake hash at the time of writing. */
 export function introSignedBytes(who: 'toy' | 'phone', handshakeHash: Uint8Array): Uint8Array {
   return concat(utf8(`${LABEL} ${who} intro`), handshakeHash);

@@ -13,6 +13,7 @@ import type { Sodium } from './sodium';
 
 const SIGN_PUBLIC = 32;
 const SIGNATURE = 64;
+const CONFIRM = 32;
 export const MAX_LABEL_BYTES = 64;
 
 /**
@@ -25,6 +26,8 @@ export interface ToyIntro {
   readonly signature: Uint8Array;
   readonly attestationKey: Uint8Array;
   readonly certificate: Uint8Array;
+  /** HMAC under the psk: the toy knows the code (key-schedule.ts toyConfirm). */
+  readonly confirm: Uint8Array;
 }
 
 /** XXpsk3 message 3 payload (phone): Ed25519 key, signature, the phone's display label. */
@@ -59,7 +62,7 @@ export function verifyIntro(
 }
 
 export function encodeToyIntro(intro: ToyIntro): Uint8Array {
-  return concat(fromHex(intro.toyId, TOY_ID_BYTES), intro.signingKey, intro.signature, intro.attestationKey, intro.certificate);
+  return concat(fromHex(intro.toyId, TOY_ID_BYTES), intro.signingKey, intro.signature, intro.attestationKey, intro.certificate, intro.confirm);
 }
 
 export function decodeToyIntro(bytes: Uint8Array): ToyIntro {
@@ -70,6 +73,7 @@ export function decodeToyIntro(bytes: Uint8Array): ToyIntro {
     signature: r.bytesOf(SIGNATURE),
     attestationKey: r.bytesOf(SIGN_PUBLIC),
     certificate: r.bytesOf(SIGNATURE),
+    confirm: r.bytesOf(CONFIRM),
   };
   r.end();
   return intro;

@@ -10,7 +10,7 @@ import { CPace } from './cpace';
 import { PairingError, guard } from './errors';
 import { HELLO_NONCE_BYTES, type Message, SID_BYTES, encodeFrame } from './frame';
 import { attestationFingerprint, keyFingerprint, verifyToyKeys } from './identity';
-import { PHONE_AD, TOY_AD, cpaceInputs, destinationId, destinationKey, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
+import { PHONE_AD, TOY_AD, cpaceInputs, destinationId, destinationKey, pairingPrologue, pskFromIsk, sessionPrologue, toyConfirm } from './key-schedule';
 import type { PartyKeys } from './keys';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
@@ -118,9 +118,15 @@ export class PhoneConnection extends Connection {
       throw new PairingError('UNSUPPORTED_VERSION', 'the toy speaks another protocol version');
     }
     const isk = step.cpace.finish({ share: reply.share, ad: reply.ad });
-    step.handshake.setPsk(pskFromIsk(this.sodium, isk, step.sid));
+    const psk = pskFromIsk(this.sodium, isk, step.sid);
+    step.handshake.setPsk(psk);
     const hashBeforeIntro = step.handshake.getHandshakeHash();
     const intro = decodeToyIntro(step.handshake.readMessage(reply.noise));
+    // Before anything of ours is written: a toy that did not run CPace on our code (a wrong code,
+    // or a fake toy) gets no message 3, and so never the static key it carries.
+    if (!this.sodium.memcmp(intro.confirm, toyConfirm(this.sodium, psk, hashBeforeIntro))) {
+      throw new PairingError('WRONG_CODE', 'the toy did not confirm the code (a wrong code, or not the real toy)');
+    }
     verifyIntro(this.sodium, 'toy', intro, hashBeforeIntro);
     if (intro.toyId !== this.toyId) throw new PairingError('FINGERPRINT_MISMATCH', 'another toy answered');
     const toyKeys = { static: step.handshake.remoteStatic as Uint8Array, signing: intro.signingKey };

@@ -23,7 +23,7 @@ import { PairingError, checkTime } from './errors';
 import { BOND_ID_BYTES, REFUSAL_REASONS, type Message, type RefusalReason, encodeFrame } from './frame';
 import { type ToyIdentity, certifyToyKeys, rotateToyKeys } from './identity';
 import type { PeerPublicKeys } from './keys';
-import { PHONE_AD, TOY_AD, cpaceInputs, destinationId, destinationKey, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
+import { PHONE_AD, TOY_AD, cpaceInputs, destinationId, destinationKey, pairingPrologue, pskFromIsk, sessionPrologue, toyConfirm } from './key-schedule';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
 import { MAX_LABEL_BYTES, decodePhoneAck, decodePhoneIntro, encodePairConfirm, encodeToyIntro, signIntro, verifyIntro } from './payloads';
@@ -231,12 +231,13 @@ export class ToyConnection extends Connection {
     const { sodium, identity } = this.toy;
     const cpace = new CPace(sodium, 'responder', cpaceInputs(code, identity.toyId, hello.sid), TOY_AD);
     const isk = cpace.finish({ share: hello.share, ad: hello.ad });
+    const psk = pskFromIsk(sodium, isk, hello.sid);
     const handshake = new HandshakeState(sodium, {
       pattern: XXpsk3,
       initiator: false,
       prologue: pairingPrologue(identity.toyId, hello.sid, hello.share),
       s: identity.keys.static,
-      psk: pskFromIsk(sodium, isk, hello.sid),
+      psk,
     });
     if (handshake.readMessage(hello.noise).length !== 0) throw new PairingError('MALFORMED', 'payload in message 1');
     const intro = encodeToyIntro({
@@ -245,23 +246,28 @@ export class ToyConnection extends Connection {
       signature: signIntro(sodium, 'toy', identity.keys.signing, handshake.getHandshakeHash()),
       attestationKey: identity.attestation.publicKey,
       certificate: certifyToyKeys(sodium, identity),
+      confirm: toyConfirm(sodium, psk, handshake.getHandshakeHash()),
     });
     const noise = handshake.writeMessage(intro);
+    // The attempt counts as a wrong code until message 3 proves otherwise: message 2 tells the
+    // phone whether its code was right, so a guesser could otherwise stop there uncounted.
+    this.updatePolicy(recordWrongCode(this.internals.policy(), now, this.toy.config));
     this.step = { kind: 'await-finish', handshake };
     return [encodeFrame({ type: 'PAIR_REPLY', share: cpace.own.share, ad: cpace.own.ad, noise })];
   }
 
   private onFinish(step: Extract<Step, { kind: 'await-finish' }>, noise: Uint8Array, now: number): Uint8Array[] {
-    const admitted = this.admit(now);
+    // The window and lockout were checked, and this attempt counted, at PAIR_HELLO (the lockout a
+    // third attempt starts must not refuse that attempt itself); the role rules are checked again.
+    const admitted = admission(this.toy.bonds.list(), this.internals.invite(), now, this.toy.identity.code);
     const hashBeforeIntro = step.handshake.getHandshakeHash();
     let payload: Uint8Array;
     try {
       payload = step.handshake.readMessage(noise);
     } catch (error) {
-      // Message 3 is the first the psk authenticates: failing it is how a wrong code shows, and
-      // the toy cannot tell a wrong code from tampering, so both count against the policy.
+      // Message 3 is the first the psk authenticates: failing it is how a wrong code shows (or
+      // tampering; the toy cannot tell), already counted at PAIR_HELLO.
       if (!(error instanceof PairingError) || error.code !== 'DECRYPT_FAILED') throw error;
-      this.updatePolicy(recordWrongCode(this.internals.policy(), now, this.toy.config));
       throw new PairingError('WRONG_CODE');
     }
     const intro = decodePhoneIntro(payload);

@@ -7,7 +7,9 @@ import { RECOVERY_HOLD_MS } from '../../firmware-sim/physical-recovery';
 import { LegacyCharacteristic } from '../../firmware-sim/legacy-gatt-server';
 import { FRAMES_IN, FRAMES_OUT } from '../../firmware-sim/profile';
 import { decodeFrame, encodeFrame, type Message } from '../../pairing/frame';
-import { codeToPrs, generatePairingCode } from '../../pairing/code';
+import { codeToPrs, generatePairingCode, parsePairingCode } from '../../pairing/code';
+import { PhoneConnection } from '../../pairing/phone';
+import { fakeToyAnswers } from './code-less-fake-toy';
 import { calculateGenerator } from '../../pairing/cpace';
 import { cpaceInputs } from '../../pairing/key-schedule';
 import { DEFAULT_POLICY, INITIAL_POLICY, openForInvitation, pairingStatus, pawPress, type PolicyState, recordWrongCode } from '../../pairing/policy';
@@ -433,6 +435,24 @@ export const ATTACKS: readonly Attack[] = [
       return {
         succeeded: hellos.length < 2 || shared >= 8,
         evidence: `${hellos.length} session hellos of one phone captured; the longest run of bytes two of them share is ${shared} byte(s)`,
+      };
+    },
+  ),
+  familyRule(
+    'fake-toy-learns-phone-key',
+    "A fake toy that does not know the code learns a pairing phone's static key",
+    'the legacy toy and its app have no keys to learn',
+    async ({ owner, toyId }) => {
+      const sodium = await sodiumReady();
+      // Grandma's phone pairs with a genuine invitation code; a fake toy answers instead of the real one.
+      const code = await invitation(owner, toyId);
+      const grandma = MemoryPhoneStore.create(sodium);
+      const { connection, frame } = PhoneConnection.pair(sodium, { keys: grandma.keys, toyId, code: parsePairingCode(code), label: 'Grandma' });
+      const got = fakeToyAnswers(sodium, toyId, connection, frame);
+      const learnt = got.phoneStatic !== undefined && sodium.memcmp(got.phoneStatic, grandma.keys.static.publicKey);
+      return {
+        succeeded: learnt,
+        evidence: learnt ? "the phone sent message 3 and the fake read its static key" : `the phone ${got.finishSent ? 'sent message 3, but the fake read no key from it' : 'stopped at the missing key confirmation: no message 3, no key'}`,
       };
     },
   ),
