@@ -56,7 +56,7 @@ export async function measureSecureTransfer(run: SecureTransferRun): Promise<Sec
       wav = writeWav({ sampleRate: 16000, channels: [speechLike(16000 * run.messageSeconds, 5)] });
       sealedCache.set(run.messageSeconds, wav);
     }
-    const { envelope } = sealVoiceMessage(sodium, { recording: wav, sender: phone.store.keys, recipients: [session.bond.peer], now: Date.now() });
+    const { envelope } = sealVoiceMessage(sodium, { recording: wav, sender: phone.keysFor(firmware.identity.toyId), recipients: [session.bond.peer], now: Date.now() });
     await air.clock.idle();
     const start = air.clock.now();
     let firstProgress: number | undefined;

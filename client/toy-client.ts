@@ -7,9 +7,10 @@ import { bondForToy } from '../pairing/bond';
 import { parsePairingCode } from '../pairing/code';
 import { isPairingError, type PairingError } from '../pairing/errors';
 import { bondFromGrant, encodePhoneKeys, parseGrant } from '../pairing/grant';
-import { publicKeys } from '../pairing/identity';
+import { keysForToy, publicKeys } from '../pairing/identity';
+import type { PartyKeys } from '../pairing/keys';
 import { PhoneConnection } from '../pairing/phone';
-import { parseQrPayload } from '../pairing/qr';
+import { parseQrPayload, parseToyId } from '../pairing/qr';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
 import { parseAdvert, PLUSHLINK_SERVICE } from '../firmware-sim/profile';
 import { loadNoble, type Noble, type Radio } from '../radio/loaders';
@@ -61,6 +62,8 @@ const PAIRING_ERRORS: Partial<Record<PairingError['code'], ToyClientErrorCode>> 
 };
 
 export class ToyClient {
+  private readonly perToy = new Map<string, PartyKeys>();
+
   private constructor(
     readonly sodium: Sodium,
     readonly noble: Noble,
@@ -131,7 +134,7 @@ export class ToyClient {
       throw error;
     }
     const start = PhoneConnection.pair(this.sodium, {
-      keys: this.store.keys,
+      keys: this.keysFor(toyId),
       toyId,
       code,
       label: this.label,
@@ -144,12 +147,25 @@ export class ToyClient {
   async connect(toyId: string, options: ConnectOptions = {}): Promise<ToySession> {
     const bond = bondForToy(this.store.bonds, toyId);
     if (!bond) throw new ToyClientError('NOT_BONDED', `this phone has no bond with toy ${toyId}: pair first`);
-    return this.open(toyId, PhoneConnection.resume(this.sodium, this.store.keys, bond), options);
+    return this.open(toyId, PhoneConnection.resume(this.sodium, this.keysFor(toyId), bond), options);
   }
 
-  /** What this phone shows an owner who adds it by its keys (ToySession.addMember): a payload for a QR. */
-  phoneKeys(): string {
-    return encodePhoneKeys(publicKeys(this.store.keys));
+  /** What this phone shows an owner who adds it to `toyId` by its keys (ToySession.addMember): a payload for a QR. */
+  phoneKeys(toyId: string): string {
+    return encodePhoneKeys(publicKeys(this.keysFor(toyId)));
+  }
+
+  /**
+   * The key pair this phone uses with `toyId`: its own for each toy (derived from the store's
+   * keys), so toys and relays cannot link one phone across toys.
+   */
+  keysFor(toyId: string): PartyKeys {
+    let keys = this.perToy.get(toyId);
+    if (!keys) {
+      keys = keysForToy(this.sodium, this.store.keys, parseToyId(toyId));
+      this.perToy.set(toyId, keys);
+    }
+    return keys;
   }
 
   /** Stores the bond an owner's addMember() granted this phone; connect() then opens sessions. */
@@ -201,7 +217,7 @@ export class ToyClient {
     link.sendFrame(start.frame);
     try {
       const bond = await withTimeout(established, Math.max(1, deadline - Date.now()), () => new ToyClientError('TIMEOUT', `the toy did not finish the handshake within ${timeoutMs} ms`));
-      return new ToySession(this.sodium, link, connection, bond, this.store.keys, this.now);
+      return new ToySession(this.sodium, link, connection, bond, this.keysFor(toyId), this.now);
     } catch (error) {
       await link.close();
       throw error;

@@ -6,6 +6,7 @@
 import { concat, fromHex, toHex, utf8 } from './bytes';
 import { generatePairingCode, type PairingCode } from './code';
 import { PairingError, guard } from './errors';
+import { hkdfSha256 } from './hkdf';
 import type { PartyKeys, PeerPublicKeys, SigningKeyPair } from './keys';
 import type { Sodium } from './sodium';
 import { x25519KeyPairFromSecret } from './noise/handshake-state';
@@ -72,6 +73,21 @@ export function tagFingerprint(sodium: Sodium, identity: Pick<ToyIdentity, 'atte
 
 export function attestationFingerprint(sodium: Sodium, attestationKey: Uint8Array): Uint8Array {
   return sodium.crypto_hash_sha256(concat(utf8('plushlink/2 attestation fingerprint'), attestationKey)).slice(0, FINGERPRINT_BYTES);
+}
+
+/**
+ * A phone's keys for one toy, derived from its own long-term keys and the toy id (HKDF-SHA256):
+ * a different, unrelated key pair per toy, so two toys (or a relay serving both) cannot tell that
+ * one phone is bonded with both, and nothing new has to be stored.
+ */
+export function keysForToy(sodium: Sodium, phone: PartyKeys, toyId: string): PartyKeys {
+  const secret = concat(phone.static.secretKey, phone.signing.secretKey);
+  const okm = hkdfSha256(sodium, utf8('plushlink/2 per-toy phone keys'), secret, fromHex(toyId, TOY_ID_BYTES), 64);
+  sodium.memzero(secret);
+  const signing = sodium.crypto_sign_seed_keypair(okm.subarray(32, 64));
+  const keys = { static: x25519KeyPairFromSecret(sodium, okm.slice(0, 32)), signing: { publicKey: signing.publicKey, secretKey: signing.privateKey } };
+  sodium.memzero(okm);
+  return keys;
 }
 
 export function publicKeys(keys: PartyKeys): PeerPublicKeys {

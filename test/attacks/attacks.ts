@@ -581,7 +581,7 @@ export const ATTACKS: readonly Attack[] = [
         const { grant } = await persist(async () => {
           const session = await owner.connect(toyId, { timeoutMs: 3000 });
           try {
-            return await session.addMember(grandma.phoneKeys(), 'Grandma');
+            return await session.addMember(grandma.phoneKeys(toyId), 'Grandma');
           } finally {
             await session.disconnect();
           }

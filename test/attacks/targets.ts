@@ -180,7 +180,7 @@ async function secureTarget(seed: number): Promise<Target> {
     },
     async voiceAsRelayed(ogg) {
       // A relay (cloud mailbox, backup) holds the sealed envelope, never the audio.
-      const sealed = sealVoiceMessage(sodium, { recording: ogg, sender: owner.store.keys, recipients: [owner.bonds()[0]!.peer], now: Date.now() });
+      const sealed = sealVoiceMessage(sodium, { recording: ogg, sender: owner.keysFor(toyId), recipients: [owner.bonds()[0]!.peer], now: Date.now() });
       return Buffer.from(sealed.envelope);
     },
     async deliverAltered(relayed) {

@@ -79,9 +79,13 @@ describe('a toy in one process, phones in others', () => {
     expect(latest.status).toBe(0);
     expect(latest.stdout).toContain(`fetched recording ${id}`);
     expect(readFileSync(ogg).subarray(0, 4).toString()).toBe('OggS');
+    // Every phone that may fetch it has: the toy keeps it no longer (docs/PROTOCOL.md §10.7).
+    expect(parent('fetch', '--list').stdout).not.toContain(id);
 
+    expect(plushlink(['paw', '--dir', toyDir]).status).toBe(0);
+    const second = (await watcher.waitFor(new RegExp(`toy: recorded (?!${id})([0-9a-f]{32})`)))[1]!;
     const wav = join(dir, 'by-id.wav');
-    expect(parent('fetch', id, '--out', wav).status).toBe(0);
+    expect(parent('fetch', second, '--out', wav).status).toBe(0);
     expect(readFileSync(wav).subarray(0, 4).toString()).toBe('RIFF');
   });
 

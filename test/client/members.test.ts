@@ -63,7 +63,7 @@ describe('members of a toy', () => {
   it('adds a phone by the keys it shows, with no code or window, and only the owner may', async () => {
     const { toy, session: owner } = await ownedToy(world());
     const grandma = await world().phone('Grandma');
-    const { bondId, grant } = await owner.addMember(grandma.phoneKeys(), 'Grandma');
+    const { bondId, grant } = await owner.addMember(grandma.phoneKeys(toy.firmware.identity.toyId), 'Grandma');
     await owner.disconnect();
     expect(toy.firmware.pairingWindowOpen).toBe(false);
     expect(grandma.acceptGrant(grant)).toMatchObject({ bondId, role: 'member', joined: 'added-by-owner' });
@@ -73,7 +73,7 @@ describe('members of a toy', () => {
       ['Grandma', 'member', 'added-by-owner'],
     ]);
     const stranger = await world().phone('Stranger');
-    expect((await thrown(session.addMember(stranger.phoneKeys(), 'Stranger'))).code).toBe('FORBIDDEN');
+    expect((await thrown(session.addMember(stranger.phoneKeys(toy.firmware.identity.toyId), 'Stranger'))).code).toBe('FORBIDDEN');
     expect((await thrown(session.addMember('plushlink://phone?v=1', 'x'))).code).toBe('BAD_INPUT');
     expect(() => grandma.acceptGrant('plushlink://member?v=9')).toThrow(/membership grant/);
     await session.disconnect();

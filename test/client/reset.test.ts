@@ -18,7 +18,7 @@ describe('factory reset', () => {
     const { toyId, code } = toy.firmware.identity;
     const fingerprint = keyFingerprint(sodium, publicKeys(toy.firmware.identity.keys));
     const tag = tagFingerprint(sodium, toy.firmware.identity);
-    const { envelope } = sealVoiceMessage(sodium, { recording: voiceWav(1), sender: phone.store.keys, recipients: [session.bond.peer], now: Date.now() });
+    const { envelope } = sealVoiceMessage(sodium, { recording: voiceWav(1), sender: phone.keysFor(toy.firmware.identity.toyId), recipients: [session.bond.peer], now: Date.now() });
     const played = new Promise((resolve) => toy.firmware.once('played', resolve));
     await session.sendSealed(envelope);
     await played; // a paw press while the toy speaks is ignored
@@ -30,7 +30,7 @@ describe('factory reset', () => {
     // What must not survive, as it lies in the flash: the message, the recording, the phone's key,
     // the message's transfer hash (as the toy's upload records hold it, raw or in hex).
     const hash = sodium.crypto_generichash(32, envelope, null);
-    const secrets = [envelope.subarray(-64), recording.subarray(-64), phone.store.keys.static.publicKey, Buffer.from(Buffer.from(hash).toString('hex')), hash];
+    const secrets = [envelope.subarray(-64), recording.subarray(-64), phone.keysFor(toy.firmware.identity.toyId).static.publicKey, Buffer.from(Buffer.from(hash).toString('hex')), hash];
     // The message went once it played (docs/PROTOCOL.md §10.7); the rest is there until the reset.
     expect(secrets.slice(0, 4).map((s) => containsBytes(filesUnder(toy.dir), s))).toEqual([false, true, true, true]);
 
@@ -68,7 +68,7 @@ describe('factory reset', () => {
     await session.sendMessage(voiceWav(1));
     await session.disconnect();
     await first.firmware.pawPress(); // a recording
-    const { envelope: sealedToOldKeys } = sealVoiceMessage(sodium, { recording: voiceWav(1), sender: stolen.store.keys, recipients: [oldKeys], now: Date.now() });
+    const { envelope: sealedToOldKeys } = sealVoiceMessage(sodium, { recording: voiceWav(1), sender: stolen.keysFor(toyId), recipients: [oldKeys], now: Date.now() });
 
     // A short hold is an ordinary power-on: everything stays.
     let toy = await world().powerCycle(first, { pawHeldMs: RECOVERY_HOLD_MS - 1_000 });
@@ -81,7 +81,7 @@ describe('factory reset', () => {
     expect(toy.firmware.pairing.policy).toEqual(INITIAL_POLICY);
     expect(toy.firmware.identity).toMatchObject({ toyId, code });
     expect(publicKeys(toy.firmware.identity.keys).static).not.toEqual(oldKeys.static);
-    expect(containsBytes(filesUnder(toy.dir), stolen.store.keys.static.publicKey)).toBe(false);
+    expect(containsBytes(filesUnder(toy.dir), stolen.keysFor(toyId).static.publicKey)).toBe(false);
 
     // The stolen phone is a stranger; the family pairs a new owner with the tag's code and QR.
     expect((await thrown(stolen.connect(toyId))).code).toBe('NOT_BONDED');

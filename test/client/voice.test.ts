@@ -115,7 +115,7 @@ describe('voice between a phone and its toy', () => {
 
   it('answers a resend of a message it already stored at once, and plays it only once', async () => {
     const { toy, phone, session } = await ownedToy(world());
-    const { envelope } = sealVoiceMessage(toy.firmware.sodium, { recording: voiceWav(1), sender: phone.store.keys, recipients: [session.bond.peer], now: Date.now() });
+    const { envelope } = sealVoiceMessage(toy.firmware.sodium, { recording: voiceWav(1), sender: phone.keysFor(toy.firmware.identity.toyId), recipients: [session.bond.peer], now: Date.now() });
     const plays: PlayedMessage[] = [];
     toy.firmware.on('played', (p) => plays.push(p));
     const id = await session.sendSealed(envelope);

@@ -11,7 +11,7 @@ describe('the replay guard without a wall clock', () => {
   it('judges envelopes by the newest time it has admitted, not by the toy clock', async () => {
     const sodium = await sodiumReady();
     const { toy, phone, session } = await ownedToy(world(), 'Parent', { now: () => 0 });
-    const seal = (now: number) => sealVoiceMessage(sodium, { recording: voiceWav(1), sender: phone.store.keys, recipients: [session.bond.peer], now }).envelope;
+    const seal = (now: number) => sealVoiceMessage(sodium, { recording: voiceWav(1), sender: phone.keysFor(toy.firmware.identity.toyId), recipients: [session.bond.peer], now }).envelope;
     const today = Date.UTC(2026, 10, 29);
     const fresh = seal(today);
     const played = new Promise((resolve) => toy.firmware.once('played', resolve));

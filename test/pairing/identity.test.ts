@@ -1,7 +1,7 @@
 // The toy's identity across resets: new keys each time, the same id, tag code and attestation
 // key, which certifies whichever keys the toy holds now (the tag's QR pins it).
 import { toHex } from '../../pairing/bytes';
-import { attestationFingerprint, certifyToyKeys, keyFingerprint, provisionToy, publicKeys, rotateToyKeys, tagFingerprint, verifyToyKeys } from '../../pairing/identity';
+import { attestationFingerprint, certifyToyKeys, generatePartyKeys, keyFingerprint, keysForToy, provisionToy, publicKeys, rotateToyKeys, tagFingerprint, verifyToyKeys } from '../../pairing/identity';
 import { errorCode, useSodium } from './helpers';
 
 const sodium = useSodium();
@@ -21,6 +21,22 @@ describe('toy identity', () => {
     expect(reset.keys.signing.publicKey).not.toEqual(toy.keys.signing.publicKey);
     expect(keyFingerprint(sodium(), publicKeys(reset.keys))).not.toEqual(keyFingerprint(sodium(), publicKeys(toy.keys)));
     expect(tagFingerprint(sodium(), reset)).toEqual(tagFingerprint(sodium(), toy));
+  });
+
+  it('gives a phone an unrelated key pair per toy, the same each time for one toy', () => {
+    const phone = generatePartyKeys(sodium());
+    const [bear, bunny] = [provisionToy(sodium()).toyId, provisionToy(sodium()).toyId];
+    const forBear = keysForToy(sodium(), phone, bear!);
+    expect(keysForToy(sodium(), phone, bear!)).toEqual(forBear);
+    const forBunny = keysForToy(sodium(), phone, bunny!);
+    for (const other of [forBunny, phone]) {
+      expect(other.static.publicKey).not.toEqual(forBear.static.publicKey);
+      expect(other.signing.publicKey).not.toEqual(forBear.signing.publicKey);
+    }
+    // They work: the static pair agrees (X25519) and the signing pair signs.
+    expect(sodium().crypto_scalarmult_base(forBear.static.secretKey)).toEqual(forBear.static.publicKey);
+    const signature = sodium().crypto_sign_detached(new Uint8Array(3), forBear.signing.secretKey);
+    expect(sodium().crypto_sign_verify_detached(signature, new Uint8Array(3), forBear.signing.publicKey)).toBe(true);
   });
 
   it('certifies the current keys with the attestation key, and nothing else', () => {
