@@ -49,8 +49,10 @@ export class ToyGattServer {
     bleno.on('accept', () => server.onAccept());
     bleno.on('disconnect', () => server.onDisconnect());
     bleno.on('mtuChange', (mtu) => (server.attPayload = fragmentPayload(mtu)));
-    toy.on('pairing-window', () => void server.advertise());
-    toy.on('reset', () => void server.advertise());
+    // From timers too (the window closing 120 s later): a radio gone by then is logged, not thrown.
+    const readvertise = (): void => void server.advertise().catch((error: Error) => toy.log(`advertising failed: ${error.message}`));
+    toy.on('pairing-window', readvertise);
+    toy.on('reset', readvertise);
     // A toy without power neither advertises nor answers (powerOff() or a fault).
     toy.on('state', (state) => {
       if (state === 'off') void server.stop();

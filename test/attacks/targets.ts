@@ -213,6 +213,8 @@ async function secureTarget(seed: number): Promise<Target> {
       },
     },
     async close() {
+      // Powered off first: a toy left on keeps timers (its pairing window) that outlive the air.
+      for (const toy of [firmware, ...[...spares.values()].map((s) => s.firmware)]) toy.powerOff();
       air.close();
       rmSync(dir, { recursive: true, force: true });
     },
