@@ -27,7 +27,7 @@ import type { FlashIO } from './flash-io';
 import { Microphone, type MicrophoneSource } from './microphone';
 import { Battery, Led, type PlayedMessage, Speaker } from './peripherals';
 import { recoverIfPawHeld } from './physical-recovery';
-import { eraseRecording, messagePlayed, recordingFetched } from './retention';
+import { eraseRecording, messagePlayed, recordingFetched, recordingMade } from './retention';
 import { ToyStorage, type UploadOutcome } from './toy-storage';
 import { type LinkPort, RequestRefused, ToyLink } from './toy-link';
 
@@ -220,6 +220,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       const id = this.sodium.randombytes_buf(16);
       const envelope = sealEnvelope(this.sodium, { audio: ogg, sender: this.identity.keys, recipients, time: this.now(), id });
       this.storage.putVoice('recordings', id, envelope);
+      recordingMade(this.storage, id, recipients.map((r) => r.static));
       const recording = { id, bytes: envelope.length, createdAt: this.now() };
       this.emit('recorded', { id: toHex(id), bytes: envelope.length });
       for (const link of this.links) link.send({ kind: 'event', event: { event: 'recording-added', recording } });

@@ -4,23 +4,42 @@
 // - a recording is erased once every phone that may fetch it has fetched it. Those phones are its
 //   envelope's recipients that are still bonded, so a revoked phone is never waited for; a phone
 //   that joins later cannot open it anyway. The owner (or any bonded phone) may also delete it.
-// Which phones fetched a recording lives in its own record, `fetched/<id>`, beside the recording.
-import { readEnvelopeHeader } from '../audio/envelope';
+// The toy notes a recording's recipients (their static keys; the envelope does not name them) and
+// which of them fetched it in its own record, `fetched/<id>`, beside the recording.
 import type { Bond } from '../pairing/bond';
 import { toHex } from '../pairing/bytes';
 import type { ToyStorage } from './toy-storage';
 
 const fetchedKey = (id: Uint8Array): string => `fetched/${toHex(id)}`;
 
-function readFetched(storage: ToyStorage, id: Uint8Array): string[] {
+interface FetchRecord {
+  /** Static keys (hex) the recording was sealed for; absent: every phone bonded now. */
+  readonly for?: readonly string[];
+  /** Static keys (hex) of the phones that fetched it. */
+  readonly by: readonly string[];
+}
+
+const hexList = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.filter((k): k is string => typeof k === 'string') : undefined);
+
+function readFetched(storage: ToyStorage, id: Uint8Array): FetchRecord {
   const stored = storage.flash.read(fetchedKey(id));
-  if (!stored) return [];
+  if (!stored) return { by: [] };
   try {
-    const list: unknown = JSON.parse(stored.toString('utf8'));
-    return Array.isArray(list) ? list.filter((k): k is string => typeof k === 'string') : [];
+    const json = JSON.parse(stored.toString('utf8')) as { for?: unknown; by?: unknown };
+    const recipients = hexList(json.for);
+    return { ...(recipients ? { for: recipients } : {}), by: hexList(json.by) ?? [] };
   } catch {
-    return []; // unreadable: as if nobody had fetched it yet (it is kept a little longer)
+    return { by: [] }; // unreadable: wait for every bonded phone (it is kept a little longer)
   }
+}
+
+function writeFetched(storage: ToyStorage, id: Uint8Array, record: FetchRecord): void {
+  storage.flash.write(fetchedKey(id), Buffer.from(JSON.stringify(record)));
+}
+
+/** A recording was just sealed for these phones: they are the ones it waits for. */
+export function recordingMade(storage: ToyStorage, id: Uint8Array, recipients: readonly Uint8Array[]): void {
+  writeFetched(storage, id, { for: recipients.map(toHex), by: [] });
 }
 
 /**
@@ -28,18 +47,16 @@ function readFetched(storage: ToyStorage, id: Uint8Array): string[] {
  * waited for and the recording is gone.
  */
 export function recordingFetched(storage: ToyStorage, id: Uint8Array, bond: Bond): boolean {
-  const envelope = storage.getVoice('recordings', id);
-  if (!envelope) return false;
-  const fetched = new Set([...readFetched(storage, id), toHex(bond.peer.static)]);
-  const bonded = new Set(storage.bonds.list().map((b) => toHex(b.peer.static)));
-  const waitingFor = readEnvelopeHeader(envelope)
-    .recipients.map((r) => toHex(r.static))
-    .filter((key) => bonded.has(key) && !fetched.has(key));
+  if (!storage.flash.has(`recordings/${toHex(id)}`)) return false;
+  const record = readFetched(storage, id);
+  const fetched = new Set([...record.by, toHex(bond.peer.static)]);
+  const bonded = storage.bonds.list().map((b) => toHex(b.peer.static));
+  const waitingFor = (record.for ?? bonded).filter((key) => bonded.includes(key) && !fetched.has(key));
   if (waitingFor.length === 0) {
     eraseRecording(storage, id);
     return true;
   }
-  storage.flash.write(fetchedKey(id), Buffer.from(JSON.stringify([...fetched])));
+  writeFetched(storage, id, { ...(record.for ? { for: record.for } : {}), by: [...fetched] });
   return false;
 }
 

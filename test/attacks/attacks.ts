@@ -456,6 +456,17 @@ export const ATTACKS: readonly Attack[] = [
       };
     },
   ),
+  familyRule(
+    'relay-learns-recipients',
+    'A relay holding a voice message learns whose phones or toy it is for',
+    'the legacy audio names no recipients: it is plain audio anyone can play',
+    async ({ firmware, owner }, target) => {
+      const relayed = await target.voiceAsRelayed(voiceClip(19));
+      const keys = [firmware.identity.keys.static.publicKey, owner.keysFor(firmware.identity.toyId).static.publicKey];
+      const named = keys.filter((k) => relayed.includes(Buffer.from(k))).length;
+      return { succeeded: named > 0, evidence: `${named} of the recipient's and sender's public keys appear in the ${relayed.length} bytes the relay holds` };
+    },
+  ),
   {
     id: 'relay-reads-or-alters',
     title: 'A relay holding a voice message reads or alters it',
