@@ -4,7 +4,8 @@
 // - body: XChaCha20-Poly1305 under a random one-time content key, the cleartext header as
 //   associated data;
 // - the content key wrapped for each recipient with XChaCha20-Poly1305 under crypto_kx keys
-//   from a fresh ephemeral X25519 key and the recipient's static key;
+//   from a fresh ephemeral X25519 key and the recipient's static key, in a slot named by a
+//   keyed hash only that recipient can compute (no recipient public key in the clear);
 // - an Ed25519 signature by the sender over the header (version, id, time, ephemeral key,
 //   recipient list with their wrapped keys, body length), the sender's keys and a hash of the
 //   audio. The signature and the sender's keys travel inside the encrypted body, so a relay
@@ -16,7 +17,8 @@ import { ByteReader, ByteWriter, asciiBytes, bytesEqual, concatBytes } from './b
 import { AudioError } from './errors';
 
 export const ENVELOPE_MAGIC = asciiBytes('PLVM');
-export const ENVELOPE_VERSION = 1;
+/** 2: recipients' slots named by keyed hashes, not by their public keys (docs/PROTOCOL.md §10.3). */
+export const ENVELOPE_VERSION = 2;
 /** What the sealed audio is; 1: an Ogg Opus file (RFC 7845). */
 export const CONTENT_OGG_OPUS = 1;
 export const ENVELOPE_ID_BYTES = 16;
@@ -30,8 +32,10 @@ const SIGNATURE_BYTES = 64;
 const INNER_HEADER_BYTES = 2 * KEY_BYTES + SIGNATURE_BYTES;
 /** Every key in this design encrypts exactly one message, so a fixed nonce is safe. */
 const ZERO_NONCE = new Uint8Array(24);
-const SIGNATURE_CONTEXT = asciiBytes('plushlink voice envelope v1\0');
-const WRAP_CONTEXT = asciiBytes('plushlink envelope key wrap v1\0');
+const SIGNATURE_CONTEXT = asciiBytes('plushlink voice envelope v2\0');
+const WRAP_CONTEXT = asciiBytes('plushlink envelope key wrap v2\0');
+const SLOT_CONTEXT = asciiBytes('plushlink envelope slot v2\0');
+export const SLOT_ID_BYTES = 16;
 
 /** The cleartext part of an envelope: what a relay can see and route by. */
 export interface EnvelopeHeader {
@@ -41,7 +45,8 @@ export interface EnvelopeHeader {
   /** Milliseconds since the Unix epoch, by the sender's clock. */
   readonly time: number;
   readonly ephemeral: Uint8Array;
-  readonly recipients: readonly { readonly static: Uint8Array; readonly wrappedKey: Uint8Array }[];
+  /** Per recipient: its slot id (a keyed hash only it can compute) and its wrapped content key. */
+  readonly recipients: readonly { readonly slot: Uint8Array; readonly wrappedKey: Uint8Array }[];
   readonly bodyLength: number;
 }
 
@@ -52,8 +57,8 @@ export interface Envelope {
   readonly contentType: number;
   /** The sender's long-term keys, proven by the signature. */
   readonly sender: PeerPublicKeys;
-  /** Static X25519 keys of every recipient, as the sender signed them. */
-  readonly recipients: readonly Uint8Array[];
+  /** How many recipients the sender sealed it for (who they are is not in the envelope). */
+  readonly recipientCount: number;
   readonly audio: Uint8Array;
 }
 
@@ -77,7 +82,7 @@ function headerBytes(h: EnvelopeHeader): Uint8Array {
     .u64(h.time, false)
     .bytes(h.ephemeral)
     .u8(h.recipients.length);
-  for (const r of h.recipients) w.bytes(r.static).bytes(r.wrappedKey);
+  for (const r of h.recipients) w.bytes(r.slot).bytes(r.wrappedKey);
   return w.u32be(h.bodyLength).finish();
 }
 
@@ -86,7 +91,7 @@ function readHeader(r: ByteReader): EnvelopeHeader {
     throw new AudioError('CORRUPT', 'not a plushlink voice envelope (bad magic)');
   }
   const version = r.u8('version');
-  if (version !== ENVELOPE_VERSION) throw new AudioError('UNSUPPORTED_FORMAT', `envelope version ${version}; this build reads version 1`);
+  if (version !== ENVELOPE_VERSION) throw new AudioError('UNSUPPORTED_FORMAT', `envelope version ${version}; this build reads version ${ENVELOPE_VERSION}`);
   const contentType = r.u8('content type');
   if (contentType !== CONTENT_OGG_OPUS) throw new AudioError('UNSUPPORTED_FORMAT', `envelope content type ${contentType}`);
   const id = r.bytes(ENVELOPE_ID_BYTES, 'id');
@@ -95,11 +100,11 @@ function readHeader(r: ByteReader): EnvelopeHeader {
   const count = r.u8('recipient count');
   if (count === 0 || count > MAX_RECIPIENTS) throw new AudioError('CORRUPT', `envelope has ${count} recipients (1-${MAX_RECIPIENTS})`);
   const recipients = Array.from({ length: count }, (_, i) => ({
-    static: r.bytes(KEY_BYTES, `recipient ${i} key`),
+    slot: r.bytes(SLOT_ID_BYTES, `recipient ${i} slot`),
     wrappedKey: r.bytes(WRAPPED_KEY_BYTES, `recipient ${i} wrapped key`),
   }));
   recipients.forEach((a, i) => {
-    if (recipients.findIndex((b) => bytesEqual(a.static, b.static)) !== i) {
+    if (recipients.findIndex((b) => bytesEqual(a.slot, b.slot)) !== i) {
       throw new AudioError('CORRUPT', `envelope lists recipient ${i} twice`);
     }
   });
@@ -117,8 +122,17 @@ export function readEnvelopeHeader(bytes: Uint8Array): EnvelopeHeader {
   return header;
 }
 
-function wrapAd(id: Uint8Array, recipient: Uint8Array): Uint8Array {
-  return concatBytes([WRAP_CONTEXT, id, recipient]);
+function wrapAd(id: Uint8Array, slot: Uint8Array): Uint8Array {
+  return concatBytes([WRAP_CONTEXT, id, slot]);
+}
+
+/**
+ * A recipient's slot id: BLAKE2b-128 of the envelope id keyed by the crypto_kx key the wrap key is
+ * not (the sender's sharedRx, the recipient's sharedTx). Only the sender and that recipient can
+ * compute it, and it differs in every envelope, so a relay cannot tell who the recipients are.
+ */
+function slotId(sodium: Sodium, id: Uint8Array, key: Uint8Array): Uint8Array {
+  return sodium.crypto_generichash(SLOT_ID_BYTES, concatBytes([SLOT_CONTEXT, id]), key);
 }
 
 function signedTranscript(sodium: Sodium, header: Uint8Array, sender: PeerPublicKeys, audio: Uint8Array): Uint8Array {
@@ -131,7 +145,10 @@ function checkKey(key: Uint8Array, length: number, what: string): void {
 
 /** Seals `audio` for `recipients`, signed by `sender`. Returns the envelope's bytes. */
 export function sealEnvelope(sodium: Sodium, input: SealInput): Uint8Array {
-  const { audio, sender, recipients, time } = input;
+  const { audio, sender, time } = input;
+  // A key listed twice would make the envelope CORRUPT for every recipient (readHeader refuses
+  // it): one slot per distinct key, first occurrence kept.
+  const recipients = input.recipients.filter((r, i, all) => all.findIndex((o) => bytesEqual(o.static, r.static)) === i);
   const id = input.id ?? sodium.randombytes_buf(ENVELOPE_ID_BYTES);
   checkKey(id, ENVELOPE_ID_BYTES, 'envelope id');
   if (!Number.isSafeInteger(time) || time < 0) throw new AudioError('INVALID_ARGUMENT', `envelope time ${time} is not a non-negative integer`);
@@ -147,10 +164,12 @@ export function sealEnvelope(sodium: Sodium, input: SealInput): Uint8Array {
   const ephemeral = sodium.crypto_kx_keypair();
   try {
     const wrapped = recipients.map((r) => {
-      const { sharedTx } = sodium.crypto_kx_client_session_keys(ephemeral.publicKey, ephemeral.privateKey, r.static);
-      const wrappedKey = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(contentKey, wrapAd(id, r.static), null, ZERO_NONCE, sharedTx);
+      const { sharedRx, sharedTx } = sodium.crypto_kx_client_session_keys(ephemeral.publicKey, ephemeral.privateKey, r.static);
+      const slot = slotId(sodium, id, sharedRx);
+      const wrappedKey = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(contentKey, wrapAd(id, slot), null, ZERO_NONCE, sharedTx);
       sodium.memzero(sharedTx);
-      return { static: r.static, wrappedKey };
+      sodium.memzero(sharedRx);
+      return { slot, wrappedKey };
     });
     const header = headerBytes({
       version: ENVELOPE_VERSION,
@@ -201,17 +220,21 @@ export function openEnvelope(sodium: Sodium, bytes: Uint8Array, me: PartyKeys, o
   const headerRaw = bytes.subarray(0, r.offset);
   const body = r.bytes(header.bodyLength, 'body');
   r.end();
-  const slot = header.recipients.find((x) => sodium.memcmp(x.static, me.static.publicKey));
-  if (!slot) throw new AudioError('NOT_A_RECIPIENT', 'this key is not among the envelope recipients');
-
-  let wrapKey: Uint8Array;
+  let keys: { sharedRx: Uint8Array; sharedTx: Uint8Array };
   try {
-    wrapKey = sodium.crypto_kx_server_session_keys(me.static.publicKey, me.static.secretKey, header.ephemeral).sharedRx;
+    keys = sodium.crypto_kx_server_session_keys(me.static.publicKey, me.static.secretKey, header.ephemeral);
   } catch {
     throw new AudioError('INTEGRITY', 'envelope ephemeral key is not a usable X25519 key');
   }
-  const contentKey = decrypt(sodium, 'wrapped content key', slot.wrappedKey, wrapAd(header.id, slot.static), wrapKey);
-  sodium.memzero(wrapKey);
+  const mine = slotId(sodium, header.id, keys.sharedTx);
+  sodium.memzero(keys.sharedTx);
+  const slot = header.recipients.find((x) => sodium.memcmp(x.slot, mine));
+  if (!slot) {
+    sodium.memzero(keys.sharedRx);
+    throw new AudioError('NOT_A_RECIPIENT', 'this key is not among the envelope recipients');
+  }
+  const contentKey = decrypt(sodium, 'wrapped content key', slot.wrappedKey, wrapAd(header.id, slot.slot), keys.sharedRx);
+  sodium.memzero(keys.sharedRx);
   const plaintext = decrypt(sodium, 'envelope body', body, headerRaw, contentKey);
   sodium.memzero(contentKey);
 
@@ -234,7 +257,7 @@ export function openEnvelope(sodium: Sodium, bytes: Uint8Array, me: PartyKeys, o
     time: header.time,
     contentType: header.contentType,
     sender: { signing: sender.signing.slice(), static: sender.static.slice() },
-    recipients: header.recipients.map((x) => x.static.slice()),
+    recipientCount: header.recipients.length,
     audio: audio.slice(),
   };
 }

@@ -61,7 +61,7 @@ export async function measureSecureTransfer(run: SecureTransferRun): Promise<Sec
       sealedCache.set(run.messageSeconds, wav);
     }
     const recording = wav;
-    const envelopes = Array.from({ length: run.messages ?? 1 }, (_, i) => sealVoiceMessage(sodium, { recording, sender: phone.store.keys, recipients: [session.bond.peer], now: Date.now() + i }).envelope);
+    const envelopes = Array.from({ length: run.messages ?? 1 }, (_, i) => sealVoiceMessage(sodium, { recording, sender: phone.keysFor(firmware.identity.toyId), recipients: [session.bond.peer], now: Date.now() + i }).envelope);
     const envelopeBytes = envelopes.reduce((sum, e) => sum + e.length, 0);
     await air.clock.idle();
     const start = air.clock.now();

@@ -10,7 +10,7 @@ import type { ToySession, TransferOptions } from '../client/toy-session';
 import type { ToyFirmware } from '../firmware-sim/firmware';
 import type { PlayedMessage } from '../firmware-sim/peripherals';
 import type { Bond, Role } from '../pairing/bond';
-import { fromHex, toHex } from '../pairing/bytes';
+import { toHex } from '../pairing/bytes';
 import { dammCheckDigit, formatPairingCode, type PairingCode } from '../pairing/code';
 import { publicKeys } from '../pairing/identity';
 import type { RecordingInfo } from '../pairing/session-messages';
@@ -93,20 +93,20 @@ export async function tellStory(context: StoryContext): Promise<void> {
     },
   );
 
-  say("5. Grandma gets her own phone on the toy: the owner invites her, she holds the paw for a second (a long press");
-  say('   opens the pairing window) and types the code.');
-  await steps.expectOk(
+  say("5. Grandma gets her own phone on the toy: the owner's phone asks the toy for an invitation, a fresh");
+  say('   one-time code (the tag code pairs the first owner only), and Grandma types it.');
+  const invitation = await steps.expectOk(
     'the owner invites one more phone',
     () => parentSession.inviteMember(),
-    ({ validForMs }) => `an invitation for ${Math.round(validForMs / 1000)} s (the toy serves one phone at a time: the parent hangs up)`,
+    ({ validForMs, code }) => `one-time code ${formatPairingCode(code)} for ${Math.round(validForMs / 1000)} s (the toy serves one phone at a time: the parent hangs up)`,
   );
   await parentSession.disconnect();
-  await pressPawForPairing(context, firmware, true);
-  say('   A stranger in range sees the window open and races in with a guessed code.');
+  say('   A stranger in range races in, with a guessed code and with the code read off the tag.');
   const stranger = await phone('Stranger');
-  await steps.expectRefused("the stranger's guessed code", () => stranger.pair(toyId, { code: wrongCode(firmware.identity.code) }), 'WRONG_CODE');
+  await steps.expectRefused("the stranger's guessed code", () => stranger.pair(toyId, { code: wrongCode(invitation.code) }), 'WRONG_CODE');
+  await steps.expectRefused("the stranger's tag code", () => stranger.pair(toyId, { code: firmware.identity.code }), 'WRONG_CODE');
   const grandma = await phone('Grandma');
-  const grandmaSession = await pairWithCode(context, firmware, grandma, "grandma's", 'member');
+  const grandmaSession = await pairWithCode(context, firmware, grandma, "grandma's", 'member', invitation.code);
 
   say('6. Grandma sends a message too, and sees who else is on the toy.');
   const grandmaVoice = speak('Hello sweetheart, it is grandma. See you on Sunday!', { seed: 5, seconds: 3, espeakVoice: 'en+f2', ...preference(context) });
@@ -166,11 +166,11 @@ async function pressPawForPairing(context: StoryContext, firmware: ToyFirmware, 
   );
 }
 
-/** A phone types the code from the toy's tag and should be bonded with `role`. */
-function pairWithCode(context: StoryContext, firmware: ToyFirmware, phone: ToyClient, who: string, role: Role): Promise<ToySession> {
+/** A phone types the code (the tag's unless given) and should be bonded with `role`. */
+function pairWithCode(context: StoryContext, firmware: ToyFirmware, phone: ToyClient, who: string, role: Role, code: string = firmware.identity.code): Promise<ToySession> {
   return context.steps.expectOk(
     `${who} phone pairs with the code`,
-    () => phone.pair(firmware.identity.toyId, { code: firmware.identity.code }),
+    () => phone.pair(firmware.identity.toyId, { code }),
     (session) => {
       ensure(session.bond.role === role, `paired as ${session.bond.role}, not ${role}`);
       return `bonded as ${role === 'owner' ? 'the owner' : 'a member'} (bond ${session.bond.bondId})`;
@@ -185,6 +185,8 @@ async function sendAndHear(context: StoryContext, firmware: ToyFirmware, session
     `${from}'s message reaches the speaker`,
     async () => {
       const played = nextEvent<PlayedMessage>(firmware, 'played', EVENT_MS);
+      // Kept as it arrives: the toy erases a message once it has played it.
+      const stored = nextEvent<{ id: string; envelope: Uint8Array }>(firmware, 'message-stored', EVENT_MS);
       const progress = context.transfer('sending');
       let id: string;
       try {
@@ -192,16 +194,15 @@ async function sendAndHear(context: StoryContext, firmware: ToyFirmware, session
       } finally {
         progress.finish();
       }
-      return { id, played: await played };
+      return { id, played: await played, envelope: (await stored).envelope };
     },
     ({ id, played }) => {
       ensure(played.id === id, `the toy played ${played.id}, not ${id}`);
       return `message ${id} stored and played (${played.durationSeconds.toFixed(1)} s) → ${layout.relative(played.wavPath ?? '(no file)')}`;
     },
   );
-  // What the toy holds is sealed; opened with the toy's own key it is the Ogg file the phone sent.
-  const envelope = firmware.storage.getVoice('messages', fromHex(heard.id, 16));
-  if (envelope) await saveVoice(layout.received(from), openEnvelope(firmware.sodium, envelope, firmware.identity.keys).audio);
+  // What the toy received is sealed; opened with the toy's own key it is the Ogg file the phone sent.
+  await saveVoice(layout.received(from), openEnvelope(firmware.sodium, heard.envelope, firmware.identity.keys).audio);
 }
 
 /** A well-formed code (right length, right check digit) that is not the toy's. */
@@ -221,6 +222,7 @@ function madeUpBond(firmware: ToyFirmware, stranger: ToyClient): Bond {
     peer: publicKeys(firmware.identity.keys),
     role: 'owner',
     createdAt: Date.now(),
+    joined: 'tag-code',
     label: 'Stranger',
   };
 }

@@ -1,5 +1,6 @@
 // `plushlink members`: who is on the toy (owner and members), and for the owner, inviting one
 // more phone and removing one. A member may remove only itself.
+import { formatPairingCode } from '../pairing/code';
 import type { MemberInfo } from '../pairing/session-messages';
 import { parseCommandLine } from './args';
 import type { Command } from './command';
@@ -14,8 +15,8 @@ export const membersCommand: Command = {
        plushlink members remove BOND [phone options]
 
   list          the phones bonded with the toy, with their bond ids and roles (the default)
-  invite        owner only: lets one more phone pair as a member within the next 2 minutes;
-                it still needs the code and the toy's pairing window (a long paw press)
+  invite        owner only: prints a one-time code with which one more phone pairs as a
+                member within the next 2 minutes (the tag's code pairs the first owner only)
   remove BOND   owner: removes any phone (its sessions end at once); a member: only itself
 ${PHONE_HELP}`,
 
@@ -30,8 +31,10 @@ ${PHONE_HELP}`,
       if (action === 'list') {
         for (const member of await session.members()) out.print(describe(member, member.bondId === session.bond.bondId));
       } else if (action === 'invite') {
-        const { validForMs } = await session.inviteMember();
-        out.print(`invited: one more phone may pair as a member within ${Math.round(validForMs / 1000)} s; long-press the toy's paw, then pair that phone with the code`);
+        const { validForMs, code, qr } = await session.inviteMember();
+        out.print(`invitation code: ${formatPairingCode(code)}`);
+        out.print(`invitation QR payload: ${qr}`);
+        out.print(`one more phone may pair as a member with this one-time code within ${Math.round(validForMs / 1000)} s: plushlink pair --code ${code}`);
       } else {
         await session.removeMember(bondId!);
         if (bondId === session.bond.bondId) phone.client.forget(session.bond.toyId);
@@ -44,5 +47,5 @@ ${PHONE_HELP}`,
 
 function describe(member: MemberInfo, me: boolean): string {
   const since = new Date(member.createdAt).toISOString().slice(0, 19).replace('T', ' ');
-  return `${member.bondId}  ${member.role.padEnd(6)}  ${since}  ${member.label}${me ? '  (this phone)' : ''}`;
+  return `${member.bondId}  ${member.role.padEnd(6)}  ${since}  ${member.joined.padEnd(10)}  ${member.label}${me ? '  (this phone)' : ''}`;
 }

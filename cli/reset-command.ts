@@ -13,7 +13,9 @@ export const resetCommand: Command = {
 
 Owner only. Asks the toy to erase its bonds, recordings and messages for good; the toy waits
 ${PAW_CONFIRM_MS / 1000} s for a paw press to confirm (p + Enter at the toy, or plushlink paw --dir DIR). The
-toy keeps its identity and pairing code: it is new again. This phone forgets its bond too.
+toy makes new keys and keeps its id and pairing code (the tag's code and QR pair the next owner):
+it is new again. This phone forgets its bond too. Without any phone, holding the paw through
+power-on for 10 s does the same (plushlink toy --hold-paw 10).
 
 ${PHONE_HELP}`,
 

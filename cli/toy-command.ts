@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { readWav } from '../audio/wav';
 import { formatPairingCode } from '../pairing/code';
-import { keyFingerprint, publicKeys } from '../pairing/identity';
+import { tagFingerprint } from '../pairing/identity';
 import { encodeQrPayload } from '../pairing/qr';
 import { Air } from '../radio/air';
 import { parseAirSpec } from '../radio/air-spec';
@@ -33,12 +33,13 @@ const OPTIONS = {
   'no-qr': { type: 'boolean' },
   legacy: { type: 'boolean' },
   air: { type: 'string' },
+  'hold-paw': { type: 'string' },
 } as const;
 
 export const toyCommand: Command = {
   name: 'toy',
   summary: 'switch on a simulated toy (state in a folder) that phone commands reach',
-  help: `usage: plushlink toy --dir DIR [--port P] [--host H | --air tcp:HOST:PORT] [--mic FILE.wav] [--record-seconds N] [--capture DIR] [--no-qr] [--legacy]
+  help: `usage: plushlink toy --dir DIR [--port P] [--host H | --air tcp:HOST:PORT] [--mic FILE.wav] [--record-seconds N] [--capture DIR] [--no-qr] [--hold-paw S] [--legacy]
 
 Runs a simulated toy: its firmware on bleno, on a virtual air served over TCP so that phone
 commands (pair, send, fetch, members, reset) in other terminals reach it. DIR keeps the toy's
@@ -62,6 +63,9 @@ The paw button:
   --capture DIR         write one btsnoop capture per device on the air into DIR (created if
                         needed; with --air, capture where the air is served)
   --no-qr               print the QR payload but not the QR code
+  --hold-paw S          switch on with the paw held down for S seconds: 10 or more is the
+                        physical recovery (no phone needed: bonds, recordings, messages and
+                        lockout erased, new keys; the tag's code and QR pair the next owner)
   --legacy              run the open CloudPets-style legacy profile instead (no pairing, no
                         encryption: anyone in range can upload, play, record and download;
                         for attack demonstrations, see docs/THREAT-MODEL.md)`,
@@ -74,6 +78,7 @@ The paw button:
     if (already) throw new Error(`a toy is already running in ${paths.dir} (pid ${already.pid})`);
     const port = integerOption('toy', 'port', values.port, 0, 65535) ?? DEFAULT_TOY_PORT;
     const recordSeconds = integerOption('toy', 'record-seconds', values['record-seconds'], 1, 60) ?? 3;
+    const holdPawSeconds = integerOption('toy', 'hold-paw', values['hold-paw'], 0, 3600) ?? 0;
     if (values.mic) checkMicrophone(values.mic);
     if (values.air !== undefined) checkRemoteAir(values);
     mkdirSync(paths.dir, { recursive: true });
@@ -93,6 +98,7 @@ The paw button:
       dir: paths.flash,
       speakerDir: paths.speaker,
       recordSeconds,
+      pawHeldMs: holdPawSeconds * 1000,
       log: (line) => out.print(`toy: ${line}`),
       ...(values.mic ? { microphone: { kind: 'wav', path: values.mic } as const } : {}),
     });
@@ -158,7 +164,7 @@ function checkMicrophone(path: string): void {
 
 function introduce(out: Output, toy: RunningToy, airSpec: string, dir: string, drawQr: boolean): void {
   const { identity, sodium } = toy.firmware;
-  const qr = encodeQrPayload({ toyId: identity.toyId, code: identity.code, fingerprint: keyFingerprint(sodium, publicKeys(identity.keys)) });
+  const qr = encodeQrPayload({ toyId: identity.toyId, code: identity.code, fingerprint: tagFingerprint(sodium, identity) });
   out.print(`toy ${identity.toyId} is on the air at ${airSpec} (state in ${dir})`);
   out.print(`pairing code: ${formatPairingCode(identity.code)}`);
   out.print(`QR payload:   ${qr}`);

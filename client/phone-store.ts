@@ -3,7 +3,7 @@
 // file, flush, rename) so a crash never leaves a half-written store.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Bond, type BondStore, MemoryBondStore } from '../pairing/bond';
+import { type Bond, type BondStore, MemoryBondStore, supersedes } from '../pairing/bond';
 import { isPairingError } from '../pairing/errors';
 import { generatePartyKeys } from '../pairing/identity';
 import type { PartyKeys } from '../pairing/keys';
@@ -40,7 +40,7 @@ class FileBonds implements BondStore {
     return this.bonds.find((b) => b.bondId === bondId);
   }
   put(bond: Bond): void {
-    this.commit([...this.bonds.filter((b) => b.bondId !== bond.bondId && b.toyId !== bond.toyId), bond]);
+    this.commit([...this.bonds.filter((b) => !supersedes(bond, b) && b.toyId !== bond.toyId), bond]);
   }
   remove(bondId: string): boolean {
     const kept = this.bonds.filter((b) => b.bondId !== bondId);

@@ -6,8 +6,11 @@ import type { Bond } from '../pairing/bond';
 import { bondForToy } from '../pairing/bond';
 import { parsePairingCode } from '../pairing/code';
 import { isPairingError, type PairingError } from '../pairing/errors';
+import { bondFromGrant, encodePhoneKeys, parseGrant } from '../pairing/grant';
+import { keysForToy, publicKeys } from '../pairing/identity';
+import type { PartyKeys } from '../pairing/keys';
 import { PhoneConnection } from '../pairing/phone';
-import { parseQrPayload } from '../pairing/qr';
+import { parseQrPayload, parseToyId } from '../pairing/qr';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
 import { parseAdvert, PLUSHLINK_SERVICE } from '../firmware-sim/profile';
 import { loadNoble, type Noble, type Radio } from '../radio/loaders';
@@ -64,6 +67,8 @@ const PAIRING_ERRORS: Partial<Record<PairingError['code'], ToyClientErrorCode>> 
 };
 
 export class ToyClient {
+  private readonly perToy = new Map<string, PartyKeys>();
+
   private constructor(
     readonly sodium: Sodium,
     readonly noble: Noble,
@@ -134,7 +139,7 @@ export class ToyClient {
       throw error;
     }
     const start = PhoneConnection.pair(this.sodium, {
-      keys: this.store.keys,
+      keys: this.keysFor(toyId),
       toyId,
       code,
       label: this.label,
@@ -147,7 +152,39 @@ export class ToyClient {
   async connect(toyId: string, options: ConnectOptions = {}): Promise<ToySession> {
     const bond = bondForToy(this.store.bonds, toyId);
     if (!bond) throw new ToyClientError('NOT_BONDED', `this phone has no bond with toy ${toyId}: pair first`);
-    return this.open(toyId, PhoneConnection.resume(this.sodium, this.store.keys, bond), options);
+    return this.open(toyId, PhoneConnection.resume(this.sodium, this.keysFor(toyId), bond), options);
+  }
+
+  /** What this phone shows an owner who adds it to `toyId` by its keys (ToySession.addMember): a payload for a QR. */
+  phoneKeys(toyId: string): string {
+    return encodePhoneKeys(publicKeys(this.keysFor(toyId)));
+  }
+
+  /**
+   * The key pair this phone uses with `toyId`: its own for each toy (derived from the store's
+   * keys), so toys and relays cannot link one phone across toys.
+   */
+  keysFor(toyId: string): PartyKeys {
+    let keys = this.perToy.get(toyId);
+    if (!keys) {
+      keys = keysForToy(this.sodium, this.store.keys, parseToyId(toyId));
+      this.perToy.set(toyId, keys);
+    }
+    return keys;
+  }
+
+  /** Stores the bond an owner's addMember() granted this phone; connect() then opens sessions. */
+  acceptGrant(grant: string): Bond {
+    let parsed;
+    try {
+      parsed = parseGrant(grant);
+    } catch (error) {
+      if (isPairingError(error)) throw new ToyClientError('BAD_INPUT', `not a membership grant: ${error.message}`, { cause: error });
+      throw error;
+    }
+    const bond = bondFromGrant(parsed, this.now());
+    this.store.bonds.put(bond);
+    return bond;
   }
 
   /** Forgets a bond on this phone only (the owner removes it on the toy with removeMember). */
@@ -185,7 +222,7 @@ export class ToyClient {
     link.sendFrame(start.frame);
     try {
       const bond = await withTimeout(established, Math.max(1, deadline - Date.now()), () => new ToyClientError('TIMEOUT', `the toy did not finish the handshake within ${timeoutMs} ms`));
-      return new ToySession(this.sodium, link, connection, bond, this.store.keys, this.now);
+      return new ToySession(this.sodium, link, connection, bond, this.keysFor(toyId), this.now);
     } catch (error) {
       await link.close();
       throw error;

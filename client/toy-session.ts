@@ -12,7 +12,11 @@ import { transferChunkSize } from '../firmware-sim/profile';
 import { sealVoiceMessage } from '../audio/voice-message';
 import type { Bond } from '../pairing/bond';
 import { fromHex, toHex } from '../pairing/bytes';
-import type { PartyKeys } from '../pairing/keys';
+import type { PairingCode } from '../pairing/code';
+import { encodeGrant, parsePhoneKeys } from '../pairing/grant';
+import { keyFingerprint } from '../pairing/identity';
+import { encodeQrPayload } from '../pairing/qr';
+import type { PartyKeys, PeerPublicKeys } from '../pairing/keys';
 import type { PhoneConnection } from '../pairing/phone';
 import {
   decodeSessionMessage,
@@ -118,9 +122,32 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     return [...expect(await this.request({ command: 'list-members' }), 'list-members').members];
   }
 
-  /** Owner only: lets one more phone pair as a member (it still needs the code and a paw press). */
-  async inviteMember(): Promise<{ validForMs: number }> {
-    return { validForMs: expect(await this.request({ command: 'invite-member' }), 'invite-member').validForMs };
+  /**
+   * Owner only: asks the toy for a one-time code with which one more phone pairs as a member
+   * within `validForMs` (no paw press needed: the owner's request opens the window).
+   */
+  async inviteMember(): Promise<{ validForMs: number; code: PairingCode; qr: string }> {
+    const { validForMs, code } = expect(await this.request({ command: 'invite-member' }), 'invite-member');
+    // The same payload as the tag's QR, with the one-time code, pinning the toy's keys as this phone knows them.
+    const qr = encodeQrPayload({ toyId: this.bond.toyId, code, fingerprint: keyFingerprint(this.sodium, this.bond.peer) });
+    return { validForMs, code, qr };
+  }
+
+  /**
+   * Owner only: bonds a phone by its public keys (the `plushlink://phone?...` payload it shows),
+   * as HomeKit's Add Pairing does: no code, no pairing window, nothing a stranger can race or lock.
+   * Returns the membership grant (`plushlink://member?...`) to hand to that phone, which stores it
+   * with ToyClient.acceptGrant() and then connects as a member.
+   */
+  async addMember(phoneKeys: string | PeerPublicKeys, label: string): Promise<{ bondId: string; grant: string }> {
+    let keys: PeerPublicKeys;
+    try {
+      keys = typeof phoneKeys === 'string' ? parsePhoneKeys(phoneKeys) : phoneKeys;
+    } catch (error) {
+      throw new ToyClientError('BAD_INPUT', `not a phone's keys: ${(error as Error).message}`, { cause: error });
+    }
+    const { bondId } = expect(await this.request({ command: 'add-member', keys, label }), 'add-member');
+    return { bondId, grant: encodeGrant({ toyId: this.bond.toyId, bondId, toy: this.bond.peer }) };
   }
 
   /** The owner removes anyone; a member only itself. */

@@ -9,7 +9,8 @@
 import { EventEmitter } from 'node:events';
 import { encodeOpus } from '../audio/opus-codec';
 import { writeOggOpus } from '../audio/ogg-opus';
-import { sealEnvelope } from '../audio/envelope';
+import { readEnvelopeHeader, sealEnvelope } from '../audio/envelope';
+import type { ReplayGuard } from '../audio/replay-guard';
 import { oggToWav, openVoiceMessage } from '../audio/voice-message';
 import { TransferReceiver } from '../audio/transfer-receiver';
 import { decodeTransferMessage } from '../audio/transfer-wire';
@@ -25,6 +26,8 @@ import { DEFAULT_CAPACITY_BYTES, Flash, type QuarantinedRecord } from './flash';
 import type { FlashIO } from './flash-io';
 import { Microphone, type MicrophoneSource } from './microphone';
 import { Battery, Led, type PlayedMessage, Speaker } from './peripherals';
+import { bootResets } from './physical-recovery';
+import { eraseRecording, messagePlayed, recordingFetched, recordingMade } from './retention';
 import { ToyStorage, type UploadOutcome } from './toy-storage';
 import { StorageGuard, storageOutcome } from './storage-guard';
 import { type LinkPort, RequestRefused, ToyLink } from './toy-link';
@@ -33,6 +36,8 @@ export type FirmwareState = 'off' | 'idle' | 'pairing-window' | 'connected' | 'r
 
 /** How long after an owner's factory-reset request the paw must be pressed. */
 export const PAW_CONFIRM_MS = 30_000;
+/** How long a central may stay connected without an established session (pairing or KK). */
+export const HANDSHAKE_TIMEOUT_MS = 5_000;
 /** Largest voice message the toy accepts (also bounded by free flash). */
 export const MAX_MESSAGE_BYTES = 1 << 20;
 
@@ -42,6 +47,10 @@ export interface ToyFirmwareOptions {
   readonly capacityBytes?: number;
   /** The file operations under the flash (tests cut the power inside them). */
   readonly flashIO?: FlashIO;
+  /** How long the paw was held down through power-on (ms); RECOVERY_HOLD_MS or more recovers the toy. */
+  readonly pawHeldMs?: number;
+  /** How long a central may stay connected without a session. Default HANDSHAKE_TIMEOUT_MS. */
+  readonly handshakeTimeoutMs?: number;
   /** How long after a factory-reset request a paw press confirms it. Default PAW_CONFIRM_MS. */
   readonly pawConfirmMs?: number;
   /** Wall clock in ms since the epoch; the pairing policy and envelope times use it. */
@@ -58,7 +67,11 @@ export interface ToyFirmwareOptions {
 export interface ToyFirmwareEvents {
   state: [FirmwareState];
   paired: [Bond];
+  /** A session was established (after the phone's session confirm): the bond it runs under. */
+  session: [Bond];
   played: [PlayedMessage];
+  /** A voice message was accepted and stored (it goes once played): its id and sealed envelope. */
+  'message-stored': [{ readonly id: string; readonly envelope: Uint8Array }];
   recorded: [{ readonly id: string; readonly bytes: number }];
   'message-rejected': [MessageRejection];
   reset: [];
@@ -76,7 +89,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   readonly battery = new Battery();
   readonly led = new Led();
   readonly pairing: Toy;
-  readonly identity: ToyIdentity;
+  readonly handshakeTimeoutMs: number;
   private readonly links = new Set<ToyLink>();
   private upload: TransferReceiver;
   private readonly pawConfirmMs: number;
@@ -103,6 +116,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     this.logLine = options.log ?? (() => undefined);
     this.recordSeconds = options.recordSeconds ?? 3;
     this.pawConfirmMs = options.pawConfirmMs ?? PAW_CONFIRM_MS;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     this.microphone = new Microphone(options.microphone);
     this.speaker = new Speaker(options.speakerDir);
     this.storageGuard = new StorageGuard(storage.flash, (line) => this.log(line), (record) => this.emit('record-quarantined', record));
@@ -112,21 +126,33 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       const provisioned = identity;
       this.storageGuard.attempt('saving a new identity', () => storage.saveIdentity(provisioned));
     }
-    this.identity = identity;
     this.pairing = new Toy(sodium, { identity, bonds: storage.bonds, policy: storage.loadPolicy() });
     this.upload = new TransferReceiver(sodium, { maxBytes: MAX_MESSAGE_BYTES }, storage.loadUpload(MAX_MESSAGE_BYTES));
   }
 
-  /** Mounts the flash in `dir` (provisioning a new identity the first time) and powers on. */
+  /**
+   * Mounts the flash in `dir` (provisioning a new identity the first time) and powers on. With the
+   * paw held through power-on for RECOVERY_HOLD_MS or more (`pawHeldMs`), the toy first recovers:
+   * no phone needed, everything erased and new keys made (physical-recovery.ts).
+   */
   static async boot(options: ToyFirmwareOptions): Promise<ToyFirmware> {
     const sodium = await sodiumReady();
     const flash = Flash.mount(options.dir, { capacityBytes: options.capacityBytes ?? DEFAULT_CAPACITY_BYTES, ...(options.flashIO ? { io: options.flashIO } : {}) });
-    const toy = new ToyFirmware(sodium, new ToyStorage(flash), options.now ?? Date.now, options);
+    const storage = new ToyStorage(flash);
+    const { recovered, keysKept } = bootResets(sodium, storage, options.pawHeldMs ?? 0);
+    const toy = new ToyFirmware(sodium, storage, options.now ?? Date.now, options);
     toy.persistPolicy(toy.pairing.powerOn(toy.now()));
-    if (toy.storage.resumedReset) toy.log('factory reset interrupted by a power cut: finished now');
+    if (toy.storage.resumedReset) toy.log('factory reset interrupted by a power cut: finished now, new keys made');
+    if (recovered) toy.log('physical recovery (paw held through power-on): everything erased, new keys made');
+    if (keysKept) toy.log(`new keys not saved on this disk (${keysKept.message}): the next boot on a working disk makes them`);
     toy.reportUnfinishedReset();
     toy.storageGuard.reportBoot();
     return toy;
+  }
+
+  /** Who the toy is now (its keys change at every reset). */
+  get identity(): ToyIdentity {
+    return this.pairing.identity;
   }
 
   get state(): FirmwareState {
@@ -138,6 +164,15 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
 
   get pairingWindowOpen(): boolean {
     return this.powered && this.pairing.status(this.now()).open;
+  }
+
+  /**
+   * Whether the advert (and the readable info) say the window is open: only for a toy with no
+   * owner, whose window someone holding it opened for its first owner. An owned toy's windows
+   * (an owner's invitation) are nobody else's business: strangers are not told when to guess.
+   */
+  get announcesPairingWindow(): boolean {
+    return this.pairingWindowOpen && !this.storage.bonds.list().some((b) => b.role === 'owner');
   }
 
   log(line: string): void {
@@ -196,6 +231,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       const id = this.sodium.randombytes_buf(16);
       const envelope = sealEnvelope(this.sodium, { audio: ogg, sender: this.identity.keys, recipients, time: this.now(), id });
       this.storage.putVoice('recordings', id, envelope);
+      recordingMade(this.storage, id, recipients.map((r) => r.static));
       const recording = { id, bytes: envelope.length, createdAt: this.now() };
       this.emit('recorded', { id: toHex(id), bytes: envelope.length });
       for (const link of this.links) link.send({ kind: 'event', event: { event: 'recording-added', recording } });
@@ -274,6 +310,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
 
   onSessionOpened(link: ToyLink, bond: Bond): void {
     this.log(`session: ${bond.role} "${bond.label}"`);
+    this.emit('session', bond);
     this.emitState();
     void link;
   }
@@ -293,20 +330,22 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       case 'fetch-recording': {
         const envelope = this.storage.getVoice('recordings', request.id);
         if (!envelope) throw new RequestRefused('NOT_FOUND', `no recording ${toHex(request.id)}`);
-        return link.startDownload(envelope);
+        return link.startDownload(envelope, request.id);
       }
       case 'delete-recording':
-        if (!this.storage.eraseVoice('recordings', request.id)) throw new RequestRefused('NOT_FOUND', `no recording ${toHex(request.id)}`);
+        if (!eraseRecording(this.storage, request.id)) throw new RequestRefused('NOT_FOUND', `no recording ${toHex(request.id)}`);
         return { command: 'delete-recording' };
       case 'list-members':
         return {
           command: 'list-members',
-          members: this.storage.bonds.list().map((b) => ({ bondId: b.bondId, role: b.role, createdAt: b.createdAt, label: b.label })),
+          members: this.storage.bonds.list().map((b) => ({ bondId: b.bondId, role: b.role, createdAt: b.createdAt, joined: b.joined, label: b.label })),
         };
       case 'invite-member': {
         requireOwner('invite members');
         const invite = this.pairing.invite(bond.bondId, this.now());
-        return { command: 'invite-member', validForMs: Math.max(0, invite.expiresAt - this.now()) };
+        this.persistPolicy(this.pairing.policy);
+        this.log('invitation made: the pairing window is open for the invited phone');
+        return { command: 'invite-member', validForMs: Math.max(0, invite.expiresAt - this.now()), code: invite.code };
       }
       case 'remove-member':
         if (request.bondId === bond.bondId) {
@@ -330,6 +369,12 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
         this.log('factory reset requested: waiting for a paw press');
         this.armResetTimeout(this.pawConfirmMs + 1);
         return { command: 'factory-reset', pawWithinMs: this.pawConfirmMs };
+      case 'add-member': {
+        requireOwner('add members');
+        const added = this.pairing.addMember(bond.bondId, request.keys, request.label, this.now());
+        this.log(`member added by the owner: ${added.role} "${added.label}"`);
+        return { command: 'add-member', bondId: added.bondId };
+      }
       case 'set-volume':
         requireOwner('change settings');
         this.storage.saveSettings({ ...this.storage.loadSettings(), volume: request.level });
@@ -383,11 +428,17 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     this.resetLink = undefined;
     // A fresh receiver: the old one remembers the last message's hash, which must not survive.
     this.upload = new TransferReceiver(this.sodium, { maxBytes: MAX_MESSAGE_BYTES });
+    // The new keys go down under the reset's mark, before the erase: a power cut anywhere from the
+    // mark on leaves a boot that finishes the erase and makes new keys again (bootResets).
+    this.storageGuard.attempt('making new keys', () => {
+      const { identity } = this.pairing.factoryReset();
+      this.storage.saveIdentity(identity);
+    });
     // If this fails part-way the mark stays, and the next boot finishes the reset.
     this.storageGuard.attempt('factory reset', () => this.storage.finishReset());
     this.reportUnfinishedReset();
-    this.persistPolicy(this.pairing.factoryReset());
-    this.log('factory reset: bonds, recordings and messages erased');
+    this.persistPolicy(this.pairing.policy);
+    this.log('factory reset: bonds, recordings and messages erased, new keys made');
     this.emit('reset');
     for (const link of [...this.links]) link.disconnect();
     this.emitState();
@@ -449,9 +500,10 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
 
   private async acceptMessage(link: ToyLink, hash: Uint8Array, envelope: Uint8Array): Promise<void> {
     const senders = this.storage.bonds.list().map((b) => b.peer);
+    const seen = this.storage.loadReplayGuard();
     let opened;
     try {
-      opened = openVoiceMessage(this.sodium, envelope, this.identity.keys, this.storage.loadReplayGuard(), this.now(), { senders });
+      opened = openVoiceMessage(this.sodium, envelope, this.identity.keys, seen, replayGuardClock(seen, readEnvelopeHeader(envelope).time), { senders });
     } catch (error) {
       const outcome = storageOutcome(error);
       if (outcome) return this.rejectMessage(link, outcome, hash);
@@ -476,6 +528,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       return this.rejectMessage(link, 'STORAGE_ERROR', hash);
     }
     this.rememberOutcome({ hash, result: { stored: message.id } });
+    this.emit('message-stored', { id: toHex(message.id), envelope });
     link.send({ kind: 'event', event: { event: 'message-stored', id: message.id } });
     await this.play(link, message.id, message.audio, message.durationSeconds);
   }
@@ -488,6 +541,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       this.battery.audio(durationSeconds);
       const played = this.speaker.play(toHex(id), wav, durationSeconds, this.now());
       if (played.wavError) this.log(`speaker: played ${played.id} but could not write its WAV (${played.wavError})`);
+      this.forget(() => messagePlayed(this.storage, id), 'played message');
       this.emit('played', played);
       link.send({ kind: 'event', event: { event: 'message-played', id } });
     } finally {
@@ -496,9 +550,36 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     }
   }
 
+  /** A phone received a whole recording: once every phone that may fetch it has, it goes. */
+  onRecordingDelivered(bond: Bond, id: Uint8Array): void {
+    this.forget(() => recordingFetched(this.storage, id, bond) && this.log(`recording ${toHex(id)} fetched by every phone: erased`), 'fetched recording');
+  }
+
+  /** Retention work that may meet a full or failing flash: what is not erased now goes later. */
+  private forget(erase: () => unknown, what: string): void {
+    try {
+      erase();
+    } catch (error) {
+      if (!(error instanceof FlashError)) throw error;
+      this.log(`${what} not erased yet: ${error.message}`);
+    }
+  }
+
   private emitState(): void {
     this.emit('state', this.state);
   }
+}
+
+/**
+ * The time the replay guard judges an envelope by. A toy has no real-time clock it can trust
+ * (pulling the battery resets it), so not its own: the newest time among the envelopes it has
+ * admitted (all signed by bonded senders), or the envelope's own time if later. An id is refused
+ * once seen; an envelope older than the window before the newest one seen is refused as stale;
+ * and nothing depends on what the toy's clock says.
+ */
+function replayGuardClock(guard: ReplayGuard, envelopeTime: number): number {
+  const newest = guard.seen.reduce((t, s) => Math.max(t, s.time), guard.floor);
+  return Math.max(newest, envelopeTime);
 }
 
 function asError(error: unknown): Error {

@@ -82,7 +82,7 @@ export class ToyGattServer {
   }
 
   private scanResponse(): Buffer {
-    const advert = { toyId: this.toy.identity.toyId, pairingWindowOpen: this.toy.pairingWindowOpen };
+    const advert = { toyId: this.toy.identity.toyId, pairingWindowOpen: this.toy.announcesPairingWindow };
     return scanResponseData(advertisedName(this.toy.identity.toyId), advert);
   }
 
@@ -147,7 +147,7 @@ export class ToyGattServer {
       firmware: FIRMWARE_VERSION,
       protocol: PROTOCOL_VERSION,
       toyId: this.toy.identity.toyId,
-      pairing: this.toy.pairingWindowOpen ? 'open' : 'closed',
+      pairing: this.toy.announcesPairingWindow ? 'open' : 'closed',
     };
   }
 

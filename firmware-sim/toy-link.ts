@@ -35,15 +35,26 @@ export class ToyLink {
   private readonly reassembler = new Reassembler(MAX_FRAME_BYTES);
   private readonly connection: ToyConnection;
   private download: TransferSender | undefined;
+  private downloadId: Uint8Array | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private open = true;
   private readonly afterResponse: Array<() => void> = [];
+  private handshakeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly toy: ToyFirmware,
     private readonly port: LinkPort,
   ) {
     this.connection = toy.pairing.connect();
+    // A central that has no session by then is dropped: a replayed SESSION_HELLO (or a stranger
+    // who just sits there) holds the toy, which serves one phone at a time, only this long.
+    this.handshakeTimer = setTimeout(() => {
+      this.handshakeTimer = undefined;
+      if (this.connection.state === 'established' || !this.open) return;
+      this.toy.log(`link: no session within ${toy.handshakeTimeoutMs} ms, disconnecting`);
+      this.disconnect();
+    }, toy.handshakeTimeoutMs);
+    this.handshakeTimer.unref();
   }
 
   get bond(): Bond | undefined {
@@ -88,6 +99,7 @@ export class ToyLink {
   closed(): void {
     if (!this.open) return;
     this.open = false;
+    clearTimeout(this.handshakeTimer);
     this.stopTicker();
     this.download?.disconnect();
     this.connection.close();
@@ -152,11 +164,12 @@ export class ToyLink {
   }
 
   /** Starts sending a sealed recording down to the phone. */
-  startDownload(envelope: Uint8Array): ResponseBody {
+  startDownload(envelope: Uint8Array, id: Uint8Array): ResponseBody {
     if (this.download && this.download.phase !== 'done' && this.download.phase !== 'failed') {
       throw new RequestRefused('BUSY', 'a recording is already being sent on this connection');
     }
     this.download = new TransferSender(this.toy.sodium, envelope, { chunkSize: transferChunkSize(this.port.attPayload), window: 16 });
+    this.downloadId = id;
     const out = this.download.connect(this.toy.now());
     for (const m of out.messages) this.send({ kind: 'transfer', stream: 'download', message: m });
     this.startTicker();
@@ -168,6 +181,12 @@ export class ToyLink {
     const out = this.download.receive(bytes, this.toy.now());
     for (const m of out.messages) this.send({ kind: 'transfer', stream: 'download', message: m });
     if (this.download.phase === 'done' || this.download.phase === 'failed') this.stopTicker();
+    const bond = this.bond;
+    if (this.download.phase === 'done' && this.downloadId && bond) {
+      const id = this.downloadId;
+      this.downloadId = undefined;
+      this.toy.onRecordingDelivered(bond, id);
+    }
   }
 
   /** Sends upload-stream replies (the toy is the receiver there). */

@@ -9,7 +9,7 @@ import { readEnvelopeHeader } from '../audio/envelope';
 import { createReplayGuard, replayGuardFromJson, replayGuardToJson, type ReplayGuard } from '../audio/replay-guard';
 import { decodeReceiverSnapshot, encodeReceiverSnapshot } from '../audio/transfer-snapshot';
 import type { ReceiverSnapshot } from '../audio/transfer-receiver';
-import type { Bond, BondStore } from '../pairing/bond';
+import { type Bond, type BondStore, supersedes } from '../pairing/bond';
 import { toHex } from '../pairing/bytes';
 import type { ToyIdentity } from '../pairing/identity';
 import { decodePolicy, encodePolicy, INITIAL_POLICY, type PolicyState } from '../pairing/policy';
@@ -76,7 +76,7 @@ class FlashBondStore implements BondStore {
   }
 
   put(bond: Bond): void {
-    this.commit([...this.bonds.filter((b) => b.bondId !== bond.bondId), bond]);
+    this.commit([...this.bonds.filter((b) => !supersedes(bond, b)), bond]);
   }
 
   remove(bondId: string): boolean {

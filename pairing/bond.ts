@@ -3,11 +3,18 @@
 // phones become members only through an owner's invitation; owners revoke anyone, members only
 // themselves. Storage is an interface: firmware-sim/ keeps bonds in its flash model, client/ in
 // the app's storage; pairing/ ships only the in-memory store used by tests.
+import type { PairingCode } from './code';
 import { PairingError } from './errors';
 import type { PeerPublicKeys } from './keys';
 
 export type Role = 'owner' | 'member';
 export const ROLES: readonly Role[] = ['owner', 'member'];
+/**
+ * How a phone joined: the code on the tag (the first owner only), an owner's one-time invitation,
+ * or added by the owner by its public keys (pairing/grant.ts).
+ */
+export type JoinMethod = 'tag-code' | 'invitation' | 'added-by-owner';
+export const JOIN_METHODS: readonly JoinMethod[] = ['tag-code', 'invitation', 'added-by-owner'];
 /** How many phones one toy holds bonds for. */
 export const MAX_BONDS = 16;
 /** How long an owner's invitation stays good. */
@@ -23,6 +30,8 @@ export interface Bond {
   readonly role: Role;
   /** When the bond was made, in the storing side's clock (ms). */
   readonly createdAt: number;
+  /** How the phone joined (shown in the toy's member list). */
+  readonly joined: JoinMethod;
   /** The phone's self-chosen name, shown in the toy's member list. */
   readonly label: string;
 }
@@ -31,6 +40,7 @@ export interface Bond {
 export interface BondStore {
   list(): readonly Bond[];
   get(bondId: string): Bond | undefined;
+  /** Stores `bond`, replacing any bond it supersedes (same id or same peer key: see supersedes()). */
   put(bond: Bond): void;
   remove(bondId: string): boolean;
   clear(): void;
@@ -48,6 +58,7 @@ export class MemoryBondStore implements BondStore {
   }
 
   put(bond: Bond): void {
+    for (const old of this.bonds.values()) if (supersedes(bond, old)) this.bonds.delete(old.bondId);
     this.bonds.set(bond.bondId, bond);
   }
 
@@ -60,15 +71,42 @@ export class MemoryBondStore implements BondStore {
   }
 }
 
+/**
+ * One bond per peer key: a new bond replaces an old one with the same id or the same peer static
+ * key. Two bonds for one phone would list it twice among a recording's recipients, and an
+ * envelope naming a recipient twice is refused as CORRUPT by everyone.
+ */
+export function supersedes(fresh: Bond, old: Bond): boolean {
+  return fresh.bondId === old.bondId || samePeerKey(fresh.peer.static, old.peer.static);
+}
+
+function samePeerKey(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/**
+ * The role a phone gets when it pairs again: an owner that pairs again (say, after reinstalling
+ * the app with its keys) stays owner, so no pairing can demote the toy's only owner.
+ */
+export function roleAfterPairing(bonds: readonly Bond[], phoneStatic: Uint8Array, admitted: Role): Role {
+  const previous = bonds.find((b) => samePeerKey(b.peer.static, phoneStatic));
+  return previous?.role === 'owner' ? 'owner' : admitted;
+}
+
 /** A phone's bond with a given toy, if it has one. */
 export function bondForToy(store: BondStore, toyId: string): Bond | undefined {
   return store.list().find((bond) => bond.toyId === toyId);
 }
 
-/** An owner's permission for one more phone to pair as a member. */
+/**
+ * An owner's permission for one more phone to pair: a fresh one-time code, as strong as the tag's,
+ * good for one pairing before `expiresAt`. While the toy has an owner, CPace runs on this code and
+ * never on the tag's, so a revoked phone that knows the tag code (or an old invitation) gets nowhere.
+ */
 export interface Invite {
   readonly byBondId: string;
   readonly expiresAt: number;
+  readonly code: PairingCode;
 }
 
 function ownerBond(bonds: readonly Bond[], bondId: string): Bond {
@@ -90,10 +128,30 @@ export function roleForNewPairing(bonds: readonly Bond[], invite: Invite | undef
   return 'member';
 }
 
-/** An invitation made by `actorBondId`, which must be the owner. */
-export function createInvite(bonds: readonly Bond[], actorBondId: string, now: number, ttlMs = DEFAULT_INVITE_MS): Invite {
+/**
+ * The bond for a phone the owner `actorBondId` adds by its keys: a member (an owner adding its own
+ * key again stays owner); TOO_LARGE when the toy is full.
+ */
+export function addedBond(bonds: readonly Bond[], actorBondId: string, peer: PeerPublicKeys, bondId: string, toyId: string, now: number, label: string): Bond {
   ownerBond(bonds, actorBondId);
-  return { byBondId: actorBondId, expiresAt: now + ttlMs };
+  const replaces = bonds.some((b) => samePeerKey(b.peer.static, peer.static));
+  if (!replaces && bonds.length >= MAX_BONDS) throw new PairingError('TOO_LARGE', `at most ${MAX_BONDS} bonds`);
+  return { bondId, toyId, peer, role: roleAfterPairing(bonds, peer.static, 'member'), createdAt: now, joined: 'added-by-owner', label };
+}
+
+/** An invitation made by `actorBondId`, which must be the owner, with a freshly drawn `code`. */
+export function createInvite(bonds: readonly Bond[], actorBondId: string, now: number, code: PairingCode, ttlMs = DEFAULT_INVITE_MS): Invite {
+  ownerBond(bonds, actorBondId);
+  return { byBondId: actorBondId, expiresAt: now + ttlMs, code };
+}
+
+/**
+ * What a new pairing is checked against: the tag code while the toy has no owner, else the live
+ * invitation's one-time code (INVITE_REQUIRED without one).
+ */
+export function admission(bonds: readonly Bond[], invite: Invite | undefined, now: number, tagCode: PairingCode): { role: Role; code: PairingCode; joined: JoinMethod } {
+  const role = roleForNewPairing(bonds, invite, now);
+  return role === 'owner' ? { role, code: tagCode, joined: 'tag-code' } : { role, code: (invite as Invite).code, joined: 'invitation' };
 }
 
 /**

@@ -42,11 +42,13 @@ export function calculateGenerator(sodium: Sodium, prs: Uint8Array, ci: Uint8Arr
   return sodium.crypto_core_ristretto255_from_hash(hash);
 }
 
-/** G.sample_scalar as the draft recommends: 32 random bytes with the bits above 252 cleared. */
+/**
+ * G.sample_scalar: a uniformly random non-zero scalar below the group order, from libsodium's
+ * crypto_core_ristretto255_scalar_random (masking random bytes, as before, was slightly biased
+ * and could give zero).
+ */
 export function sampleScalar(sodium: Sodium): Uint8Array {
-  const scalar = sodium.randombytes_buf(GROUP_SIZE_BYTES);
-  scalar[31] = (scalar[31] as number) & 0x0f;
-  return scalar;
+  return sodium.crypto_core_ristretto255_scalar_random();
 }
 
 /** G.scalar_mult_vfy: y * X, or INVALID_POINT where the draft returns G.I (bad encoding or identity). */
@@ -100,6 +102,11 @@ export class CPace {
     if (scalar === undefined) throw new PairingError('CLOSED', 'CPace already finished');
     this.scalar = undefined;
     try {
+      // A reflected share (the peer sent ours back) gives both sides the same view: refuse it,
+      // as the draft's initiator-responder setting asks (Ya != Yb).
+      if (peer.share.length === this.own.share.length && this.sodium.memcmp(peer.share, this.own.share)) {
+        throw new PairingError('INVALID_POINT', 'the peer sent our own CPace share back');
+      }
       const k = scalarMultVfy(this.sodium, scalar, peer.share);
       const [a, b] = this.role === 'initiator' ? [this.own, peer] : [peer, this.own];
       const transcript = transcriptIr(a.share, a.ad, b.share, b.ad);

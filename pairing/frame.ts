@@ -1,15 +1,19 @@
 // The versioned wire format of every plushlink protocol message: one frame is
-//   version (u8, = 1) | type (u8) | body
+//   version (u8, = 2) | type (u8) | body
 // and travels fragmented (./fragment.ts) over the secure profile's GATT characteristics. Only
 // pairing and session-opening frames are readable on the air; everything after a handshake is a
 // TRANSPORT frame whose body is a Session ciphertext.
 import { ByteReader, concat } from './bytes';
 import { PairingError, type PairingErrorCode } from './errors';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: the family model, version 2 (docs/PROTOCOL.md, "Changes in version 2"). */
+export const PROTOCOL_VERSION = 2;
 export const SID_BYTES = 16;
 export const SHARE_BYTES = 32;
 export const BOND_ID_BYTES = 8;
+/** SESSION_HELLO's fresh nonce and the destination id computed over it (key-schedule.ts). */
+export const HELLO_NONCE_BYTES = 16;
+export const DESTINATION_ID_BYTES = 16;
 
 export const FrameType = {
   PAIR_HELLO: 0x01,
@@ -43,8 +47,11 @@ export type Message =
   | { readonly type: 'PAIR_REPLY'; readonly share: Uint8Array; readonly ad: Uint8Array; readonly noise: Uint8Array }
   /** Phone to toy: Noise XXpsk3 message 3 (the one the code decides). */
   | { readonly type: 'PAIR_FINISH'; readonly noise: Uint8Array }
-  /** Phone to toy: which bond, and Noise KK message 1. */
-  | { readonly type: 'SESSION_HELLO'; readonly bondId: Uint8Array; readonly noise: Uint8Array }
+  /**
+   * Phone to toy: a fresh nonce, the destination id (which bond, recognisable only by the toy:
+   * nothing stable in the clear), and Noise KK message 1.
+   */
+  | { readonly type: 'SESSION_HELLO'; readonly nonce: Uint8Array; readonly destinationId: Uint8Array; readonly noise: Uint8Array }
   /** Toy to phone: Noise KK message 2. */
   | { readonly type: 'SESSION_ACCEPT'; readonly noise: Uint8Array }
   /** Either way, after a handshake: a Session message (counter and ciphertext). */
@@ -80,7 +87,7 @@ function body(message: Message): Uint8Array {
     case 'SESSION_ACCEPT':
       return message.noise;
     case 'SESSION_HELLO':
-      return concat(fixed(message.bondId, BOND_ID_BYTES, 'bond id'), message.noise);
+      return concat(fixed(message.nonce, HELLO_NONCE_BYTES, 'nonce'), fixed(message.destinationId, DESTINATION_ID_BYTES, 'destination id'), message.noise);
     case 'TRANSPORT':
       return message.message;
     case 'REFUSED': {
@@ -114,7 +121,7 @@ export function decodeFrame(frame: Uint8Array): Message {
     case 'SESSION_ACCEPT':
       return { type, noise: reader.rest() };
     case 'SESSION_HELLO':
-      return { type, bondId: reader.bytesOf(BOND_ID_BYTES), noise: reader.rest() };
+      return { type, nonce: reader.bytesOf(HELLO_NONCE_BYTES), destinationId: reader.bytesOf(DESTINATION_ID_BYTES), noise: reader.rest() };
     case 'TRANSPORT':
       return { type, message: reader.rest() };
     case 'REFUSED': {

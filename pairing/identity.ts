@@ -1,8 +1,13 @@
 // Provisioning: the identity a toy is born with (toy id, static X25519 key, Ed25519 key, pairing
-// code) and the key fingerprint its QR payload pins. Phones get their PartyKeys here too.
-import { concat, toHex, utf8 } from './bytes';
+// code, and the attestation key its tag's QR payload pins) and the key fingerprints. A reset
+// makes new static and signing keys; the attestation key (like Matter's device attestation key)
+// stays for the toy's life and certifies whichever keys the toy holds now, so the printed QR
+// still pins the genuine toy. Phones get their PartyKeys here too.
+import { concat, fromHex, toHex, utf8 } from './bytes';
 import { generatePairingCode, type PairingCode } from './code';
-import type { PartyKeys, PeerPublicKeys } from './keys';
+import { PairingError, guard } from './errors';
+import { hkdfSha256 } from './hkdf';
+import type { PartyKeys, PeerPublicKeys, SigningKeyPair } from './keys';
 import type { Sodium } from './sodium';
 import { x25519KeyPairFromSecret } from './noise/handshake-state';
 
@@ -13,16 +18,23 @@ export const FINGERPRINT_BYTES = 16;
 export interface ToyIdentity {
   /** 16 lowercase hex digits. */
   readonly toyId: string;
+  /** The keys sessions, envelopes and signatures use now; replaced at every reset. */
   readonly keys: PartyKeys;
   readonly code: PairingCode;
+  /** Ed25519, made at the factory and never replaced: it certifies `keys`; the tag's QR pins it. */
+  readonly attestation: SigningKeyPair;
 }
 
 export function generatePartyKeys(sodium: Sodium): PartyKeys {
-  const signing = sodium.crypto_sign_keypair();
   return {
     static: x25519KeyPairFromSecret(sodium, sodium.randombytes_buf(32)),
-    signing: { publicKey: signing.publicKey, secretKey: signing.privateKey },
+    signing: signingKeyPair(sodium),
   };
+}
+
+function signingKeyPair(sodium: Sodium): SigningKeyPair {
+  const pair = sodium.crypto_sign_keypair();
+  return { publicKey: pair.publicKey, secretKey: pair.privateKey };
 }
 
 export function provisionToy(sodium: Sodium): ToyIdentity {
@@ -30,7 +42,52 @@ export function provisionToy(sodium: Sodium): ToyIdentity {
     toyId: toHex(sodium.randombytes_buf(TOY_ID_BYTES)),
     keys: generatePartyKeys(sodium),
     code: generatePairingCode(sodium),
+    attestation: signingKeyPair(sodium),
   };
+}
+
+/** The same toy with new keys (a reset): id, code and attestation key stay. */
+export function rotateToyKeys(sodium: Sodium, identity: ToyIdentity): ToyIdentity {
+  return { ...identity, keys: generatePartyKeys(sodium) };
+}
+
+function certifiedBytes(toyId: string, keys: PeerPublicKeys): Uint8Array {
+  return concat(utf8('plushlink/2 toy keys'), fromHex(toyId, TOY_ID_BYTES), keys.static, keys.signing);
+}
+
+/** The attestation key's signature over the toy's current public keys. */
+export function certifyToyKeys(sodium: Sodium, identity: ToyIdentity): Uint8Array {
+  return sodium.crypto_sign_detached(certifiedBytes(identity.toyId, publicKeys(identity.keys)), identity.attestation.secretKey);
+}
+
+/** BAD_SIGNATURE unless `certificate` is `attestationKey`'s over these keys of this toy. */
+export function verifyToyKeys(sodium: Sodium, toyId: string, keys: PeerPublicKeys, attestationKey: Uint8Array, certificate: Uint8Array): void {
+  const ok = guard('BAD_SIGNATURE', () => sodium.crypto_sign_verify_detached(certificate, certifiedBytes(toyId, keys), attestationKey));
+  if (!ok) throw new PairingError('BAD_SIGNATURE', 'toy key certificate');
+}
+
+/** What the tag's QR payload pins: the fingerprint of the attestation key, good across resets. */
+export function tagFingerprint(sodium: Sodium, identity: Pick<ToyIdentity, 'attestation'>): Uint8Array {
+  return attestationFingerprint(sodium, identity.attestation.publicKey);
+}
+
+export function attestationFingerprint(sodium: Sodium, attestationKey: Uint8Array): Uint8Array {
+  return sodium.crypto_hash_sha256(concat(utf8('plushlink/2 attestation fingerprint'), attestationKey)).slice(0, FINGERPRINT_BYTES);
+}
+
+/**
+ * A phone's keys for one toy, derived from its own long-term keys and the toy id (HKDF-SHA256):
+ * a different, unrelated key pair per toy, so two toys (or a relay serving both) cannot tell that
+ * one phone is bonded with both, and nothing new has to be stored.
+ */
+export function keysForToy(sodium: Sodium, phone: PartyKeys, toyId: string): PartyKeys {
+  const secret = concat(phone.static.secretKey, phone.signing.secretKey);
+  const okm = hkdfSha256(sodium, utf8('plushlink/2 per-toy phone keys'), secret, fromHex(toyId, TOY_ID_BYTES), 64);
+  sodium.memzero(secret);
+  const signing = sodium.crypto_sign_seed_keypair(okm.subarray(32, 64));
+  const keys = { static: x25519KeyPairFromSecret(sodium, okm.slice(0, 32)), signing: { publicKey: signing.publicKey, secretKey: signing.privateKey } };
+  sodium.memzero(okm);
+  return keys;
 }
 
 export function publicKeys(keys: PartyKeys): PeerPublicKeys {

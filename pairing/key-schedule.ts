@@ -4,11 +4,13 @@
 import { concat, fromHex, utf8 } from './bytes';
 import { codeToPrs, type PairingCode } from './code';
 import { type CPaceInputs, lvCat } from './cpace';
-import { hkdfSha256 } from './hkdf';
+import { DESTINATION_ID_BYTES } from './frame';
+import { hkdfSha256, hmacSha256 } from './hkdf';
 import { PSKLEN } from './noise/handshake-state';
 import type { Sodium } from './sodium';
 
-const LABEL = 'plushlink/1';
+/** Names the protocol version in every label, so a peer of another version derives nothing. */
+const LABEL = 'plushlink/2';
 /** CPace associated data: fixed per side, so a peer of another protocol version gets no key. */
 export const PHONE_AD = utf8(`${LABEL} phone`);
 export const TOY_AD = utf8(`${LABEL} toy`);
@@ -22,14 +24,41 @@ export function pairingPrologue(toyId: string, sid: Uint8Array, phoneShare: Uint
   return lvCat(utf8(`${LABEL} pairing prologue`), fromHex(toyId), sid, phoneShare, PHONE_AD);
 }
 
-/** KK prologue: binds the session to the toy and the bond it was opened for. */
-export function sessionPrologue(toyId: string, bondId: string): Uint8Array {
-  return lvCat(utf8(`${LABEL} session prologue`), fromHex(toyId), fromHex(bondId));
+/** KK prologue: binds the session to the toy and to the hello's nonce and destination id. */
+export function sessionPrologue(toyId: string, nonce: Uint8Array, destinationId: Uint8Array): Uint8Array {
+  return lvCat(utf8(`${LABEL} session prologue`), fromHex(toyId), nonce, destinationId);
+}
+
+/**
+ * SESSION_HELLO's destination id (after Matter CASE's): HMAC-SHA256 over the fresh nonce under a
+ * key from the static-static DH of the bond, cut to 16 bytes. Only the two bonded parties can
+ * compute it, and a fresh nonce makes every hello's id different, so a sniffer cannot link one
+ * phone's sessions; the toy finds the bond by trying each of its bonds (at most 16 DHs).
+ * The key comes from destinationKey(dh), `dh` = X25519(own static secret, peer static public),
+ * the same value on both sides.
+ */
+export function destinationId(sodium: Sodium, key: Uint8Array, nonce: Uint8Array): Uint8Array {
+  return hmacSha256(sodium, key, nonce).slice(0, DESTINATION_ID_BYTES);
+}
+
+/** The bond's destination-id key, from `dh` (see destinationId); the toy caches one per bond. */
+export function destinationKey(sodium: Sodium, toyId: string, dh: Uint8Array): Uint8Array {
+  return hkdfSha256(sodium, utf8(`${LABEL} destination id`), dh, fromHex(toyId), 32);
 }
 
 /** The XXpsk3 psk: HKDF-SHA256 of CPace's ISK, as the draft recommends, salted by purpose. */
 export function pskFromIsk(sodium: Sodium, isk: Uint8Array, sid: Uint8Array): Uint8Array {
   return hkdfSha256(sodium, utf8(`${LABEL} cpace to noise psk`), isk, sid, PSKLEN);
+}
+
+/**
+ * The toy's key confirmation in XXpsk3 message 2: proof that the toy ran CPace with the same code.
+ * The phone checks it before it writes message 3, whose first token is its static key (encrypted
+ * only under keys a fake toy holds too: the psk is mixed in after it), so a fake toy that does not
+ * know the code never learns the phone's key.
+ */
+export function toyConfirm(sodium: Sodium, psk: Uint8Array, handshakeHash: Uint8Array): Uint8Array {
+  return hmacSha256(sodium, psk, utf8(`${LABEL} toy confirm`), handshakeHash);
 }
 
 /** What an intro signature signs: purpose and the handshake hash at the time of writing. */

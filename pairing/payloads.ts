@@ -3,7 +3,7 @@
 // encrypted and bound to the transcript; the confirmation is the first transport message, so
 // the phone knows the toy accepted its code before it stores anything.
 import { ByteReader, concat, fromHex, toHex, utf8 } from './bytes';
-import { type Role, ROLES } from './bond';
+import { type JoinMethod, type Role, JOIN_METHODS, ROLES } from './bond';
 import { PairingError, guard } from './errors';
 import { BOND_ID_BYTES } from './frame';
 import { TOY_ID_BYTES } from './identity';
@@ -13,13 +13,21 @@ import type { Sodium } from './sodium';
 
 const SIGN_PUBLIC = 32;
 const SIGNATURE = 64;
+const CONFIRM = 32;
 export const MAX_LABEL_BYTES = 64;
 
-/** XXpsk3 message 2 payload (toy): toy id, Ed25519 key, signature over the handshake hash. */
+/**
+ * XXpsk3 message 2 payload (toy): toy id, Ed25519 key, signature over the handshake hash, and
+ * the toy's attestation key with its certificate over the toy's current static and signing keys.
+ */
 export interface ToyIntro {
   readonly toyId: string;
   readonly signingKey: Uint8Array;
   readonly signature: Uint8Array;
+  readonly attestationKey: Uint8Array;
+  readonly certificate: Uint8Array;
+  /** HMAC under the psk: the toy knows the code (key-schedule.ts toyConfirm). */
+  readonly confirm: Uint8Array;
 }
 
 /** XXpsk3 message 3 payload (phone): Ed25519 key, signature, the phone's display label. */
@@ -33,6 +41,7 @@ export interface PhoneIntro {
 export interface PairConfirm {
   readonly bondId: string;
   readonly role: Role;
+  readonly joined: JoinMethod;
 }
 
 export function signIntro(sodium: Sodium, who: 'toy' | 'phone', key: SigningKeyPair, handshakeHash: Uint8Array): Uint8Array {
@@ -53,12 +62,19 @@ export function verifyIntro(
 }
 
 export function encodeToyIntro(intro: ToyIntro): Uint8Array {
-  return concat(fromHex(intro.toyId, TOY_ID_BYTES), intro.signingKey, intro.signature);
+  return concat(fromHex(intro.toyId, TOY_ID_BYTES), intro.signingKey, intro.signature, intro.attestationKey, intro.certificate, intro.confirm);
 }
 
 export function decodeToyIntro(bytes: Uint8Array): ToyIntro {
   const r = new ByteReader(bytes, 'toy intro');
-  const intro = { toyId: toHex(r.bytesOf(TOY_ID_BYTES)), signingKey: r.bytesOf(SIGN_PUBLIC), signature: r.bytesOf(SIGNATURE) };
+  const intro = {
+    toyId: toHex(r.bytesOf(TOY_ID_BYTES)),
+    signingKey: r.bytesOf(SIGN_PUBLIC),
+    signature: r.bytesOf(SIGNATURE),
+    attestationKey: r.bytesOf(SIGN_PUBLIC),
+    certificate: r.bytesOf(SIGNATURE),
+    confirm: r.bytesOf(CONFIRM),
+  };
   r.end();
   return intro;
 }
@@ -81,23 +97,29 @@ export function decodePhoneIntro(bytes: Uint8Array): PhoneIntro {
 }
 
 export function encodePairConfirm(confirm: PairConfirm): Uint8Array {
-  return concat(fromHex(confirm.bondId, BOND_ID_BYTES), Uint8Array.of(ROLES.indexOf(confirm.role)));
+  return concat(fromHex(confirm.bondId, BOND_ID_BYTES), Uint8Array.of(ROLES.indexOf(confirm.role), JOIN_METHODS.indexOf(confirm.joined)));
 }
 
 export function decodePairConfirm(bytes: Uint8Array): PairConfirm {
   const r = new ByteReader(bytes, 'pair confirm');
   const bondId = toHex(r.bytesOf(BOND_ID_BYTES));
   const role = ROLES[r.u8()];
+  const joined = JOIN_METHODS[r.u8()];
   r.end();
   if (role === undefined) throw new PairingError('MALFORMED', 'role');
-  return { bondId, role };
+  if (joined === undefined) throw new PairingError('MALFORMED', 'join method');
+  return { bondId, role, joined };
 }
 
-/** The phone's first transport message after pairing: it has stored the bond (an empty message). */
-export function encodePairAck(): Uint8Array {
+/**
+ * The phone's first transport message after a handshake, empty: after pairing, "I have stored the
+ * bond" (pair ack); after a KK session hello, the session confirm, proof that a live phone and not
+ * a replayed SESSION_HELLO holds the bond's key (the toy counts the session from it).
+ */
+export function encodePhoneAck(): Uint8Array {
   return new Uint8Array(0);
 }
 
-export function decodePairAck(bytes: Uint8Array): void {
-  if (bytes.length !== 0) throw new PairingError('MALFORMED', 'pair ack');
+export function decodePhoneAck(bytes: Uint8Array, what: 'pair ack' | 'session confirm' = 'pair ack'): void {
+  if (bytes.length !== 0) throw new PairingError('MALFORMED', what);
 }

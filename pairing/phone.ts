@@ -2,15 +2,15 @@
 // CPace on the pairing code and the XXpsk3 handshake, ending in a new Bond that the caller
 // stores; resume() opens a KK session for a stored Bond. Both give the first frame to send;
 // after that, feed every frame from the toy to receive().
-import { fromHex, utf8 } from './bytes';
+import { utf8 } from './bytes';
 import type { Bond } from './bond';
 import type { PairingCode } from './code';
 import { Connection } from './connection';
 import { CPace } from './cpace';
-import { PairingError } from './errors';
-import { type Message, SID_BYTES, encodeFrame } from './frame';
-import { keyFingerprint } from './identity';
-import { PHONE_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
+import { PairingError, guard } from './errors';
+import { HELLO_NONCE_BYTES, type Message, SID_BYTES, encodeFrame } from './frame';
+import { attestationFingerprint, keyFingerprint, verifyToyKeys } from './identity';
+import { PHONE_AD, TOY_AD, cpaceInputs, destinationId, destinationKey, pairingPrologue, pskFromIsk, sessionPrologue, toyConfirm } from './key-schedule';
 import type { PartyKeys } from './keys';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
@@ -19,7 +19,7 @@ import {
   type ToyIntro,
   decodePairConfirm,
   decodeToyIntro,
-  encodePairAck,
+  encodePhoneAck,
   encodePhoneIntro,
   signIntro,
   verifyIntro,
@@ -78,16 +78,20 @@ export class PhoneConnection extends Connection {
 
   /** Opens a KK session for a stored bond: returns the connection and the SESSION_HELLO frame. */
   static resume(sodium: Sodium, keys: PartyKeys, bond: Bond): { connection: PhoneConnection; frame: Uint8Array } {
+    const nonce = sodium.randombytes_buf(HELLO_NONCE_BYTES);
+    const dh = guard('INVALID_POINT', () => sodium.crypto_scalarmult(keys.static.secretKey, bond.peer.static));
+    const destination = destinationId(sodium, destinationKey(sodium, bond.toyId, dh), nonce);
+    sodium.memzero(dh);
     const handshake = new HandshakeState(sodium, {
       pattern: KK,
       initiator: true,
-      prologue: sessionPrologue(bond.toyId, bond.bondId),
+      prologue: sessionPrologue(bond.toyId, nonce, destination),
       s: keys.static,
       rs: bond.peer.static,
     });
     const noise = handshake.writeMessage();
     const connection = new PhoneConnection(sodium, keys, bond.toyId, undefined, { kind: 'await-accept', handshake, bond });
-    return { connection, frame: encodeFrame({ type: 'SESSION_HELLO', bondId: fromHex(bond.bondId), noise }) };
+    return { connection, frame: encodeFrame({ type: 'SESSION_HELLO', nonce, destinationId: destination, noise }) };
   }
 
   protected onHandshake(message: Message, now: number): Uint8Array[] {
@@ -102,23 +106,37 @@ export class PhoneConnection extends Connection {
       step.handshake.readMessage(message.noise);
       this.step = { kind: 'done' };
       this.establish(new Session(step.handshake.split()), step.bond, 'established');
-      return [];
+      // The toy counts the session only from this message on (a replayed hello gets no further).
+      return [this.send(encodePhoneAck())];
     }
     throw new PairingError('UNEXPECTED_MESSAGE', `${message.type} while waiting (${step.kind})`);
   }
 
   private onReply(step: Extract<Step, { kind: 'await-reply' }>, reply: Extract<Message, { type: 'PAIR_REPLY' }>): Uint8Array[] {
+    // ADb: the toy's CPace associated data must be this version's toy label (the toy checks ADa).
+    if (reply.ad.length !== TOY_AD.length || !this.sodium.memcmp(reply.ad, TOY_AD)) {
+      throw new PairingError('UNSUPPORTED_VERSION', 'the toy speaks another protocol version');
+    }
     const isk = step.cpace.finish({ share: reply.share, ad: reply.ad });
-    step.handshake.setPsk(pskFromIsk(this.sodium, isk, step.sid));
+    const psk = pskFromIsk(this.sodium, isk, step.sid);
+    step.handshake.setPsk(psk);
     const hashBeforeIntro = step.handshake.getHandshakeHash();
     const intro = decodeToyIntro(step.handshake.readMessage(reply.noise));
+    // Before anything of ours is written: a toy that did not run CPace on our code (a wrong code,
+    // or a fake toy) gets no message 3, and so never the static key it carries.
+    if (!this.sodium.memcmp(intro.confirm, toyConfirm(this.sodium, psk, hashBeforeIntro))) {
+      throw new PairingError('WRONG_CODE', 'the toy did not confirm the code (a wrong code, or not the real toy)');
+    }
     verifyIntro(this.sodium, 'toy', intro, hashBeforeIntro);
     if (intro.toyId !== this.toyId) throw new PairingError('FINGERPRINT_MISMATCH', 'another toy answered');
-    const toyStatic = step.handshake.remoteStatic as Uint8Array;
+    const toyKeys = { static: step.handshake.remoteStatic as Uint8Array, signing: intro.signingKey };
+    verifyToyKeys(this.sodium, intro.toyId, toyKeys, intro.attestationKey, intro.certificate);
     const expected = this.pairOptions?.fingerprint;
     if (expected !== undefined) {
-      const actual = keyFingerprint(this.sodium, { static: toyStatic, signing: intro.signingKey });
-      if (expected.length !== actual.length || !this.sodium.memcmp(expected, actual)) {
+      // The tag's QR pins the attestation key (good across resets); an owner's invitation QR pins
+      // the keys the toy holds now. Either identifies the genuine toy.
+      const pinned = [attestationFingerprint(this.sodium, intro.attestationKey), keyFingerprint(this.sodium, toyKeys)];
+      if (!pinned.some((actual) => expected.length === actual.length && this.sodium.memcmp(expected, actual))) {
         throw new PairingError('FINGERPRINT_MISMATCH', 'toy keys do not match its QR code');
       }
     }
@@ -141,10 +159,11 @@ export class PhoneConnection extends Connection {
       peer: { static: step.session.remoteStatic, signing: step.intro.signingKey },
       role: confirm.role,
       createdAt: now,
+      joined: confirm.joined,
       label: '',
     };
     this.step = { kind: 'done' };
     this.establish(step.session, bond, 'paired');
-    return [this.send(encodePairAck())];
+    return [this.send(encodePhoneAck())];
   }
 }

@@ -59,6 +59,16 @@ export function pawPress(state: PolicyState, now: number, config = DEFAULT_POLIC
   return { ...state, windowUntil: now + config.windowMs, lockedUntil: null };
 }
 
+/**
+ * The owner invited a phone: the window opens until the invitation expires and the current lockout
+ * and strikes are lifted (the owner's authenticated request is the family's, not a stranger's).
+ * Past lockouts still count, so the next one a stranger causes is no shorter.
+ */
+export function openForInvitation(state: PolicyState, until: number): PolicyState {
+  checkTime(until);
+  return { ...state, windowUntil: until, strikes: 0, lockedUntil: null };
+}
+
 export function recordWrongCode(state: PolicyState, now: number, config = DEFAULT_POLICY): PolicyState {
   checkTime(now);
   const strikes = state.strikes + 1;

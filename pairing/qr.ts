@@ -26,16 +26,19 @@ export function parseToyId(text: string): string {
   return text;
 }
 
-/** MALFORMED (or BAD_CHECK_DIGIT, UNSUPPORTED_VERSION) for anything but a well-formed payload. */
-export function parseQrPayload(uri: string): QrPayload {
-  if (typeof uri !== 'string' || uri.length > MAX_QR_LENGTH || !uri.startsWith(QR_PREFIX)) {
-    throw new PairingError('MALFORMED', 'not a plushlink pairing URI');
+/**
+ * The fields of a `prefix?k=v&...` URI, strictly: exactly the `keys`, each once, `v` equal to
+ * `version`. MALFORMED or UNSUPPORTED_VERSION otherwise. Returns a getter by key.
+ */
+export function uriFields(uri: string, prefix: string, keys: readonly string[], version: string, maxLength = MAX_QR_LENGTH): (key: string) => string {
+  if (typeof uri !== 'string' || uri.length > maxLength || !uri.startsWith(prefix)) {
+    throw new PairingError('MALFORMED', `not a ${prefix} URI`);
   }
   const fields = new Map<string, string>();
-  for (const pair of uri.slice(QR_PREFIX.length).split('&')) {
+  for (const pair of uri.slice(prefix.length).split('&')) {
     const eq = pair.indexOf('=');
     const key = pair.slice(0, eq);
-    if (eq < 0 || fields.has(key) || !['v', 'id', 'code', 'fp'].includes(key)) {
+    if (eq < 0 || fields.has(key) || !keys.includes(key)) {
       throw new PairingError('MALFORMED', `field "${pair.slice(0, 16)}"`);
     }
     fields.set(key, pair.slice(eq + 1));
@@ -45,7 +48,13 @@ export function parseQrPayload(uri: string): QrPayload {
     if (value === undefined) throw new PairingError('MALFORMED', `missing ${key}`);
     return value;
   };
-  if (field('v') !== QR_VERSION) throw new PairingError('UNSUPPORTED_VERSION', `QR payload v=${field('v')}`);
+  if (field('v') !== version) throw new PairingError('UNSUPPORTED_VERSION', `${prefix} v=${field('v')}`);
+  return field;
+}
+
+/** MALFORMED (or BAD_CHECK_DIGIT, UNSUPPORTED_VERSION) for anything but a well-formed payload. */
+export function parseQrPayload(uri: string): QrPayload {
+  const field = uriFields(uri, QR_PREFIX, ['v', 'id', 'code', 'fp'], QR_VERSION);
   const code = field('code');
   if (!/^[0-9]+$/.test(code)) throw new PairingError('MALFORMED', 'code');
   return {

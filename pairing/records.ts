@@ -2,7 +2,7 @@
 // with hex keys, so a stored record can be read by a person; every field is checked on the way
 // back in, and anything malformed is a PairingError('MALFORMED'), never a half-read record.
 import { fromHex, toHex } from './bytes';
-import type { Bond, Role } from './bond';
+import { type Bond, type JoinMethod, type Role, JOIN_METHODS } from './bond';
 import { parsePairingCode } from './code';
 import { PairingError } from './errors';
 import type { ToyIdentity } from './identity';
@@ -48,6 +48,14 @@ function parse(text: string | Uint8Array, what: string): Json {
 const TOY_ID = /^[0-9a-f]{16}$/;
 const BOND_ID = /^[0-9a-f]{16}$/;
 
+/** Bonds stored before join methods were recorded: an owner came by the tag, a member by invitation. */
+function joinMethod(o: Json, role: Role): JoinMethod {
+  if (o.joined === undefined) return role === 'owner' ? 'tag-code' : 'invitation';
+  const joined = string(o, 'joined');
+  if (!(JOIN_METHODS as readonly string[]).includes(joined)) throw new PairingError('MALFORMED', `joined ${joined}`);
+  return joined as JoinMethod;
+}
+
 export function bondToJson(bond: Bond): Json {
   return {
     bondId: bond.bondId,
@@ -56,6 +64,7 @@ export function bondToJson(bond: Bond): Json {
     peerSigning: toHex(bond.peer.signing),
     role: bond.role,
     createdAt: bond.createdAt,
+    joined: bond.joined,
     label: bond.label,
   };
 }
@@ -70,6 +79,7 @@ export function bondFromJson(value: unknown): Bond {
     peer: { static: hex(o, 'peerStatic', 32), signing: hex(o, 'peerSigning', 32) },
     role: role as Role,
     createdAt: number(o, 'createdAt'),
+    joined: joinMethod(o, role as Role),
     label: string(o, 'label'),
   };
 }
@@ -110,7 +120,8 @@ export function decodePartyKeys(bytes: string | Uint8Array): PartyKeys {
 }
 
 export function encodeIdentity(identity: ToyIdentity): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ v: RECORD_VERSION, toyId: identity.toyId, code: identity.code, keys: partyKeysToJson(identity.keys) }));
+  const attestation = { attestationPublic: toHex(identity.attestation.publicKey), attestationSecret: toHex(identity.attestation.secretKey) };
+  return new TextEncoder().encode(JSON.stringify({ v: RECORD_VERSION, toyId: identity.toyId, code: identity.code, keys: partyKeysToJson(identity.keys), ...attestation }));
 }
 
 export function decodeIdentity(bytes: string | Uint8Array): ToyIdentity {
@@ -121,5 +132,10 @@ export function decodeIdentity(bytes: string | Uint8Array): ToyIdentity {
   } catch {
     throw new PairingError('MALFORMED', 'identity has a malformed pairing code');
   }
-  return { toyId: string(o, 'toyId', TOY_ID), code, keys: partyKeysFromJson(o.keys) };
+  const keys = partyKeysFromJson(o.keys);
+  // A toy provisioned before attestation keys existed: its signing key (which its printed QR
+  // pinned, with its static key) serves as its attestation key from now on.
+  const attestation =
+    o.attestationPublic === undefined ? keys.signing : { publicKey: hex(o, 'attestationPublic', 32), secretKey: hex(o, 'attestationSecret', 64) };
+  return { toyId: string(o, 'toyId', TOY_ID), code, keys, attestation };
 }

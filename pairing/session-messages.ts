@@ -4,7 +4,9 @@
 // firmware can parse it; every decoder failure is a PairingError('MALFORMED').
 import { ByteReader, concat, u16le, u64le, utf8 } from './bytes';
 import { PairingError } from './errors';
-import type { Role } from './bond';
+import { type JoinMethod, type Role, JOIN_METHODS } from './bond';
+import { CODE_LENGTH, type PairingCode, parsePairingCode } from './code';
+import type { PeerPublicKeys } from './keys';
 
 export const RECORDING_ID_BYTES = 16;
 
@@ -19,7 +21,9 @@ export interface RecordingInfo {
 export interface MemberInfo {
   readonly bondId: string;
   readonly role: Role;
+  /** When and how the phone joined. */
   readonly createdAt: number;
+  readonly joined: JoinMethod;
   readonly label: string;
 }
 
@@ -50,15 +54,19 @@ export type Request =
   | { readonly command: 'invite-member' }
   | { readonly command: 'remove-member'; readonly bondId: string }
   | { readonly command: 'factory-reset' }
-  | { readonly command: 'set-volume'; readonly level: number };
+  | { readonly command: 'set-volume'; readonly level: number }
+  /** Owner only: bond a phone by its public keys (pairing/grant.ts). */
+  | { readonly command: 'add-member'; readonly keys: PeerPublicKeys; readonly label: string };
 
 export type ResponseBody =
   | { readonly command: 'status'; readonly status: ToyStatus }
   | { readonly command: 'list-recordings'; readonly recordings: readonly RecordingInfo[] }
   | { readonly command: 'fetch-recording'; readonly bytes: number }
   | { readonly command: 'list-members'; readonly members: readonly MemberInfo[] }
-  | { readonly command: 'invite-member'; readonly validForMs: number }
+  /** A one-time code for one more phone; `validForMs` from now. */
+  | { readonly command: 'invite-member'; readonly validForMs: number; readonly code: PairingCode }
   | { readonly command: 'factory-reset'; readonly pawWithinMs: number }
+  | { readonly command: 'add-member'; readonly bondId: string }
   | { readonly command: 'delete-recording' | 'remove-member' | 'set-volume' };
 
 /** Why the toy refused a request; a client turns these into typed errors. */
@@ -86,7 +94,7 @@ export type SessionMessage =
   | { readonly kind: 'transfer'; readonly stream: TransferStream; readonly message: Uint8Array };
 
 const KIND = { request: 1, response: 2, error: 3, event: 4, transfer: 5 } as const;
-const COMMANDS = ['status', 'list-recordings', 'fetch-recording', 'delete-recording', 'list-members', 'invite-member', 'remove-member', 'factory-reset', 'set-volume'] as const;
+const COMMANDS = ['status', 'list-recordings', 'fetch-recording', 'delete-recording', 'list-members', 'invite-member', 'remove-member', 'factory-reset', 'set-volume', 'add-member'] as const;
 const EVENTS = ['recording-added', 'message-stored', 'message-rejected', 'message-played', 'reset-done', 'reset-cancelled', 'reset-failed'] as const;
 const STREAMS: readonly TransferStream[] = ['upload', 'download'];
 const ROLES: readonly Role[] = ['owner', 'member'];
@@ -127,6 +135,15 @@ function readText(r: ByteReader): string {
   }
 }
 
+function readCode(r: ByteReader): PairingCode {
+  const digits = new TextDecoder().decode(r.bytesOf(CODE_LENGTH));
+  try {
+    return parsePairingCode(digits);
+  } catch {
+    throw new PairingError('MALFORMED', 'invitation code');
+  }
+}
+
 function encodeRecording(info: RecordingInfo): Uint8Array {
   return concat(info.id, u32le(info.bytes), time(info.createdAt));
 }
@@ -145,6 +162,8 @@ function encodeRequest(request: Request): Uint8Array {
       return concat(head, short(request.bondId));
     case 'set-volume':
       return concat(head, u8(request.level));
+    case 'add-member':
+      return concat(head, request.keys.static, request.keys.signing, short(request.label));
     default:
       return head;
   }
@@ -163,6 +182,8 @@ function readRequest(r: ByteReader): Request {
       if (level > 100) throw new PairingError('MALFORMED', `volume ${level} above 100`);
       return { command, level };
     }
+    case 'add-member':
+      return { command, keys: { static: r.bytesOf(32), signing: r.bytesOf(32) }, label: readText(r) };
     default:
       return { command };
   }
@@ -183,12 +204,14 @@ function encodeResponse(result: ResponseBody): Uint8Array {
       return concat(
         head,
         u8(result.members.length),
-        ...result.members.map((m) => concat(short(m.bondId), u8(indexOf(ROLES, m.role)), time(m.createdAt), short(m.label))),
+        ...result.members.map((m) => concat(short(m.bondId), u8(indexOf(ROLES, m.role)), time(m.createdAt), u8(indexOf(JOIN_METHODS, m.joined)), short(m.label))),
       );
     case 'invite-member':
-      return concat(head, u32le(result.validForMs));
+      return concat(head, u32le(result.validForMs), utf8(result.code));
     case 'factory-reset':
       return concat(head, u32le(result.pawWithinMs));
+    case 'add-member':
+      return concat(head, short(result.bondId));
     default:
       return head;
   }
@@ -223,13 +246,17 @@ function readResponse(r: ByteReader): ResponseBody {
     case 'list-members': {
       const n = r.u8();
       const members: MemberInfo[] = [];
-      for (let i = 0; i < n; i++) members.push({ bondId: readText(r), role: pick(ROLES, r.u8(), 'role'), createdAt: readTime(r), label: readText(r) });
+      for (let i = 0; i < n; i++) {
+        members.push({ bondId: readText(r), role: pick(ROLES, r.u8(), 'role'), createdAt: readTime(r), joined: pick(JOIN_METHODS, r.u8(), 'join method'), label: readText(r) });
+      }
       return { command, members };
     }
     case 'invite-member':
-      return { command, validForMs: u32(r) };
+      return { command, validForMs: u32(r), code: readCode(r) };
     case 'factory-reset':
       return { command, pawWithinMs: u32(r) };
+    case 'add-member':
+      return { command, bondId: readText(r) };
     default:
       return { command };
   }

@@ -3,25 +3,30 @@
 // `ToyConnection` from toy.connect(): a state machine that answers PAIR_HELLO (if the window
 // is open and the role rules allow a new bond) or SESSION_HELLO (if the bond exists), refuses
 // everything else with a REFUSED frame, and then carries the session.
-import { toHex } from './bytes';
+import { toHex, utf8 } from './bytes';
 import {
   type Bond,
   type BondStore,
   type Invite,
+  type JoinMethod,
   type Role,
+  addedBond,
+  admission,
   authorizeRevoke,
   createInvite,
-  roleForNewPairing,
+  roleAfterPairing,
 } from './bond';
+import { generatePairingCode, type PairingCode } from './code';
 import { Connection } from './connection';
 import { CPace } from './cpace';
 import { PairingError, checkTime } from './errors';
 import { BOND_ID_BYTES, REFUSAL_REASONS, type Message, type RefusalReason, encodeFrame } from './frame';
-import type { ToyIdentity } from './identity';
-import { PHONE_AD, TOY_AD, cpaceInputs, pairingPrologue, pskFromIsk, sessionPrologue } from './key-schedule';
+import { type ToyIdentity, certifyToyKeys, rotateToyKeys } from './identity';
+import type { PeerPublicKeys } from './keys';
+import { PHONE_AD, TOY_AD, cpaceInputs, destinationId, destinationKey, pairingPrologue, pskFromIsk, sessionPrologue, toyConfirm } from './key-schedule';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
-import { decodePairAck, decodePhoneIntro, encodePairConfirm, encodeToyIntro, signIntro, verifyIntro } from './payloads';
+import { MAX_LABEL_BYTES, decodePhoneAck, decodePhoneIntro, encodePairConfirm, encodeToyIntro, signIntro, verifyIntro } from './payloads';
 import {
   DEFAULT_POLICY,
   INITIAL_POLICY,
@@ -29,6 +34,7 @@ import {
   type PolicyConfig,
   type PolicyState,
   afterPowerCycle,
+  openForInvitation,
   pairingStatus,
   pawPress,
   recordSuccess,
@@ -46,20 +52,27 @@ export interface ToyOptions {
 }
 
 export class Toy {
-  readonly identity: ToyIdentity;
+  private currentIdentity: ToyIdentity;
   readonly bonds: BondStore;
   readonly config: PolicyConfig;
   private policyState: PolicyState;
   private invitation: Invite | undefined;
+  /** Per bond id: the peer key it was made for and the destination-id key (cleared at a reset). */
+  private readonly destinationKeys = new Map<string, { peer: Uint8Array; key: Uint8Array }>();
 
   constructor(
     readonly sodium: Sodium,
     options: ToyOptions,
   ) {
-    this.identity = options.identity;
+    this.currentIdentity = options.identity;
     this.bonds = options.bonds;
     this.config = options.config ?? DEFAULT_POLICY;
     this.policyState = options.policy ?? INITIAL_POLICY;
+  }
+
+  /** Who the toy is now: its keys change at every factory reset. */
+  get identity(): ToyIdentity {
+    return this.currentIdentity;
   }
 
   /** The policy state to persist (also announced in 'policy-changed' events). */
@@ -82,11 +95,26 @@ export class Toy {
     return (this.policyState = afterPowerCycle(this.policyState, now, this.config));
   }
 
-  /** The owner (by its bond) lets one more phone pair as a member, for a short while. */
+  /**
+   * The owner (by its bond) lets one more phone pair as a member: returns a fresh one-time code.
+   * The owner's authenticated request stands in for the paw press: the pairing window opens for
+   * the invitation's lifetime, and a lockout a stranger caused is lifted (the owner is here).
+   */
   invite(actorBondId: string, now: number, ttlMs?: number): Invite {
     checkTime(now);
-    this.invitation = createInvite(this.bonds.list(), actorBondId, now, ttlMs);
-    return this.invitation;
+    const invitation = createInvite(this.bonds.list(), actorBondId, now, generatePairingCode(this.sodium), ttlMs);
+    this.invitation = invitation;
+    this.policyState = openForInvitation(this.policyState, invitation.expiresAt);
+    return invitation;
+  }
+
+  /** The owner adds a phone by its public keys (HomeKit's Add Pairing): no code, no window. */
+  addMember(actorBondId: string, peer: PeerPublicKeys, label: string, now: number): Bond {
+    checkTime(now);
+    if (utf8(label).length > MAX_LABEL_BYTES) throw new PairingError('TOO_LARGE', `label over ${MAX_LABEL_BYTES} bytes`);
+    const bond = addedBond(this.bonds.list(), actorBondId, peer, toHex(this.sodium.randombytes_buf(BOND_ID_BYTES)), this.identity.toyId, now, label);
+    this.bonds.put(bond);
+    return bond;
   }
 
   /** Removes a bond; the owner may remove anyone, a member only itself. Its sessions end. */
@@ -95,11 +123,18 @@ export class Toy {
     this.bonds.remove(targetBondId);
   }
 
-  /** Erases every bond and the policy: the toy is new again (its identity stays). */
-  factoryReset(): PolicyState {
+  /**
+   * Erases every bond and the policy and makes new keys: the toy is new again (same id, tag code
+   * and attestation key; a new fingerprint, and envelopes sealed to the old keys no longer open).
+   * Returns the policy and the identity to persist.
+   */
+  factoryReset(): { policy: PolicyState; identity: ToyIdentity } {
     this.bonds.clear();
     this.invitation = undefined;
-    return (this.policyState = INITIAL_POLICY);
+    this.currentIdentity = rotateToyKeys(this.sodium, this.currentIdentity);
+    this.destinationKeys.clear();
+    this.policyState = INITIAL_POLICY;
+    return { policy: this.policyState, identity: this.currentIdentity };
   }
 
   connect(): ToyConnection {
@@ -108,12 +143,30 @@ export class Toy {
       setPolicy: (state) => (this.policyState = state),
       invite: () => this.invitation,
       consumeInvite: () => (this.invitation = undefined),
+      destinationKey: (bond) => this.destinationKey(bond),
     });
+  }
+
+  private destinationKey(bond: Bond): Uint8Array | undefined {
+    const cached = this.destinationKeys.get(bond.bondId);
+    if (cached && cached.peer === bond.peer.static) return cached.key;
+    let dh: Uint8Array;
+    try {
+      dh = this.sodium.crypto_scalarmult(this.currentIdentity.keys.static.secretKey, bond.peer.static);
+    } catch {
+      return undefined;
+    }
+    const key = destinationKey(this.sodium, this.currentIdentity.toyId, dh);
+    this.sodium.memzero(dh);
+    this.destinationKeys.set(bond.bondId, { peer: bond.peer.static, key });
+    return key;
   }
 }
 
 /** The parts of Toy a connection may change; kept off Toy's public surface. */
 interface ToyInternals {
+  /** The bond's destination-id key (a DH, so cached: a stranger's hellos must stay cheap). */
+  destinationKey(bond: Bond): Uint8Array | undefined;
   policy(): PolicyState;
   setPolicy(state: PolicyState): void;
   invite(): Invite | undefined;
@@ -124,6 +177,7 @@ type Step =
   | { readonly kind: 'idle' }
   | { readonly kind: 'await-finish'; readonly handshake: HandshakeState }
   | { readonly kind: 'await-ack'; readonly session: Session; readonly bond: Bond }
+  | { readonly kind: 'await-session-confirm'; readonly session: Session; readonly bond: Bond }
   | { readonly kind: 'done' };
 
 export class ToyConnection extends Connection {
@@ -142,6 +196,7 @@ export class ToyConnection extends Connection {
     if (step.kind === 'await-finish' && message.type === 'PAIR_FINISH') return this.onFinish(step, message.noise, now);
     if (step.kind === 'await-ack' && message.type === 'TRANSPORT') return this.onAck(step, message.message, now);
     if (step.kind === 'idle' && message.type === 'SESSION_HELLO') return this.onSessionHello(message);
+    if (step.kind === 'await-session-confirm' && message.type === 'TRANSPORT') return this.onSessionConfirm(step, message.message);
     throw new PairingError('UNEXPECTED_MESSAGE', `${message.type} while ${step.kind}`);
   }
 
@@ -162,71 +217,82 @@ export class ToyConnection extends Connection {
   }
 
   /** Window, lockout and role rules, checked before any code is tried and again before a bond is made. */
-  private admit(now: number): Role {
+  private admit(now: number): { role: Role; code: PairingCode; joined: JoinMethod } {
     const status = pairingStatus(this.internals.policy(), now);
     if (!status.open) throw new PairingError(status.reason);
-    return roleForNewPairing(this.toy.bonds.list(), this.internals.invite(), now);
+    return admission(this.toy.bonds.list(), this.internals.invite(), now, this.toy.identity.code);
   }
 
   private onHello(hello: Extract<Message, { type: 'PAIR_HELLO' }>, now: number): Uint8Array[] {
-    this.admit(now);
+    const { code } = this.admit(now);
     if (hello.ad.length !== PHONE_AD.length || !this.toy.sodium.memcmp(hello.ad, PHONE_AD)) {
       throw new PairingError('UNSUPPORTED_VERSION', 'phone speaks another version');
     }
     const { sodium, identity } = this.toy;
-    const cpace = new CPace(sodium, 'responder', cpaceInputs(identity.code, identity.toyId, hello.sid), TOY_AD);
+    const cpace = new CPace(sodium, 'responder', cpaceInputs(code, identity.toyId, hello.sid), TOY_AD);
     const isk = cpace.finish({ share: hello.share, ad: hello.ad });
+    const psk = pskFromIsk(sodium, isk, hello.sid);
     const handshake = new HandshakeState(sodium, {
       pattern: XXpsk3,
       initiator: false,
       prologue: pairingPrologue(identity.toyId, hello.sid, hello.share),
       s: identity.keys.static,
-      psk: pskFromIsk(sodium, isk, hello.sid),
+      psk,
     });
     if (handshake.readMessage(hello.noise).length !== 0) throw new PairingError('MALFORMED', 'payload in message 1');
     const intro = encodeToyIntro({
       toyId: identity.toyId,
       signingKey: identity.keys.signing.publicKey,
       signature: signIntro(sodium, 'toy', identity.keys.signing, handshake.getHandshakeHash()),
+      attestationKey: identity.attestation.publicKey,
+      certificate: certifyToyKeys(sodium, identity),
+      confirm: toyConfirm(sodium, psk, handshake.getHandshakeHash()),
     });
     const noise = handshake.writeMessage(intro);
+    // The attempt counts as a wrong code until message 3 proves otherwise: message 2 tells the
+    // phone whether its code was right, so a guesser could otherwise stop there uncounted.
+    this.updatePolicy(recordWrongCode(this.internals.policy(), now, this.toy.config));
     this.step = { kind: 'await-finish', handshake };
     return [encodeFrame({ type: 'PAIR_REPLY', share: cpace.own.share, ad: cpace.own.ad, noise })];
   }
 
   private onFinish(step: Extract<Step, { kind: 'await-finish' }>, noise: Uint8Array, now: number): Uint8Array[] {
-    const role = this.admit(now);
+    // The window and lockout were checked, and this attempt counted, at PAIR_HELLO (the lockout a
+    // third attempt starts must not refuse that attempt itself); the role rules are checked again.
+    const admitted = admission(this.toy.bonds.list(), this.internals.invite(), now, this.toy.identity.code);
     const hashBeforeIntro = step.handshake.getHandshakeHash();
     let payload: Uint8Array;
     try {
       payload = step.handshake.readMessage(noise);
     } catch (error) {
-      // Message 3 is the first the psk authenticates: failing it is how a wrong code shows, and
-      // the toy cannot tell a wrong code from tampering, so both count against the policy.
+      // Message 3 is the first the psk authenticates: failing it is how a wrong code shows (or
+      // tampering; the toy cannot tell), already counted at PAIR_HELLO.
       if (!(error instanceof PairingError) || error.code !== 'DECRYPT_FAILED') throw error;
-      this.updatePolicy(recordWrongCode(this.internals.policy(), now, this.toy.config));
       throw new PairingError('WRONG_CODE');
     }
     const intro = decodePhoneIntro(payload);
     verifyIntro(this.toy.sodium, 'phone', intro, hashBeforeIntro);
     const session = new Session(step.handshake.split());
+    const role = roleAfterPairing(this.toy.bonds.list(), session.remoteStatic, admitted.role);
     const bond: Bond = {
       bondId: toHex(this.toy.sodium.randombytes_buf(BOND_ID_BYTES)),
       toyId: this.toy.identity.toyId,
       peer: { static: session.remoteStatic, signing: intro.signingKey },
       role,
       createdAt: now,
+      joined: admitted.joined,
       label: intro.label,
     };
     this.step = { kind: 'await-ack', session, bond };
-    return [encodeFrame({ type: 'TRANSPORT', message: session.seal(encodePairConfirm({ bondId: bond.bondId, role })) })];
+    return [encodeFrame({ type: 'TRANSPORT', message: session.seal(encodePairConfirm({ bondId: bond.bondId, role, joined: bond.joined })) })];
   }
 
   /** The phone has the bond: only now does the toy store it, so it never keeps a bond its phone lacks. */
   private onAck(step: Extract<Step, { kind: 'await-ack' }>, message: Uint8Array, now: number): Uint8Array[] {
-    decodePairAck(step.session.open(message));
+    decodePhoneAck(step.session.open(message), 'pair ack');
+    // put() replaces this phone's earlier bond, if any: one bond per phone key.
     this.toy.bonds.put(step.bond);
-    if (step.bond.role === 'member') this.internals.consumeInvite();
+    this.internals.consumeInvite();
     this.updatePolicy(recordSuccess(this.internals.policy(), now));
     this.step = { kind: 'done' };
     this.establish(step.session, step.bond, 'paired');
@@ -234,12 +300,12 @@ export class ToyConnection extends Connection {
   }
 
   private onSessionHello(hello: Extract<Message, { type: 'SESSION_HELLO' }>): Uint8Array[] {
-    const bond = this.toy.bonds.get(toHex(hello.bondId));
+    const bond = this.bondFor(hello.nonce, hello.destinationId);
     if (bond === undefined) throw new PairingError('UNKNOWN_BOND');
     const handshake = new HandshakeState(this.toy.sodium, {
       pattern: KK,
       initiator: false,
-      prologue: sessionPrologue(bond.toyId, bond.bondId),
+      prologue: sessionPrologue(bond.toyId, hello.nonce, hello.destinationId),
       s: this.toy.identity.keys.static,
       rs: bond.peer.static,
     });
@@ -251,9 +317,30 @@ export class ToyConnection extends Connection {
       throw error;
     }
     const noise = handshake.writeMessage();
-    this.step = { kind: 'done' };
-    this.establish(new Session(handshake.split()), bond, 'established');
+    // Not a session yet: anyone can replay a captured SESSION_HELLO, and the toy cannot tell.
+    // Only the phone's first transport message, under keys from the toy's fresh ephemeral, proves
+    // the phone is live; until then nothing is done in the bond's name (the link times out).
+    this.step = { kind: 'await-session-confirm', session: new Session(handshake.split()), bond };
     return [encodeFrame({ type: 'SESSION_ACCEPT', noise })];
+  }
+
+  /** The bond whose destination id over `nonce` is `id`: every bond is tried, in constant time each. */
+  private bondFor(nonce: Uint8Array, id: Uint8Array): Bond | undefined {
+    const { sodium } = this.toy;
+    let found: Bond | undefined;
+    for (const bond of this.toy.bonds.list()) {
+      const key = this.internals.destinationKey(bond);
+      if (key === undefined) continue; // a stored key that gives no shared secret names nothing
+      if (found === undefined && sodium.memcmp(destinationId(sodium, key, nonce), id)) found = bond;
+    }
+    return found;
+  }
+
+  private onSessionConfirm(step: Extract<Step, { kind: 'await-session-confirm' }>, message: Uint8Array): Uint8Array[] {
+    decodePhoneAck(step.session.open(message), 'session confirm');
+    this.step = { kind: 'done' };
+    this.establish(step.session, step.bond, 'established');
+    return [];
   }
 
   private updatePolicy(state: PolicyState): void {

@@ -64,7 +64,13 @@ export interface Target {
   voiceAsRelayed(ogg: Uint8Array): Promise<Buffer>;
   /** Delivers a relayed message after the relay altered it; true if the toy played it. */
   deliverAltered(relayed: Buffer): Promise<boolean>;
-  readonly secure?: { readonly firmware: ToyFirmware; readonly owner: ToyClient; readonly dir: string };
+  readonly secure?: {
+    readonly firmware: ToyFirmware;
+    readonly owner: ToyClient;
+    readonly dir: string;
+    /** Switches on a second toy (flash in `name`) on this air; again with the same name, it is power-cycled. */
+    switchOn(name: string, options?: { pawHeldMs?: number }): Promise<ToyFirmware>;
+  };
   close(): Promise<void>;
 }
 
@@ -99,6 +105,7 @@ async function secureTarget(seed: number): Promise<Target> {
     observed.volume = firmware.storage.loadSettings().volume;
   };
   const toyId = firmware.identity.toyId;
+  const spares = new Map<string, { firmware: ToyFirmware; server: ToyGattServer; controller: Controller }>();
   return {
     profile: 'secure',
     air,
@@ -151,10 +158,9 @@ async function secureTarget(seed: number): Promise<Target> {
       const memberStore = MemoryPhoneStore.create(sodium);
       const member = await ToyClient.create({ radio: { kind: 'virtual', air }, store: memberStore, label: 'Grandma' });
       const ownerSession = await owner.connect(toyId);
-      await ownerSession.inviteMember();
+      const { code } = await ownerSession.inviteMember();
       await ownerSession.disconnect();
-      await firmware.pawPress({ long: true });
-      const memberSession = await member.pair(toyId, { code: firmware.identity.code });
+      const memberSession = await member.pair(toyId, { code });
       const bondId = memberSession.bond.bondId;
       await memberSession.disconnect();
       // The thief copies the phone's keys and bonds, then the owner revokes the phone.
@@ -174,7 +180,7 @@ async function secureTarget(seed: number): Promise<Target> {
     },
     async voiceAsRelayed(ogg) {
       // A relay (cloud mailbox, backup) holds the sealed envelope, never the audio.
-      const sealed = sealVoiceMessage(sodium, { recording: ogg, sender: owner.store.keys, recipients: [owner.bonds()[0]!.peer], now: Date.now() });
+      const sealed = sealVoiceMessage(sodium, { recording: ogg, sender: owner.keysFor(toyId), recipients: [owner.bonds()[0]!.peer], now: Date.now() });
       return Buffer.from(sealed.envelope);
     },
     async deliverAltered(relayed) {
@@ -189,8 +195,26 @@ async function secureTarget(seed: number): Promise<Target> {
       }
       return observed.played > before;
     },
-    secure: { firmware, owner, dir },
+    secure: {
+      firmware,
+      owner,
+      dir,
+      async switchOn(name, options = {}) {
+        const running = spares.get(name);
+        if (running) {
+          running.firmware.powerOff();
+          await running.server.stop();
+          air.removeDevice(running.controller);
+        }
+        const spare = await ToyFirmware.boot({ dir: join(dir, name), recordSeconds: 1, ...options });
+        const { bleno, device: spareDevice } = loadBleno({ kind: 'virtual', air }, { name });
+        spares.set(name, { firmware: spare, server: await ToyGattServer.start(bleno, spare), controller: spareDevice!.controller });
+        return spare;
+      },
+    },
     async close() {
+      // Powered off first: a toy left on keeps timers (its pairing window) that outlive the air.
+      for (const toy of [firmware, ...[...spares.values()].map((s) => s.firmware)]) toy.powerOff();
       air.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -36,8 +36,14 @@ describe('voice envelopes', () => {
       expect(opened.time).toBe(time);
       expect(opened.id).toHaveLength(16);
       expect(opened.sender).toEqual(publicOf(grandma));
-      expect(opened.recipients).toEqual([toy.static.publicKey, parent.static.publicKey]);
+      expect(opened.recipientCount).toBe(2);
     }
+  });
+
+  it('list each recipient once, even when a sender names one twice (or every member would find it CORRUPT)', () => {
+    const twice = sealEnvelope(sodium, { audio, sender: grandma, recipients: [publicOf(toy), publicOf(parent), publicOf(toy)], time });
+    expect(readEnvelopeHeader(twice).recipients).toHaveLength(2);
+    for (const me of [toy, parent]) expect(openEnvelope(sodium, twice, me).audio).toEqual(audio);
   });
 
   it('do not open for anyone else', () => {
@@ -45,9 +51,13 @@ describe('voice envelopes', () => {
     expect(thrown(() => openEnvelope(sodium, sealed, grandma)).code).toBe('NOT_A_RECIPIENT');
   });
 
-  it('show a relay the recipients and id, but neither the audio nor who sent it', () => {
+  it('show a relay how many recipients and the id, but neither who the recipients are, the audio nor who sent it', () => {
     const header = readEnvelopeHeader(sealed);
-    expect(header.recipients.map((r) => r.static)).toEqual([toy.static.publicKey, parent.static.publicKey]);
+    expect(header.recipients).toHaveLength(2);
+    for (const key of [toy.static.publicKey, parent.static.publicKey]) expect(contains(sealed, key)).toBe(false);
+    // Slots differ in every envelope, even for the same recipient.
+    const again = sealEnvelope(sodium, { audio, sender: grandma, recipients: [publicOf(toy), publicOf(parent)], time });
+    expect(readEnvelopeHeader(again).recipients[0]!.slot).not.toEqual(header.recipients[0]!.slot);
     expect(contains(sealed, grandma.signing.publicKey)).toBe(false);
     expect(contains(sealed, grandma.static.publicKey)).toBe(false);
     expect(contains(sealed, audio.subarray(0, 16))).toBe(false);
@@ -84,21 +94,22 @@ describe('voice envelopes', () => {
     const r = new ByteReader(sealed, 'envelope');
     const header = readEnvelopeHeader(sealed);
     r.bytes(sealed.length - header.bodyLength, 'header');
-    const slot = header.recipients[1] as { wrappedKey: Uint8Array };
-    const wrapKey = sodium.crypto_kx_server_session_keys(parent.static.publicKey, parent.static.secretKey, header.ephemeral).sharedRx;
-    const wrapAd = concatBytes([new TextEncoder().encode('plushlink envelope key wrap v1\0'), header.id, parent.static.publicKey]);
+    const slot = header.recipients[1] as { slot: Uint8Array; wrappedKey: Uint8Array };
+    const mine = sodium.crypto_kx_server_session_keys(parent.static.publicKey, parent.static.secretKey, header.ephemeral);
+    const context = (what: string) => new TextEncoder().encode(`plushlink envelope ${what} v2\0`);
+    const wrapAd = (slotId: Uint8Array) => concatBytes([context('key wrap'), header.id, slotId]);
     const nonce = new Uint8Array(24);
-    const contentKey = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, slot.wrappedKey, wrapAd, nonce, wrapKey);
+    const contentKey = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, slot.wrappedKey, wrapAd(slot.slot), nonce, mine.sharedRx);
     const inner = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, r.rest(), sealed.subarray(0, sealed.length - header.bodyLength), nonce, contentKey);
 
     const eph = sodium.crypto_kx_keypair();
     const newKey = sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
-    const strangerWrapKey = sodium.crypto_kx_client_session_keys(eph.publicKey, eph.privateKey, stranger.static.publicKey).sharedTx;
-    const strangerAd = concatBytes([wrapAd.subarray(0, wrapAd.length - 32), stranger.static.publicKey]);
+    const toStranger = sodium.crypto_kx_client_session_keys(eph.publicKey, eph.privateKey, stranger.static.publicKey);
+    const strangerSlot = sodium.crypto_generichash(16, concatBytes([context('slot'), header.id]), toStranger.sharedRx);
     const newHeader = new ByteWriter()
-      .bytes(ENVELOPE_MAGIC).u8(1).u8(1).bytes(header.id).u64(header.time, false).bytes(eph.publicKey).u8(1)
-      .bytes(stranger.static.publicKey)
-      .bytes(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(newKey, strangerAd, null, nonce, strangerWrapKey))
+      .bytes(ENVELOPE_MAGIC).u8(2).u8(1).bytes(header.id).u64(header.time, false).bytes(eph.publicKey).u8(1)
+      .bytes(strangerSlot)
+      .bytes(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(newKey, wrapAd(strangerSlot), null, nonce, toStranger.sharedTx))
       .u32be(header.bodyLength)
       .finish();
     const readdressed = concatBytes([newHeader, sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(inner, newHeader, null, nonce, newKey)]);
@@ -110,7 +121,7 @@ describe('voice envelopes', () => {
   it('give a typed error for arbitrary bytes, also behind a valid magic and version', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), (bytes, prefixed) => {
-        const input = prefixed ? concatBytes([ENVELOPE_MAGIC, Uint8Array.of(1, 1), bytes]) : bytes;
+        const input = prefixed ? concatBytes([ENVELOPE_MAGIC, Uint8Array.of(2, 1), bytes]) : bytes;
         return parsesOrAudioError(() => openEnvelope(sodium, input, toy)) && parsesOrAudioError(() => readEnvelopeHeader(input));
       }),
       { numRuns: 300 },

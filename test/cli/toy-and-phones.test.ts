@@ -79,24 +79,32 @@ describe('a toy in one process, phones in others', () => {
     expect(latest.status).toBe(0);
     expect(latest.stdout).toContain(`fetched recording ${id}`);
     expect(readFileSync(ogg).subarray(0, 4).toString()).toBe('OggS');
+    // Every phone that may fetch it has: the toy keeps it no longer (docs/PROTOCOL.md §10.7).
+    expect(parent('fetch', '--list').stdout).not.toContain(id);
 
+    expect(plushlink(['paw', '--dir', toyDir]).status).toBe(0);
+    const second = (await watcher.waitFor(new RegExp(`toy: recorded (?!${id})([0-9a-f]{32})`)))[1]!;
     const wav = join(dir, 'by-id.wav');
-    expect(parent('fetch', id, '--out', wav).status).toBe(0);
+    expect(parent('fetch', second, '--out', wav).status).toBe(0);
     expect(readFileSync(wav).subarray(0, 4).toString()).toBe('RIFF');
   });
 
-  it('adds grandma as a member: the owner invites, a long paw press, pairing by QR', async () => {
-    expect(parent('members', 'invite').stdout).toMatch(/^invited: one more phone may pair as a member within 120 s/);
-    expect(plushlink(['paw', '--dir', toyDir, '--long']).status).toBe(0);
-    await watcher.waitFor(/toy: paw long press/);
-    const paired = grandma('pair', '--qr', qr, '--name', 'Grandma');
+  it('adds grandma as a member: the owner invites, grandma pairs by the invitation QR (the tag QR no longer pairs anyone)', async () => {
+    const invited = parent('members', 'invite').stdout;
+    expect(invited).toMatch(/^invitation code: \d{5} \d{5}\n/);
+    expect(invited).toMatch(/one-time code within 120 s/);
+    const invitationQr = /^invitation QR payload: (plushlink:\/\/pair\?\S+)$/m.exec(invited)![1]!;
+    expect(invitationQr).not.toBe(qr);
+    const refused = grandma('pair', '--qr', qr, '--name', 'Grandma');
+    expect(refused.stderr).toMatch(/WRONG_CODE/);
+    const paired = grandma('pair', '--qr', invitationQr, '--name', 'Grandma');
     expect(paired.stderr).toBe('');
     expect(paired.stdout).toMatch(/as member/);
 
     const members = parent('members');
     expect(members.stdout.trim().split('\n')).toEqual([
-      expect.stringMatching(/^[0-9a-f]{16} {2}owner {3}\S+ \S+ {2}Parent {2}\(this phone\)$/),
-      expect.stringMatching(/^[0-9a-f]{16} {2}member {2}\S+ \S+ {2}Grandma$/),
+      expect.stringMatching(/^[0-9a-f]{16} {2}owner {3}\S+ \S+ {2}tag-code {4}Parent {2}\(this phone\)$/),
+      expect.stringMatching(/^[0-9a-f]{16} {2}member {2}\S+ \S+ {2}invitation {2}Grandma$/),
     ]);
     const forbidden = grandma('members', 'invite');
     expect(forbidden.status).toBe(1);

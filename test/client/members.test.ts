@@ -6,15 +6,15 @@ import type { ToySession } from '../../client/toy-session';
 import { ownedToy, thrown, until, useWorld, voiceWav } from './helpers';
 import type { World, WorldToy } from './world';
 
-/** Owner invites (from its session), then a second phone pairs as member after a long paw press. */
+/** Owner invites (from its session), then a second phone pairs as member with the one-time code. */
 async function addMember(world: World, toy: WorldToy, owner: ToySession): Promise<{ member: ToyClient; session: ToySession }> {
-  const { validForMs } = await owner.inviteMember();
+  const { validForMs, code } = await owner.inviteMember();
   expect(validForMs).toBeGreaterThan(60_000);
+  expect(code).not.toBe(toy.firmware.identity.code);
   await owner.disconnect(); // the toy serves one phone at a time
   const member = await world.phone('Grandma');
-  await toy.firmware.pawPress({ long: true });
   const stored = new Promise((resolve) => toy.firmware.once('paired', resolve));
-  const session = await member.pair(toy.firmware.identity.toyId, { code: toy.firmware.identity.code });
+  const session = await member.pair(toy.firmware.identity.toyId, { code });
   await stored;
   return { member, session };
 }
@@ -57,6 +57,25 @@ describe('members of a toy', () => {
     expect(toy.firmware.storage.loadSettings().volume).toBe(70);
     expect(toy.firmware.storage.bonds.list()).toHaveLength(2);
     expect(session.open).toBe(true);
+    await session.disconnect();
+  });
+
+  it('adds a phone by the keys it shows, with no code or window, and only the owner may', async () => {
+    const { toy, session: owner } = await ownedToy(world());
+    const grandma = await world().phone('Grandma');
+    const { bondId, grant } = await owner.addMember(grandma.phoneKeys(toy.firmware.identity.toyId), 'Grandma');
+    await owner.disconnect();
+    expect(toy.firmware.pairingWindowOpen).toBe(false);
+    expect(grandma.acceptGrant(grant)).toMatchObject({ bondId, role: 'member', joined: 'added-by-owner' });
+    const session = await grandma.connect(toy.firmware.identity.toyId);
+    expect((await session.members()).map((m) => [m.label, m.role, m.joined])).toEqual([
+      ['Parent', 'owner', 'tag-code'],
+      ['Grandma', 'member', 'added-by-owner'],
+    ]);
+    const stranger = await world().phone('Stranger');
+    expect((await thrown(session.addMember(stranger.phoneKeys(toy.firmware.identity.toyId), 'Stranger'))).code).toBe('FORBIDDEN');
+    expect((await thrown(session.addMember('plushlink://phone?v=1', 'x'))).code).toBe('BAD_INPUT');
+    expect(() => grandma.acceptGrant('plushlink://member?v=9')).toThrow(/membership grant/);
     await session.disconnect();
   });
 

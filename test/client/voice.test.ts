@@ -24,7 +24,9 @@ describe('voice between a phone and its toy', () => {
     expect(envelopeCorrelation(sent, heard)).toBeGreaterThan(0.97);
     // A different voice of the same length does not pass for it.
     expect(envelopeCorrelation(voice(3, 8), heard)).toBeLessThan(0.9);
-    expect((await session.status()).messages).toBe(1);
+    // Played, so gone: nobody else reads a message (docs/PROTOCOL.md §10.7).
+    expect((await session.status()).messages).toBe(0);
+    expect(toy.firmware.storage.flash.keys('messages/')).toEqual([]);
     await session.disconnect();
   });
 
@@ -103,15 +105,17 @@ describe('voice between a phone and its toy', () => {
     world().air.place(phoneController, { x: 1, y: 0 });
     const again = await phone.connect(toy.firmware.identity.toyId);
     const first: number[] = [];
+    const played = new Promise((resolve) => toy.firmware.once('played', resolve));
     await again.sendSealed(error.details.envelope as Uint8Array, { onProgress: (p) => first.push(p.bytesDone) });
     expect(first[0]).toBeGreaterThan(0);
-    expect(toy.firmware.storage.flash.keys('messages/')).toHaveLength(1);
+    await played;
+    expect(toy.firmware.storage.flash.keys('messages/')).toEqual([]); // played, so gone
     await again.disconnect();
   });
 
   it('answers a resend of a message it already stored at once, and plays it only once', async () => {
     const { toy, phone, session } = await ownedToy(world());
-    const { envelope } = sealVoiceMessage(toy.firmware.sodium, { recording: voiceWav(1), sender: phone.store.keys, recipients: [session.bond.peer], now: Date.now() });
+    const { envelope } = sealVoiceMessage(toy.firmware.sodium, { recording: voiceWav(1), sender: phone.keysFor(toy.firmware.identity.toyId), recipients: [session.bond.peer], now: Date.now() });
     const plays: PlayedMessage[] = [];
     toy.firmware.on('played', (p) => plays.push(p));
     const id = await session.sendSealed(envelope);
@@ -121,7 +125,7 @@ describe('voice between a phone and its toy', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     await until(() => plays.length >= 1);
     expect(plays).toHaveLength(1);
-    expect(toy.firmware.storage.flash.keys('messages/')).toHaveLength(1);
+    expect(toy.firmware.storage.flash.keys('messages/')).toEqual([]); // played, so gone
     await session.disconnect();
   });
 });

@@ -4,6 +4,7 @@
 // is the same everywhere and a failing mutant replays.
 import { encodeQrPayload } from '../../pairing/qr';
 import { MemoryBondStore, type Bond } from '../../pairing/bond';
+import type { PairingCode } from '../../pairing/code';
 import { fragment } from '../../pairing/fragment';
 import { encodeFrame } from '../../pairing/frame';
 import { generatePartyKeys, keyFingerprint, provisionToy, publicKeys, type ToyIdentity } from '../../pairing/identity';
@@ -81,8 +82,8 @@ export const SAMPLE_SESSION_MESSAGES: readonly SessionMessage[] = [
     result: { command: 'status', status: { batteryPercent: 80, storageUsedBytes: 1000, storageCapacityBytes: 1 << 20, volume: 5, recordings: 2, messages: 1, role: 'owner', storage: 'ok', quarantinedRecords: 0 } },
   },
   { kind: 'response', id: 5, result: { command: 'list-recordings', recordings: [{ id: new Uint8Array(16).fill(1), bytes: 4000, createdAt: 1_700_000_000_000 }] } },
-  { kind: 'response', id: 6, result: { command: 'list-members', members: [{ bondId: 'aabbccddeeff0011', role: 'member', createdAt: 5, label: 'Grandma’s phone' }] } },
-  { kind: 'response', id: 7, result: { command: 'invite-member', validForMs: 120000 } },
+  { kind: 'response', id: 6, result: { command: 'list-members', members: [{ bondId: 'aabbccddeeff0011', role: 'member', createdAt: 5, joined: 'invitation', label: 'Grandma’s phone' }] } },
+  { kind: 'response', id: 7, result: { command: 'invite-member', validForMs: 120000, code: '1234567894' as PairingCode } },
   { kind: 'response', id: 8, result: { command: 'delete-recording' } },
   { kind: 'error', id: 9, error: 'FORBIDDEN', detail: 'owner only' },
   { kind: 'event', event: { event: 'recording-added', recording: { id: new Uint8Array(16).fill(9), bytes: 10, createdAt: 7 } } },

@@ -24,6 +24,9 @@ async function main(): Promise<void> {
   add('frame-decoder', 'REFUSED with reason index past the list', b(1, 0x7f, 9, 0, 0, 0, 0));
   add('frame-decoder', 'REFUSED with the largest retry-after', b(1, 0x7f, 2, 255, 255, 255, 255));
   add('frame-decoder', 'PAIR_HELLO cut inside its associated data', hello.subarray(0, 51));
+  add('frame-decoder', 'version 3', b(3, 0x20));
+  add('frame-decoder', 'v2 REFUSED with reason index past the list', b(2, 0x7f, 9, 0, 0, 0, 0));
+  add('frame-decoder', 'v2 SESSION_HELLO cut inside its destination id', b(2, 0x10, ...new Uint8Array(16), 1, 2, 3));
 
   const long = encodeFrame({ type: 'TRANSPORT', message: new Uint8Array(1400).fill(0xa5) });
   add('fragment-reassembler', 'a valid 1401-byte frame in 20-byte fragments: the index wraps past 63', { maxFrameBytes: 4096, fragments: fragment(long, 20) });
@@ -36,6 +39,8 @@ async function main(): Promise<void> {
   add('session-message-decoder', 'list-recordings announcing 65535 entries and holding none', b(2, 0, 0, 2, 0xff, 0xff));
   add('session-message-decoder', 'remove-member with invalid UTF-8', b(1, 1, 0, 7, 2, 0xc3, 0x28));
   add('session-message-decoder', 'set-volume 101', b(1, 1, 0, 9, 101));
+  add('session-message-decoder', 'add-member cut inside its signing key', b(1, 1, 0, 10, ...new Uint8Array(40)));
+  add('session-message-decoder', 'invite-member response whose code has a wrong check digit', b(2, 1, 0, 6, 0xc0, 0xd4, 1, 0, ...new TextEncoder().encode('1234567890')));
 
   const bonds = new TextDecoder().decode(g.records[0]);
   add('records', 'bond list with a negative createdAt', { codec: 0, bytes: new TextEncoder().encode(bonds.replace(/"createdAt":\d+/, '"createdAt":-1')) });
@@ -55,6 +60,8 @@ async function main(): Promise<void> {
   add('toy-connection', 'the genuine pairing replayed from a recording', g.pairingFrames.filter((s) => s.from === 'phone').map((s) => s.frame));
   add('toy-connection', 'the genuine session resume and its messages replayed', g.sessionFrames.filter((s) => s.from === 'phone').map((s) => s.frame));
   add('toy-connection', 'SESSION_HELLO for a bond id the toy does not hold', [b(1, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, ...new Uint8Array(48))]);
+  add('toy-connection', 'v2 SESSION_HELLO whose destination id names no bond', [b(2, 0x10, ...new Uint8Array(16).fill(7), ...new Uint8Array(16).fill(9), ...new Uint8Array(48))]);
+  add('toy-connection', 'a genuine SESSION_HELLO then a transport frame that is not its session confirm', [g.sessionFrames[0]!.frame, b(2, 0x20, ...new Uint8Array(24))]);
   add('phone-connection', 'genuine toy frames replayed to a pairing phone', { resume: false, frames: g.toyFrames });
   add('phone-connection', 'LOCKED_OUT refusal while resuming', { resume: true, frames: [encodeFrame({ type: 'REFUSED', reason: 'LOCKED_OUT', retryAfterMs: 5 })] });
 
@@ -64,6 +71,8 @@ async function main(): Promise<void> {
     return f;
   })() });
   add('handshake-tamper-resume', 'SESSION_HELLO with its bond id zeroed', { index: 0, frame: b(1, 0x10, 0, 0, 0, 0, 0, 0, 0, 0) });
+  add('handshake-tamper-resume', 'v2 SESSION_HELLO with its destination id zeroed', { index: 0, frame: Uint8Array.from([...(g.sessionFrames[0]!.frame as Uint8Array)].map((x, i) => (i >= 18 && i < 34 ? 0 : x))) });
+  add('handshake-tamper-resume', 'the session confirm dropped (an empty transport frame instead)', { index: 2, frame: b(2, 0x20) });
 
   add('transport', 'counter 2^64-1 with a tag-sized ciphertext', [b(255, 255, 255, 255, 255, 255, 255, 255, ...new Uint8Array(16))]);
   add('transport', 'counter 0 with no ciphertext, then an empty message', [b(0, 0, 0, 0, 0, 0, 0, 0), b()]);

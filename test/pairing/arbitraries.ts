@@ -10,7 +10,7 @@ export const anyMessage: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant('PAIR_HELLO' as const), sid: bytes(16), share: bytes(32), ad: fc.uint8Array({ maxLength: 255 }), noise: some }),
   fc.record({ type: fc.constant('PAIR_REPLY' as const), share: bytes(32), ad: fc.uint8Array({ maxLength: 255 }), noise: some }),
   fc.record({ type: fc.constant('PAIR_FINISH' as const), noise: some }),
-  fc.record({ type: fc.constant('SESSION_HELLO' as const), bondId: bytes(8), noise: some }),
+  fc.record({ type: fc.constant('SESSION_HELLO' as const), nonce: bytes(16), destinationId: bytes(16), noise: some }),
   fc.record({ type: fc.constant('SESSION_ACCEPT' as const), noise: some }),
   fc.record({ type: fc.constant('TRANSPORT' as const), message: some }),
   fc.record({

@@ -6,7 +6,7 @@ import { decodeFrame } from '../../pairing/frame';
 import { Reassembler } from '../../pairing/fragment';
 import { HandshakeState, x25519KeyPairFromSecret } from '../../pairing/noise/handshake-state';
 import { KK, XXpsk3 } from '../../pairing/noise/patterns';
-import { decodePairAck, decodePairConfirm, decodePhoneIntro, decodeToyIntro } from '../../pairing/payloads';
+import { decodePairConfirm, decodePhoneAck, decodePhoneIntro, decodeToyIntro } from '../../pairing/payloads';
 import { decodePolicy } from '../../pairing/policy';
 import { CPace } from '../../pairing/cpace';
 import { returnsOrPairingError, useSodium } from './helpers';
@@ -26,7 +26,7 @@ function decoders(): [string, (bytes: Uint8Array) => unknown][] {
     ['decodeToyIntro', decodeToyIntro],
     ['decodePhoneIntro', decodePhoneIntro],
     ['decodePairConfirm', decodePairConfirm],
-    ['decodePairAck', decodePairAck],
+    ['decodePhoneAck', decodePhoneAck],
     ['Reassembler.push', (bytes) => new Reassembler().push(bytes)],
     ['Session.open', (bytes) => toy.open(bytes)],
     ['CPace.finish', (bytes) => new CPace(s, 'initiator', { prs: empty, ci: empty, sid: empty }, empty).finish({ share: bytes, ad: empty })],

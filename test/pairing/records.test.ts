@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { generatePartyKeys, provisionToy } from '../../pairing/identity';
 import { isPairingError } from '../../pairing/errors';
-import { decodeBonds, decodeIdentity, decodePartyKeys, encodeBonds, encodeIdentity, encodePartyKeys } from '../../pairing/records';
+import { bondToJson, decodeBonds, decodeIdentity, decodePartyKeys, encodeBonds, encodeIdentity, encodePartyKeys } from '../../pairing/records';
 import { sodiumReady } from '../../pairing/sodium';
 import type { Bond } from '../../pairing/bond';
 
@@ -20,9 +20,15 @@ describe('stored records', () => {
       peer: { static: keys.static.publicKey, signing: keys.signing.publicKey },
       role: 'owner',
       createdAt: 1700000000000,
+      joined: 'tag-code',
       label: 'Parent’s phone',
     };
-    expect(decodeBonds(encodeBonds([bond, { ...bond, bondId: 'fedcba9876543210', role: 'member' }]))).toEqual([bond, { ...bond, bondId: 'fedcba9876543210', role: 'member' }]);
+    const member: Bond = { ...bond, bondId: 'fedcba9876543210', role: 'member', joined: 'invitation' };
+    expect(decodeBonds(encodeBonds([bond, member]))).toEqual([bond, member]);
+    // Bonds stored before join methods were recorded read as what they must have been.
+    const { joined: _owner, ...oldOwner } = bondToJson(bond);
+    const { joined: _member, ...oldMember } = bondToJson(member);
+    expect(decodeBonds(JSON.stringify({ v: 1, bonds: [oldOwner, oldMember] }))).toEqual([bond, member]);
   });
 
   it('reject any damaged record with a PairingError', async () => {

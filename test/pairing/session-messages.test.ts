@@ -1,6 +1,8 @@
 // Session messages (requests, responses, events, transfer messages) survive a round trip exactly,
 // and any bytes at all decode to a message or fail with PairingError('MALFORMED'), nothing else.
 import fc from 'fast-check';
+import { JOIN_METHODS } from '../../pairing/bond';
+import { dammCheckDigit, parsePairingCode } from '../../pairing/code';
 import { isPairingError } from '../../pairing/errors';
 import { decodeSessionMessage, encodeSessionMessage, MESSAGE_REJECTIONS, REQUEST_ERRORS, STORAGE_HEALTH, type SessionMessage } from '../../pairing/session-messages';
 
@@ -10,12 +12,14 @@ const u32 = fc.nat({ max: 0xffffffff });
 const role = fc.constantFrom('owner' as const, 'member' as const);
 const text = fc.string({ maxLength: 40 });
 const recording = fc.record({ id, bytes: u32, createdAt: time });
+const key32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
 const request = fc.oneof(
   fc.constantFrom('status', 'list-recordings', 'list-members', 'invite-member', 'factory-reset').map((command) => ({ command }) as const),
   fc.record({ command: fc.constantFrom('fetch-recording' as const, 'delete-recording' as const), id }),
   fc.record({ command: fc.constant('remove-member' as const), bondId: fc.stringMatching(/^[0-9a-f]{16}$/) }),
   fc.record({ command: fc.constant('set-volume' as const), level: fc.nat({ max: 100 }) }),
+  fc.record({ command: fc.constant('add-member' as const), keys: fc.record({ static: key32, signing: key32 }), label: text }),
 );
 
 const response = fc.oneof(
@@ -37,10 +41,11 @@ const response = fc.oneof(
   fc.record({ command: fc.constant('fetch-recording' as const), bytes: u32 }),
   fc.record({
     command: fc.constant('list-members' as const),
-    members: fc.array(fc.record({ bondId: fc.stringMatching(/^[0-9a-f]{16}$/), role, createdAt: time, label: text }), { maxLength: 5 }),
+    members: fc.array(fc.record({ bondId: fc.stringMatching(/^[0-9a-f]{16}$/), role, createdAt: time, joined: fc.constantFrom(...JOIN_METHODS), label: text }), { maxLength: 5 }),
   }),
-  fc.record({ command: fc.constant('invite-member' as const), validForMs: u32 }),
+  fc.record({ command: fc.constant('invite-member' as const), validForMs: u32, code: fc.stringMatching(/^[0-9]{9}$/).map((body) => parsePairingCode(body + String(dammCheckDigit(body)))) }),
   fc.record({ command: fc.constant('factory-reset' as const), pawWithinMs: u32 }),
+  fc.record({ command: fc.constant('add-member' as const), bondId: fc.stringMatching(/^[0-9a-f]{16}$/) }),
   fc.constantFrom('delete-recording', 'remove-member', 'set-volume').map((command) => ({ command }) as const),
 );
 

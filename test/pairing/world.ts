@@ -60,9 +60,15 @@ export interface PairedPhone {
   readonly exchange: Exchange;
 }
 
-/** A phone with fresh keys pairs with `toy` using `code` (the toy's own unless given). */
-export function pairPhone(sodium: Sodium, toy: Toy, now: number, code: PairingCode = toy.identity.code, label = 'phone'): PairedPhone {
-  const keys = generatePartyKeys(sodium);
+/** A phone (fresh keys unless given) pairs with `toy` using `code` (the toy's own unless given). */
+export function pairPhone(
+  sodium: Sodium,
+  toy: Toy,
+  now: number,
+  code: PairingCode = toy.identity.code,
+  label = 'phone',
+  keys: PartyKeys = generatePartyKeys(sodium),
+): PairedPhone {
   const { connection: phone, frame } = PhoneConnection.pair(sodium, { keys, toyId: toy.identity.toyId, code, label });
   const toyConnection = toy.connect();
   return { keys, phone, toyConnection, exchange: pump(phone, toyConnection, frame, now) };

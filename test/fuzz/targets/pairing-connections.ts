@@ -5,6 +5,7 @@
 // amount of mutation may pair, open a session, or deliver a message the real peer did not send.
 import fc from 'fast-check';
 import type { ConnectionEvent, Connection } from '../../../pairing/connection';
+import type { PairingCode } from '../../../pairing/code';
 import { PairingError } from '../../../pairing/errors';
 import { decodeFrame } from '../../../pairing/frame';
 import { CipherState } from '../../../pairing/noise/cipher-state';
@@ -40,14 +41,15 @@ function checkNoForgery(events: readonly ConnectionEvent[], genuine: readonly Ui
 function tamperTarget(ctx: FuzzContext, flow: 'pair' | 'resume'): FuzzTarget {
   const g = ctx.pairing;
   const label = `handshake-tamper-${flow}`;
-  const start = (): { connection: PhoneConnection; frame: Uint8Array } =>
+  const start = (code: PairingCode): { connection: PhoneConnection; frame: Uint8Array } =>
     flow === 'pair'
-      ? PhoneConnection.pair(ctx.sodium, { keys: g.stranger, toyId: g.identity.toyId, code: g.identity.code, label: 'fuzz' })
+      ? PhoneConnection.pair(ctx.sodium, { keys: g.stranger, toyId: g.identity.toyId, code, label: 'fuzz' })
       : PhoneConnection.resume(ctx.sodium, g.owner, g.phoneBond);
   const play = (tamper?: (index: number, frame: Uint8Array) => Uint8Array) => {
     ctx.reseed(label);
     const toy = g.newToy();
-    const { connection, frame } = start();
+    // A member pairs with the owner's one-time invitation code (the tag code pairs owners only).
+    const { connection, frame } = start(toy.invite(g.ownerBond.bondId, 0).code);
     return { toy, conversation: converse(connection, toy.connect(), frame, 10, tamper) };
   };
   // Seeded randomness makes every play identical until the tampered frame, so the recorded
@@ -66,12 +68,10 @@ function tamperTarget(ctx: FuzzContext, flow: 'pair' | 'resume'): FuzzTarget {
         if (e.type === 'rejected') invariant(e.error instanceof PairingError, 'rejected without a PairingError');
       }
       if (flow === 'pair') invariant(toy.bonds.list().length === (toyMade ? 2 : 1), 'the toy stored a bond it did not announce');
-      // The toy pairs only after the phone's ack, so its bond implies the phone's. A resumed
-      // session is the other way round: the toy is done once it sends SESSION_ACCEPT, and a
-      // tampered accept leaves it with a session nobody can talk to (harmless), while a phone
-      // session implies the toy's.
-      if (flow === 'pair' && toyMade) invariant(phoneMade !== undefined, 'the toy made a bond the phone does not have');
-      if (flow === 'resume' && phoneMade) invariant(toyMade !== undefined, 'the phone has a session the toy never opened');
+      // The toy pairs only after the phone's ack, and counts a resumed session only after the
+      // phone's session confirm, so in both flows the toy's bond or session implies the phone's.
+      if (toyMade) invariant(phoneMade !== undefined, `the toy ${flow === 'pair' ? 'made a bond' : 'opened a session'} the phone does not have`);
+      if (flow === 'pair') invariant(!toyMade || toyMade.type === 'paired', 'the toy opened a session during pairing');
       if (toyMade && (toyMade.type === 'paired' || toyMade.type === 'established')) {
         invariant(sameBytes(toyMade.bond.peer.static, (flow === 'pair' ? g.stranger : g.owner).static.publicKey), 'the toy bonded a key that is not the phone’s');
       }

@@ -1,0 +1,49 @@
+// Adding a phone by its public keys, as HomeKit's Add Pairing does: no code to guess, no window,
+// nothing a stranger in range can race or lock out. The new phone shows its keys (a QR of
+// `plushlink://phone?...`); the owner's session asks the toy to add them (`add-member`); the toy
+// answers with the bond id; the owner's app hands the new phone a membership grant
+// (`plushlink://member?...`: the toy's id and public keys, and the bond id), which the new phone
+// stores as its bond. Its first session (Noise KK) proves both sides hold the keys.
+import { fromHex, toHex } from './bytes';
+import type { Bond } from './bond';
+import type { PeerPublicKeys } from './keys';
+import { PairingError } from './errors';
+import { parseToyId, uriFields } from './qr';
+
+export const PHONE_KEYS_PREFIX = 'plushlink://phone?';
+export const GRANT_PREFIX = 'plushlink://member?';
+const VERSION = '1';
+const BOND_ID = /^[0-9a-f]{16}$/;
+
+/** What a new phone shows the owner: its public keys for this toy. */
+export function encodePhoneKeys(keys: PeerPublicKeys): string {
+  return `${PHONE_KEYS_PREFIX}v=${VERSION}&s=${toHex(keys.static)}&g=${toHex(keys.signing)}`;
+}
+
+export function parsePhoneKeys(uri: string): PeerPublicKeys {
+  const field = uriFields(uri, PHONE_KEYS_PREFIX, ['v', 's', 'g'], VERSION);
+  return { static: fromHex(field('s'), 32), signing: fromHex(field('g'), 32) };
+}
+
+/** What the owner's app hands the added phone: enough to store its bond with the toy. */
+export interface MembershipGrant {
+  readonly toyId: string;
+  readonly bondId: string;
+  readonly toy: PeerPublicKeys;
+}
+
+export function encodeGrant(grant: MembershipGrant): string {
+  return `${GRANT_PREFIX}v=${VERSION}&id=${grant.toyId}&bond=${grant.bondId}&s=${toHex(grant.toy.static)}&g=${toHex(grant.toy.signing)}`;
+}
+
+export function parseGrant(uri: string): MembershipGrant {
+  const field = uriFields(uri, GRANT_PREFIX, ['v', 'id', 'bond', 's', 'g'], VERSION);
+  const bondId = field('bond');
+  if (!BOND_ID.test(bondId)) throw new PairingError('MALFORMED', 'bond id');
+  return { toyId: parseToyId(field('id')), bondId, toy: { static: fromHex(field('s'), 32), signing: fromHex(field('g'), 32) } };
+}
+
+/** The bond the added phone stores (created at `now` in its own clock). */
+export function bondFromGrant(grant: MembershipGrant, now: number): Bond {
+  return { bondId: grant.bondId, toyId: grant.toyId, peer: grant.toy, role: 'member', createdAt: now, joined: 'added-by-owner', label: '' };
+}
