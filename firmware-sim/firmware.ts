@@ -22,7 +22,7 @@ import type { PolicyState } from '../pairing/policy';
 import type { MessageRejection, Request, ResponseBody, ToyStatus } from '../pairing/session-messages';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
 import { Toy } from '../pairing/toy';
-import { DEFAULT_CAPACITY_BYTES, Flash, type QuarantinedRecord } from './flash';
+import { DEFAULT_CAPACITY_BYTES, Flash, FlashError, type QuarantinedRecord } from './flash';
 import type { FlashIO } from './flash-io';
 import { Microphone, type MicrophoneSource } from './microphone';
 import { Battery, Led, type PlayedMessage, Speaker } from './peripherals';

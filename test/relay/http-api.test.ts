@@ -61,7 +61,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay HTTP API on %s', (back
     const fetched = await parentClient.fetch(mailbox, receipt.id);
     expect(Buffer.from(fetched).equals(Buffer.from(envelope))).toBe(true);
     const opened = openEnvelope(sodium, fetched, parent.keys, { senders: [publicKeys(grandma.keys)] });
-    expect(opened.recipients).toHaveLength(1);
+    expect(opened.recipientCount).toBe(1);
     await parentClient.acknowledge(mailbox, receipt.id);
     await expect(parentClient.fetch(mailbox, receipt.id)).rejects.toEqual(refusal(404, 'NO_ENVELOPE'));
     expect(await parentClient.pending(mailbox)).toEqual([]);
