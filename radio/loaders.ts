@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Air, Device } from './air';
 import type { ControllerOptions } from './controller';
 import { installVirtualHciResolution, underJest } from './resolve-hook';
-import { registerRemote } from './registry';
+import { registerRemote, releaseRemote, watchRemote } from './registry';
 
 export type Noble = typeof import('@abandonware/noble');
 export type Bleno = typeof import('@abandonware/bleno');
@@ -23,6 +23,13 @@ export interface LoadedNoble {
   readonly noble: Noble;
   /** The virtual device behind it; absent on hardware. */
   readonly device?: Device;
+  /**
+   * Calls `handler` when the radio itself goes away under the stack (a remote air unreachable or
+   * gone); returns an unsubscribe. noble alone notices only at its next once-a-second poll.
+   */
+  watchRadio(handler: (error: Error) => void): () => void;
+  /** Lets go of the radio (a remote air's connection, a virtual device) so the process can exit. */
+  release(): void;
 }
 
 export interface LoadedBleno {
@@ -46,7 +53,16 @@ export function loadNoble(radio: Radio, options: ControllerOptions = {}): Loaded
   const withCustomBinding = require('@abandonware/noble/with-custom-binding') as (options: { deviceId?: number }) => Noble;
   const deviceId = deviceIdFor(radio, device);
   const noble = withCustomBinding(deviceId === undefined ? {} : { deviceId });
-  return device ? { noble, device } : { noble };
+  const remoteId = radio.kind === 'remote' ? deviceId : undefined;
+  return {
+    noble,
+    ...(device ? { device } : {}),
+    watchRadio: (handler) => (remoteId === undefined ? () => undefined : watchRemote(remoteId, handler)),
+    release: () => {
+      if (remoteId !== undefined) releaseRemote(remoteId);
+      if (device && radio.kind === 'virtual') radio.air.removeDevice(device.controller);
+    },
+  };
 }
 
 /** The HCI device id a stack binds: the virtual controller's, a remote air's, or the adapter's. */

@@ -11,7 +11,19 @@ export interface RemoteAir {
 interface Registry {
   readonly controllers: Map<number, Controller>;
   remotes?: Map<number, RemoteAir>;
+  remoteLinks?: Map<number, RemoteLink>;
   nextId: number;
+}
+
+/**
+ * What the socket bound to a remote air tells the rest of the process: whether its connection
+ * failed or closed (an unreachable or vanished air is an adapter gone, which noble notices only
+ * at its next once-a-second poll), and how to hang up.
+ */
+interface RemoteLink {
+  down?: Error;
+  hangUp?: () => void;
+  readonly watchers: Set<(error: Error) => void>;
 }
 
 const KEY = Symbol.for('plushlink.radio.registry');
@@ -52,4 +64,48 @@ export function lookupRemote(id: number): RemoteAir | undefined {
 
 export function lookupController(id: number): Controller | undefined {
   return registry().controllers.get(id);
+}
+
+function remoteLink(id: number): RemoteLink {
+  const links = (registry().remoteLinks ??= new Map());
+  let link = links.get(id);
+  if (!link) links.set(id, (link = { watchers: new Set() }));
+  return link;
+}
+
+/** The socket for remote device `id` connected; `hangUp` closes that connection. */
+export function remoteConnected(id: number, hangUp: () => void): void {
+  const link = remoteLink(id);
+  link.down = undefined;
+  link.hangUp = hangUp;
+}
+
+/** The connection to remote device `id` failed or closed. */
+export function remoteDown(id: number, error: Error): void {
+  const link = registry().remoteLinks?.get(id);
+  if (!link) return; // released: hanging up is not news
+  link.hangUp = undefined;
+  if (link.down) return;
+  link.down = error;
+  for (const watcher of [...link.watchers]) watcher(error);
+}
+
+/** Calls `watcher` when remote device `id` goes down (at once if it is down); returns an unsubscribe. */
+export function watchRemote(id: number, watcher: (error: Error) => void): () => void {
+  const link = remoteLink(id);
+  if (link.down) {
+    watcher(link.down);
+    return () => undefined;
+  }
+  link.watchers.add(watcher);
+  return () => link.watchers.delete(watcher);
+}
+
+/** Closes the connection behind remote device `id` and forgets it. */
+export function releaseRemote(id: number): void {
+  const link = registry().remoteLinks?.get(id);
+  link?.watchers.clear();
+  link?.hangUp?.();
+  registry().remoteLinks?.delete(id);
+  registry().remotes?.delete(id);
 }

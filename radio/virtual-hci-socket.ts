@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { connect, Socket } from 'node:net';
 import { H4Framer } from './h4-framer';
 import { unrefTimersScheduledThisTurn } from './poll-timer';
-import { lookupController, lookupRemote } from './registry';
+import { lookupController, lookupRemote, remoteConnected, remoteDown } from './registry';
 import type { Controller } from './controller';
 
 /** The environment variable naming a remote air, e.g. `tcp:127.0.0.1:9000`. */
@@ -78,7 +78,7 @@ export class VirtualHciSocket extends EventEmitter {
     this.endpoint?.close();
     const remote = devId === undefined ? process.env[AIR_ENV] : lookupRemote(devId)?.remote;
     if (remote) {
-      this.endpoint = this.remoteEndpoint(remote);
+      this.endpoint = this.remoteEndpoint(remote, devId);
       return devId ?? 0;
     }
     const controller = devId === undefined ? undefined : lookupController(devId);
@@ -111,7 +111,7 @@ export class VirtualHciSocket extends EventEmitter {
     };
   }
 
-  private remoteEndpoint(spec: string): Endpoint {
+  private remoteEndpoint(spec: string, devId: number | undefined): Endpoint {
     const match = /^tcp:([^:]+|\[[^\]]+\]):(\d+)$/.exec(spec);
     if (!match) throw Object.assign(new Error(`plushlink virtual radio: ${AIR_ENV}=${spec} is not tcp:HOST:PORT`), { code: 'EINVAL' });
     const host = match[1]!.replace(/^\[|\]$/g, '');
@@ -120,7 +120,9 @@ export class VirtualHciSocket extends EventEmitter {
     let up = true;
     const queued: Buffer[] = [];
     let connected = false;
+    let failure: Error | undefined;
     const socket: Socket = connect({ host, port });
+    if (devId !== undefined) remoteConnected(devId, () => socket.destroy());
     // The open connection keeps this process alive while the air serves it, as an adapter
     // would; when the air shuts down the connection closes and the process may exit.
     socket.setNoDelay(true);
@@ -137,10 +139,13 @@ export class VirtualHciSocket extends EventEmitter {
     });
     socket.on('error', (error) => {
       up = false;
+      failure ??= error;
       this.fail(error);
     });
     socket.on('close', () => {
       up = false;
+      const why = failure ? `cannot reach the air at ${spec}: ${failure.message}` : `the air at ${spec} closed the connection`;
+      if (devId !== undefined) remoteDown(devId, Object.assign(new Error(why), { code: (failure as NodeJS.ErrnoException | undefined)?.code ?? 'ECONNRESET', cause: failure }));
     });
     return {
       write: (packet) => {
