@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { Air, Device } from './air';
 import type { ControllerOptions } from './controller';
+import { adoptProcessListeners } from './process-listeners';
 import { installVirtualHciResolution, underJest } from './resolve-hook';
 import { registerRemote, releaseRemote, watchRemote } from './registry';
 
@@ -52,13 +53,20 @@ export function loadNoble(radio: Radio, options: ControllerOptions = {}): Loaded
   if (radio.kind !== 'hardware' && !underJest()) installVirtualHciResolution();
   const withCustomBinding = require('@abandonware/noble/with-custom-binding') as (options: { deviceId?: number }) => Noble;
   const deviceId = deviceIdFor(radio, device);
-  const noble = withCustomBinding(deviceId === undefined ? {} : { deviceId });
+  // noble binds at the first read of its state (synchronously; a stateChange listener defers it
+  // a tick): done here, so the process listeners it adds are adopted (process-listeners.ts).
+  const { result: noble, release: releaseListeners } = adoptProcessListeners(() => {
+    const made = withCustomBinding(deviceId === undefined ? {} : { deviceId });
+    void (made as unknown as { state: string }).state;
+    return made;
+  });
   const remoteId = radio.kind === 'remote' ? deviceId : undefined;
   return {
     noble,
     ...(device ? { device } : {}),
     watchRadio: (handler) => (remoteId === undefined ? () => undefined : watchRemote(remoteId, handler)),
     release: () => {
+      releaseListeners();
       if (remoteId !== undefined) releaseRemote(remoteId);
       if (device && radio.kind === 'virtual') radio.air.removeDevice(device.controller);
     },
@@ -85,8 +93,9 @@ export function loadBleno(radio: Radio, options: ControllerOptions = {}): Loaded
     if (deviceId === undefined) delete process.env.BLENO_HCI_DEVICE_ID;
     else process.env.BLENO_HCI_DEVICE_ID = String(deviceId);
     const bleno = freshBleno();
-    // Adding the first stateChange listener is what binds bleno to its device.
-    bleno.on('stateChange', () => undefined);
+    // Adding the first stateChange listener is what binds bleno to its device (and adds its
+    // process listeners, adopted like noble's).
+    adoptProcessListeners(() => bleno.on('stateChange', () => undefined));
     return device ? { bleno, device } : { bleno };
   } finally {
     if (saved === undefined) delete process.env.BLENO_HCI_DEVICE_ID;

@@ -144,7 +144,7 @@ export class VirtualHciSocket extends EventEmitter {
     });
     socket.on('close', () => {
       up = false;
-      const why = failure ? `cannot reach the air at ${spec}: ${failure.message}` : `the air at ${spec} closed the connection`;
+      const why = !connected ? `cannot reach the air at ${spec}: ${failure?.message ?? 'connection closed'}` : `the air at ${spec} closed the connection${failure ? ` (${failure.message})` : ''}`;
       if (devId !== undefined) remoteDown(devId, Object.assign(new Error(why), { code: (failure as NodeJS.ErrnoException | undefined)?.code ?? 'ECONNRESET', cause: failure }));
     });
     return {
