@@ -6,6 +6,7 @@
 import type { Characteristic, Peripheral } from '@abandonware/noble';
 import { fragment, Reassembler } from '../pairing/fragment';
 import { FRAMES_IN, FRAMES_OUT, fragmentPayload, PLUSHLINK_SERVICE, TOY_INFO, type ToyInfo } from '../firmware-sim/profile';
+import { abortable } from './abort';
 import { ToyClientError } from './errors';
 
 /** Largest frame the phone reassembles from a toy: bounds memory whatever a (fake) toy sends. */
@@ -33,7 +34,7 @@ export class GattLink {
   }
 
   /** Connects to `peripheral` and subscribes to its frames. */
-  static async open(peripheral: Peripheral, timeoutMs: number): Promise<GattLink> {
+  static async open(peripheral: Peripheral, timeoutMs: number, signal?: AbortSignal): Promise<GattLink> {
     const work = (async () => {
       if (peripheral.state !== 'connected') await peripheral.connectAsync();
       const { characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync([PLUSHLINK_SERVICE], [FRAMES_IN, FRAMES_OUT, TOY_INFO]);
@@ -49,10 +50,21 @@ export class GattLink {
       await framesOut.subscribeAsync();
       return link;
     })();
-    return withTimeout(work, timeoutMs, () => {
-      void peripheral.disconnectAsync().catch(() => undefined);
-      return new ToyClientError('TIMEOUT', `no connection to the toy within ${timeoutMs} ms`);
-    });
+    const hangUp = (): void => void peripheral.disconnectAsync().catch(() => undefined);
+    signal?.addEventListener('abort', hangUp, { once: true });
+    try {
+      return await withTimeout(
+        work,
+        timeoutMs,
+        () => {
+          hangUp();
+          return new ToyClientError('TIMEOUT', `no connection to the toy within ${timeoutMs} ms`);
+        },
+        signal,
+      );
+    } finally {
+      signal?.removeEventListener('abort', hangUp);
+    }
   }
 
   get open(): boolean {
@@ -119,11 +131,13 @@ export class GattLink {
   }
 }
 
-export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
+/** `work`, or `onTimeout()` after `ms`, or the signal's error: the timer goes as soon as one wins. */
+export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error, signal?: AbortSignal): Promise<T> {
+  const timed = new Promise<T>((resolve, reject) => {
     // ref(): noble's first bind unrefs every timer made in its turn (radio/poll-timer.ts), and a
     // pending call's deadline must keep the process alive until it settles.
     const timer = setTimeout(() => reject(onTimeout()), ms).ref();
+    signal?.addEventListener('abort', () => clearTimeout(timer), { once: true });
     work.then(
       (value) => {
         clearTimeout(timer);
@@ -135,4 +149,5 @@ export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Er
       },
     );
   });
+  return signal ? abortable(timed, signal) : timed;
 }

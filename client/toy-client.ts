@@ -4,6 +4,7 @@
 // a value or a typed error (a deadline, the caller's AbortSignal, the radio going away), and
 // close() lets go of the radio so the process can exit by itself.
 import type { Peripheral } from '@abandonware/noble';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Bond } from '../pairing/bond';
 import { bondForToy } from '../pairing/bond';
 import { parsePairingCode } from '../pairing/code';
@@ -152,7 +153,7 @@ export class ToyClient {
     this.noble.on('discover', onDiscover);
     try {
       await abortable(this.noble.startScanningAsync([PLUSHLINK_SERVICE], true), signal);
-      await abortable(new Promise((resolve) => setTimeout(resolve, durationMs)), signal);
+      await abortable(delay(durationMs, undefined, { signal }), signal);
     } finally {
       this.noble.removeListener('discover', onDiscover);
       await this.stopScanning();
@@ -210,7 +211,7 @@ export class ToyClient {
     const timeoutMs = options.timeoutMs ?? 10_000;
     const deadline = Date.now() + timeoutMs;
     const peripheral = await this.find(toyId, timeoutMs, signal);
-    const link = await abortable(GattLink.open(peripheral, Math.max(1, deadline - Date.now())), signal, () => void peripheral.disconnectAsync().catch(() => undefined));
+    const link = await GattLink.open(peripheral, Math.max(1, deadline - Date.now()), signal);
     this.links.add(link);
     link.onClose(() => this.links.delete(link));
     const { connection } = start;
@@ -236,8 +237,7 @@ export class ToyClient {
     });
     link.sendFrame(start.frame);
     try {
-      const handshake = withTimeout(established, Math.max(1, deadline - Date.now()), () => new ToyClientError('TIMEOUT', `the toy did not finish the handshake within ${timeoutMs} ms`));
-      const bond = await abortable(handshake, signal);
+      const bond = await withTimeout(established, Math.max(1, deadline - Date.now()), () => new ToyClientError('TIMEOUT', `the toy did not finish the handshake within ${timeoutMs} ms`), signal);
       return new ToySession(this.sodium, link, connection, bond, this.store.keys, this.now);
     } catch (error) {
       await link.close();
@@ -260,8 +260,7 @@ export class ToyClient {
     });
     try {
       await abortable(this.noble.startScanningAsync([PLUSHLINK_SERVICE], false), signal);
-      const heard = withTimeout(found, timeoutMs, () => new ToyClientError('TOY_NOT_FOUND', `toy ${toyId} was not heard within ${timeoutMs} ms`));
-      return await abortable(heard, signal);
+      return await withTimeout(found, timeoutMs, () => new ToyClientError('TOY_NOT_FOUND', `toy ${toyId} was not heard within ${timeoutMs} ms`), signal);
     } finally {
       this.noble.removeListener('discover', onDiscover);
       await this.stopScanning();
@@ -292,8 +291,7 @@ export class ToyClient {
       };
       this.noble.on('stateChange', onState);
     });
-    const timed = withTimeout(on, POWER_ON_MS, () => new ToyClientError('RADIO_UNAVAILABLE', `the Bluetooth adapter did not power on within ${POWER_ON_MS / 1000} s`));
-    const done = abortable(timed, signal);
+    const done = withTimeout(on, POWER_ON_MS, () => new ToyClientError('RADIO_UNAVAILABLE', `the Bluetooth adapter did not power on within ${POWER_ON_MS / 1000} s`), signal);
     const stopListening = (): void => void this.noble.removeListener('stateChange', onState);
     done.then(stopListening, stopListening);
     return done;
