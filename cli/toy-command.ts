@@ -55,7 +55,7 @@ The paw button:
   --mic FILE.wav        what the microphone hears (default: a generated voice)
   --record-seconds N    seconds recorded per paw press (default 3)
   --capture DIR         write one btsnoop capture per device on the air into DIR
-  --no-qr               print the QR payload but not the QR code
+  --no-qr               print the QR payload as text instead of drawing the QR code
   --legacy              run the open CloudPets-style legacy profile instead (no pairing, no
                         encryption: anyone in range can upload, play, record and download;
                         for attack demonstrations, see docs/THREAT-MODEL.md)`,
@@ -98,7 +98,7 @@ The paw button:
     });
     const { identity } = toy.firmware;
     announceToy(paths, { air: server.airSpec, toyId: identity.toyId, pid: process.pid });
-    introduce(out, toy, server.airSpec, paths.dir, !values['no-qr']);
+    introduce(out, toy, server.airSpec, !values['no-qr']);
     reportEvents(out, toy);
     const stopPaw = listenForPaw(out, (long) => toy.firmware.pawPress({ long }));
 
@@ -124,14 +124,15 @@ function checkMicrophone(path: string): void {
   }
 }
 
-function introduce(out: Output, toy: RunningToy, airSpec: string, dir: string, drawQr: boolean): void {
+function introduce(out: Output, toy: RunningToy, airSpec: string, drawQr: boolean): void {
   const { identity, sodium } = toy.firmware;
   const qr = encodeQrPayload({ toyId: identity.toyId, code: identity.code, fingerprint: keyFingerprint(sodium, publicKeys(identity.keys)) });
-  out.print(`toy ${identity.toyId} is on the air at ${airSpec} (state in ${dir})`);
+  // The first screen fits 80x24: id and code first, then the QR code, or its payload as text.
+  out.print(`toy ${identity.toyId} is on the air at ${airSpec}`);
   out.print(`pairing code: ${formatPairingCode(identity.code)}`);
-  out.print(`QR payload:   ${qr}`);
   if (drawQr) for (const line of terminalQr(qr)) out.print(line);
-  out.print(`paw: p + Enter (press), P + Enter (long press), or plushlink paw --dir ${dir} [--long]; Ctrl-C switches the toy off`);
+  else out.print(`QR payload:   ${qr}`);
+  out.print('paw: p + Enter (press), P + Enter (long press); Ctrl-C switches the toy off');
 }
 
 function reportEvents(out: Output, toy: RunningToy): void {
