@@ -136,15 +136,22 @@ export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Er
   const timed = new Promise<T>((resolve, reject) => {
     // ref(): noble's first bind unrefs every timer made in its turn (radio/poll-timer.ts), and a
     // pending call's deadline must keep the process alive until it settles.
-    const timer = setTimeout(() => reject(onTimeout()), ms).ref();
-    signal?.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    const stop = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(onTimeout());
+    }, ms).ref();
+    signal?.addEventListener('abort', stop, { once: true });
     work.then(
       (value) => {
-        clearTimeout(timer);
+        stop();
         resolve(value);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        stop();
         reject(error);
       },
     );

@@ -49,8 +49,8 @@ export class ToyGattServer {
     bleno.on('accept', () => server.onAccept());
     bleno.on('disconnect', () => server.onDisconnect());
     bleno.on('mtuChange', (mtu) => (server.attPayload = fragmentPayload(mtu)));
-    toy.on('pairing-window', () => void server.advertise());
-    toy.on('reset', () => void server.advertise());
+    toy.on('pairing-window', () => server.advertiseOrLog());
+    toy.on('reset', () => server.advertiseOrLog());
     // A toy without power neither advertises nor answers (powerOff() or a fault).
     toy.on('state', (state) => {
       if (state === 'off') void server.stop();
@@ -83,6 +83,11 @@ export class ToyGattServer {
   private scanResponse(): Buffer {
     const advert = { toyId: this.toy.identity.toyId, pairingWindowOpen: this.toy.pairingWindowOpen };
     return scanResponseData(advertisedName(this.toy.identity.toyId), advert);
+  }
+
+  /** Advertises again when the toy's state changes; a radio that is down is logged, not thrown. */
+  private advertiseOrLog(): void {
+    void this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`));
   }
 
   private async advertise(): Promise<void> {
@@ -121,7 +126,7 @@ export class ToyGattServer {
     // bleno's restart: started during it, bleno never reports the start, and the callback (one
     // listener per connection) would pile up for ever.
     if (!this.advertised?.equals(this.scanResponse())) {
-      setImmediate(() => void this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`)));
+      setImmediate(() => this.advertiseOrLog());
     }
   }
 
