@@ -23,6 +23,7 @@ interface Registry {
 interface RemoteLink {
   down?: Error;
   hangUp?: () => void;
+  released?: boolean;
   readonly watchers: Set<(error: Error) => void>;
 }
 
@@ -73,17 +74,20 @@ function remoteLink(id: number): RemoteLink {
   return link;
 }
 
-/** The socket for remote device `id` connected; `hangUp` closes that connection. */
-export function remoteConnected(id: number, hangUp: () => void): void {
+/**
+ * The socket for remote device `id` is connecting; `hangUp` closes that connection. Returns how
+ * the socket reports that it failed or closed (without looking the registry up again: under jest
+ * that may happen after the test file's globals are gone).
+ */
+export function remoteConnected(id: number, hangUp: () => void): (error: Error) => void {
   const link = remoteLink(id);
   link.down = undefined;
   link.hangUp = hangUp;
+  return (error) => remoteDown(link, error);
 }
 
-/** The connection to remote device `id` failed or closed. */
-export function remoteDown(id: number, error: Error): void {
-  const link = registry().remoteLinks?.get(id);
-  if (!link) return; // released: hanging up is not news
+function remoteDown(link: RemoteLink, error: Error): void {
+  if (link.released) return; // released: hanging up is not news
   link.hangUp = undefined;
   if (link.down) return;
   link.down = error;
@@ -104,6 +108,7 @@ export function watchRemote(id: number, watcher: (error: Error) => void): () => 
 /** Closes the connection behind remote device `id` and forgets it. */
 export function releaseRemote(id: number): void {
   const link = registry().remoteLinks?.get(id);
+  if (link) link.released = true;
   link?.watchers.clear();
   link?.hangUp?.();
   registry().remoteLinks?.delete(id);

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { connect, Socket } from 'node:net';
 import { H4Framer } from './h4-framer';
 import { unrefTimersScheduledThisTurn } from './poll-timer';
-import { lookupController, lookupRemote, remoteConnected, remoteDown } from './registry';
+import { lookupController, lookupRemote, remoteConnected } from './registry';
 import type { Controller } from './controller';
 
 /** The environment variable naming a remote air, e.g. `tcp:127.0.0.1:9000`. */
@@ -122,7 +122,7 @@ export class VirtualHciSocket extends EventEmitter {
     let connected = false;
     let failure: Error | undefined;
     const socket: Socket = connect({ host, port });
-    if (devId !== undefined) remoteConnected(devId, () => socket.destroy());
+    const reportDown = devId === undefined ? undefined : remoteConnected(devId, () => socket.destroy());
     // The open connection keeps this process alive while the air serves it, as an adapter
     // would; when the air shuts down the connection closes and the process may exit.
     socket.setNoDelay(true);
@@ -145,7 +145,7 @@ export class VirtualHciSocket extends EventEmitter {
     socket.on('close', () => {
       up = false;
       const why = !connected ? `cannot reach the air at ${spec}: ${failure?.message ?? 'connection closed'}` : `the air at ${spec} closed the connection${failure ? ` (${failure.message})` : ''}`;
-      if (devId !== undefined) remoteDown(devId, Object.assign(new Error(why), { code: (failure as NodeJS.ErrnoException | undefined)?.code ?? 'ECONNRESET', cause: failure }));
+      reportDown?.(Object.assign(new Error(why), { code: (failure as NodeJS.ErrnoException | undefined)?.code ?? 'ECONNRESET', cause: failure }));
     });
     return {
       write: (packet) => {
