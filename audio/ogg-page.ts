@@ -72,7 +72,9 @@ function readPage(r: ByteReader, bytes: Uint8Array, index: number): OggPage {
   const bodyLength = lacing.reduce((a, b) => a + b, 0);
   if (r.remaining < bodyLength) throw new AudioError('TRUNCATED', `${what} body is cut off (needs ${bodyLength} bytes, has ${r.remaining})`);
   const body = r.bytes(bodyLength, 'page body');
-  const raw = bytes.slice(start, r.offset);
+  // A copy even when `bytes` is a Buffer (whose slice() is a view): zeroing the CRC field in place
+  // would corrupt the caller's file bytes.
+  const raw = Uint8Array.prototype.slice.call(bytes, start, r.offset);
   raw.fill(0, 22, 26);
   const actual = oggCrc(raw);
   if (actual !== crc) {

@@ -5,6 +5,8 @@ export interface Output {
   print(line: string): void;
   /** Where progress and live status go (stderr), so stdout stays clean for results. */
   readonly status: NodeJS.WritableStream & { readonly isTTY?: boolean };
+  /** Fires on Ctrl-C (or SIGTERM): a phone command hangs up and says what was left undone. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Command {

@@ -6,6 +6,7 @@ import { UsageError } from './usage-error';
 
 const SAYS: Partial<Record<ToyClientErrorCode, string>> = {
   WRONG_CODE: 'wrong pairing code',
+  LOCKED_OUT: 'too many wrong codes: the toy refuses pairing for now',
   WINDOW_CLOSED: "the toy's pairing window is closed: press its paw (plushlink paw --dir DIR --long), then try again",
   INVITE_REQUIRED: 'the toy already has an owner: the owner must invite this phone first (plushlink members invite)',
   NOT_BONDED: 'this phone has no bond with the toy: pair first (plushlink pair)',
@@ -13,6 +14,7 @@ const SAYS: Partial<Record<ToyClientErrorCode, string>> = {
   TOY_NOT_FOUND: 'no such toy was heard on the air',
   TOY_FULL: "the toy's flash is full",
   LINK_LOST: 'the link to the toy dropped',
+  ABORTED: 'interrupted',
   PAW_TIMEOUT: "nobody pressed the toy's paw in time",
   TIMEOUT: 'the toy did not answer in time',
 };
@@ -24,6 +26,7 @@ export interface ErrorLine {
 
 export function errorLine(error: unknown): ErrorLine {
   if (error instanceof UsageError) return { line: oneLine(error.message), exitCode: 2 };
+  if (error instanceof UndoneWork) return { line: oneLine(error.message), exitCode: 1 };
   if (isToyClientError(error)) {
     const said = SAYS[error.code] ?? error.message;
     const retry = error.retryAfterMs ? `; try again in ${Math.ceil(error.retryAfterMs / 1000)} s` : '';
@@ -32,6 +35,25 @@ export function errorLine(error: unknown): ErrorLine {
   const file = fileError(error);
   if (file) return { line: file, exitCode: 1 };
   return { line: oneLine(error instanceof Error ? error.message : String(error)), exitCode: 1 };
+}
+
+/**
+ * The line for a command cut short by Ctrl-C (or SIGTERM): what it left undone when it knows
+ * (a send says how to resume), never the errors its own hang-up caused.
+ */
+export function interruptedLine(signal: NodeJS.Signals, error: unknown): string {
+  const by = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+  return error instanceof UndoneWork ? oneLine(`interrupted (${by}): ${error.undone}`) : `interrupted (${by})`;
+}
+
+/** A failure a command explains itself: `undone` says what was left and how to finish it. */
+export class UndoneWork extends Error {
+  constructor(
+    readonly undone: string,
+    readonly why: string,
+  ) {
+    super(`${why}: ${undone}`);
+  }
 }
 
 /** "cannot open x.wav: no such file or directory" for Node's "ENOENT: no such file or directory, open 'x.wav'". */

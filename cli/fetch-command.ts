@@ -55,7 +55,7 @@ ${PHONE_HELP}`,
       const bytes = await saveVoice(values.out!, fetched.ogg);
       out.print(`fetched recording ${fetched.id} from ${new Date(fetched.recordedAt).toISOString()} → ${values.out} (${kilobytes(bytes)} kB)`);
       return 0;
-    });
+    }, out.signal);
   },
 };
 

@@ -1,18 +1,41 @@
 // The `plushlink` process: runs the command line, turns every failure into one clear line on
-// stderr with a non-zero exit code (2 for usage mistakes, 1 otherwise), and exits explicitly when
-// the command is done: a phone's link to a toy's air keeps the process alive the way a Bluetooth
-// adapter would.
+// stderr with a non-zero exit code (2 for usage mistakes, 130 when interrupted, 1 otherwise), and
+// exits explicitly when the command is done: a phone's link to a toy's air keeps the process alive
+// the way a Bluetooth adapter would. A command that neither finished nor failed never exits 0.
 import type { Output } from './command';
 import { runCommandLine } from './commands';
-import { errorLine } from './error-line';
+import { errorLine, interruptedLine } from './error-line';
+import { packageVersion } from './version';
 
-const output: Output = { print: (line) => void process.stdout.write(`${line}\n`), status: process.stderr };
+const interrupt = new AbortController();
+const onSignal = (signal: NodeJS.Signals): void => {
+  if (interrupt.signal.aborted) process.exit(130); // a second Ctrl-C: stop waiting for the hang-up
+  interrupt.abort(signal);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
-runCommandLine(process.argv.slice(2), output).then(
+const output: Output = { print: (line) => void process.stdout.write(`${line}\n`), status: process.stderr, signal: interrupt.signal };
+const argv = process.argv.slice(2);
+
+function fail(line: string, exitCode: number): never {
+  process.stderr.write(`plushlink: ${line}\n`);
+  process.exit(exitCode);
+}
+
+// Nothing left to wait for, yet the command has not settled: it would otherwise end with 0.
+process.on('beforeExit', () => fail('stopped with nothing left to wait for, before finishing (a bug: please report it)', 1));
+
+if (argv[0] === '--version' || argv[0] === '-V') {
+  process.stdout.write(`plushlink ${packageVersion()}\n`);
+  process.exit(0);
+}
+
+runCommandLine(argv, output).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (interrupt.signal.aborted) fail(interruptedLine(interrupt.signal.reason as NodeJS.Signals, error), 130);
     const { line, exitCode } = errorLine(error);
-    process.stderr.write(`plushlink: ${line}\n`);
-    process.exit(exitCode);
+    fail(line, exitCode);
   },
 );

@@ -40,7 +40,7 @@ ${PHONE_HELP}`,
         if (bondId === session.bond.bondId) phone.client.forget(session.bond.toyId);
         out.print(`removed ${bondId}`);
       }
-    });
+    }, out.signal);
     return 0;
   },
 };

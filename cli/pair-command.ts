@@ -29,7 +29,7 @@ ${PHONE_HELP}`,
     const qrToy = values.qr ? qrToyId(values.qr) : undefined;
     const phone = await openPhone('pair', values, values.name);
     const toyId = phone.toyId(qrToy);
-    const session = await phone.client.pair(toyId, values.qr ? { qr: values.qr } : { code: values.code! });
+    const session = await phone.client.pair(toyId, values.qr ? { qr: values.qr } : { code: values.code! }, out.signal ? { signal: out.signal } : {});
     await session.disconnect();
     out.print(`paired with toy ${toyId} as ${session.bond.role} (bond ${session.bond.bondId}); bond stored in ${phone.storePath}`);
     return 0;

@@ -50,12 +50,18 @@ export async function openPhone(command: string, values: PhoneOptionValues, labe
   };
 }
 
-/** Opens a session with the chosen toy, runs `work`, and hangs up whatever happened. */
-export async function withSession<T>(phone: Phone, work: (session: ToySession) => Promise<T>): Promise<T> {
-  const session = await phone.client.connect(phone.toyId());
+/**
+ * Opens a session with the chosen toy, runs `work`, and hangs up whatever happened; `signal`
+ * (Ctrl-C) hangs up at once, so whatever `work` awaits ends with the link.
+ */
+export async function withSession<T>(phone: Phone, work: (session: ToySession) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const session = await phone.client.connect(phone.toyId(), signal ? { signal } : {});
+  const hangUp = (): void => void session.disconnect();
+  signal?.addEventListener('abort', hangUp, { once: true });
   try {
     return await work(session);
   } finally {
+    signal?.removeEventListener('abort', hangUp);
     await session.disconnect();
   }
 }

@@ -23,7 +23,7 @@ ${PHONE_HELP}`,
     const { values } = parseCommandLine('reset', args, PHONE_OPTIONS);
     const phone = await openPhone('reset', values);
     const toyId = phone.toyId();
-    const session = await phone.client.connect(toyId);
+    const session = await phone.client.connect(toyId, out.signal ? { signal: out.signal } : {});
     if (session.bond.role !== 'owner') {
       // The toy refuses it anyway; saying so first spares a member the "press the paw" prompt.
       await session.disconnect();
@@ -31,7 +31,7 @@ ${PHONE_HELP}`,
     }
     out.print(`press the paw within ${PAW_CONFIRM_MS / 1000} s to confirm the factory reset of toy ${toyId}`);
     try {
-      await session.factoryReset();
+      await session.factoryReset(out.signal ? { signal: out.signal } : {});
     } finally {
       await session.disconnect();
     }

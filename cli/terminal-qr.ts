@@ -7,7 +7,9 @@ import qrcode from 'qrcode-generator';
 const QUIET = 2;
 
 export function terminalQr(text: string): string[] {
-  const qr = qrcode(0, 'M');
+  // Level L (7% recovery) keeps a pairing payload at version 5, 37 modules: 21 lines with the
+  // quiet zone, so the toy's first screen fits 80x24. A screen does not get scratched.
+  const qr = qrcode(0, 'L');
   qr.addData(text, 'Byte');
   qr.make();
   const size = qr.getModuleCount();

@@ -62,7 +62,7 @@ The paw button:
                         serving an air of its own; phones join that air
   --capture DIR         write one btsnoop capture per device on the air into DIR (created if
                         needed; with --air, capture where the air is served)
-  --no-qr               print the QR payload but not the QR code
+  --no-qr               print the QR payload as text instead of drawing the QR code
   --hold-paw S          switch on with the paw held down for S seconds: 10 or more is the
                         physical recovery (no phone needed: bonds, recordings, messages and
                         lockout erased, new keys; the tag's code and QR pair the next owner)
@@ -112,7 +112,7 @@ The paw button:
       // A full or read-only disk: the toy still runs; phones then need --air and --toy.
       out.print(`toy: could not write ${paths.dir}/air, toy-id and pid (${(error as Error).message}): phones need --air ${airSpec} --toy ${identity.toyId}`);
     }
-    introduce(out, toy, airSpec, paths.dir, !values['no-qr']);
+    introduce(out, toy, airSpec, !values['no-qr']);
     reportEvents(out, toy);
 
     // A toy whose remote air goes away has no radio left: that ends it, as an error. Until then
@@ -162,14 +162,15 @@ function checkMicrophone(path: string): void {
   }
 }
 
-function introduce(out: Output, toy: RunningToy, airSpec: string, dir: string, drawQr: boolean): void {
+function introduce(out: Output, toy: RunningToy, airSpec: string, drawQr: boolean): void {
   const { identity, sodium } = toy.firmware;
   const qr = encodeQrPayload({ toyId: identity.toyId, code: identity.code, fingerprint: tagFingerprint(sodium, identity) });
-  out.print(`toy ${identity.toyId} is on the air at ${airSpec} (state in ${dir})`);
+  // The first screen fits 80x24: id and code first, then the QR code, or its payload as text.
+  out.print(`toy ${identity.toyId} is on the air at ${airSpec}`);
   out.print(`pairing code: ${formatPairingCode(identity.code)}`);
-  out.print(`QR payload:   ${qr}`);
   if (drawQr) for (const line of terminalQr(qr)) out.print(line);
-  out.print(`paw: p + Enter (press), P + Enter (long press), or plushlink paw --dir ${dir} [--long]; Ctrl-C switches the toy off`);
+  else out.print(`QR payload:   ${qr}`);
+  out.print('paw: p + Enter (press), P + Enter (long press); Ctrl-C switches the toy off');
 }
 
 function reportEvents(out: Output, toy: RunningToy): void {

@@ -19,8 +19,14 @@ export type ToyClientErrorCode =
   | 'TOY_FULL'
   /** The toy's storage failed (read-only, I/O error, out of files): the message says why; the toy stays on. */
   | 'STORAGE_ERROR'
-  /** The BLE link dropped. */
+  /** The BLE link dropped (the toy went away, out of range, or the radio under it did). */
   | 'LINK_LOST'
+  /** No radio to talk on: no Bluetooth adapter, or the air named for a remote toy cannot be reached. */
+  | 'RADIO_UNAVAILABLE'
+  /** The caller's AbortSignal fired; nothing more happens for this call. */
+  | 'ABORTED'
+  /** The ToyClient was closed; open a new one. */
+  | 'CLOSED'
   /** A transfer stopped part-way; `resumable` says whether sending again resumes it. */
   | 'TRANSFER_INTERRUPTED'
   /** The toy refused a voice message (replayed, not from a bonded phone, corrupt). */
@@ -51,10 +57,11 @@ export class ToyClientError extends Error {
       readonly resumable?: boolean;
       /** For an interrupted upload: the sealed message, to send again on a new session (it resumes). */
       readonly envelope?: Uint8Array;
+      /** Also the standard `error.cause`. */
       readonly cause?: unknown;
     } = {},
   ) {
-    super(message);
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
   }
 
   get retryAfterMs(): number | undefined {

@@ -1,7 +1,10 @@
 // The library an app developer imports: find toys nearby, pair with one using its code or QR
 // payload, and open authenticated sessions with bonded toys. It runs on the real noble stack,
-// over the virtual radio or a real adapter alike.
+// over the virtual radio or a real adapter alike. Nothing it starts can hang: every wait ends in
+// a value or a typed error (a deadline, the caller's AbortSignal, the radio going away), and
+// close() lets go of the radio so the process can exit by itself.
 import type { Peripheral } from '@abandonware/noble';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Bond } from '../pairing/bond';
 import { bondForToy } from '../pairing/bond';
 import { parsePairingCode } from '../pairing/code';
@@ -13,7 +16,8 @@ import { PhoneConnection } from '../pairing/phone';
 import { parseQrPayload, parseToyId } from '../pairing/qr';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
 import { parseAdvert, PLUSHLINK_SERVICE } from '../firmware-sim/profile';
-import { loadNoble, type Noble, type Radio } from '../radio/loaders';
+import { type LoadedNoble, loadNoble, type Noble, type Radio } from '../radio/loaders';
+import { abortable, eitherSignal, throwIfAborted } from './abort';
 import { ToyClientError, type ToyClientErrorCode } from './errors';
 import { GattLink, withTimeout } from './gatt-link';
 import { FilePhoneStore, type PhoneStore } from './phone-store';
@@ -50,7 +54,18 @@ export type PairingSecret = { readonly code: string } | { readonly qr: string };
 export interface ConnectOptions {
   /** How long to look for the toy and set up the session. Default 10 s. */
   readonly timeoutMs?: number;
+  /** Cancels the attempt (ABORTED); whatever it started is undone. */
+  readonly signal?: AbortSignal;
 }
+
+export interface ScanOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** How long the adapter may take to power on before the radio counts as unavailable. */
+const POWER_ON_MS = 5000;
+/** noble states that mean this radio will not work (no LE support, no permission). */
+const DEAD_STATES = new Set(['unsupported', 'unauthorized']);
 
 const PAIRING_ERRORS: Partial<Record<PairingError['code'], ToyClientErrorCode>> = {
   WRONG_CODE: 'WRONG_CODE',
@@ -68,6 +83,15 @@ const PAIRING_ERRORS: Partial<Record<PairingError['code'], ToyClientErrorCode>> 
 
 export class ToyClient {
   private readonly perToy = new Map<string, PartyKeys>();
+  /** Aborted, with a typed reason, when the radio goes away for good or the client is closed. */
+  private readonly lifetime = new AbortController();
+  private readonly links = new Set<GattLink>();
+  private readonly unwatchRadio: () => void;
+  private readonly onStateChange = (state: string): void => {
+    // An adapter switched off or unplugged: noble forgets its connections without a word.
+    if (state !== 'poweredOn') this.loseLinks(new ToyClientError('LINK_LOST', `the link to the toy dropped: the Bluetooth adapter is ${state}`));
+  };
+  private watchingState = false;
 
   private constructor(
     readonly sodium: Sodium,
@@ -75,14 +99,42 @@ export class ToyClient {
     readonly store: PhoneStore,
     private readonly label: string,
     private readonly now: () => number,
-  ) {}
+    /** The stack this client loaded itself (and releases on close); absent when the app passed noble. */
+    private readonly loaded: LoadedNoble | undefined,
+  ) {
+    this.unwatchRadio = loaded?.watchRadio((error) => this.radioGone(error)) ?? (() => undefined);
+  }
 
   static async create(options: ToyClientOptions): Promise<ToyClient> {
     const sodium = await sodiumReady();
-    const noble = options.noble ?? (options.radio ? loadNoble(options.radio, { name: options.label ?? 'phone', privateAddress: options.privateAddress ?? true }).noble : undefined);
+    const loaded = !options.noble && options.radio ? loadRadio(options.radio, options.label ?? 'phone', options.privateAddress ?? true) : undefined;
+    const noble = options.noble ?? loaded?.noble;
     if (!noble) throw new ToyClientError('BAD_INPUT', 'ToyClient needs a radio (virtual air or adapter) or a noble instance');
     const store = typeof options.store === 'string' ? FilePhoneStore.open(sodium, options.store) : options.store;
-    return new ToyClient(sodium, noble, store, options.label ?? 'phone', options.now ?? Date.now);
+    return new ToyClient(sodium, noble, store, options.label ?? 'phone', options.now ?? Date.now, loaded);
+  }
+
+  /**
+   * Hangs up every session, stops scanning and lets go of the radio this client loaded, so the
+   * process can exit by itself. Calls still pending end with CLOSED. Settles whatever the radio's state.
+   */
+  async close(): Promise<void> {
+    if (this.lifetime.signal.aborted && this.links.size === 0 && !this.watchingState) return;
+    if (!this.lifetime.signal.aborted) this.lifetime.abort(new ToyClientError('CLOSED', 'the client was closed'));
+    await Promise.all([...this.links].map((link) => link.close()));
+    this.noble.removeListener('stateChange', this.onStateChange);
+    this.watchingState = false;
+    this.unwatchRadio();
+    this.loaded?.release();
+  }
+
+  private radioGone(error: Error): void {
+    this.loseLinks(new ToyClientError('LINK_LOST', `the link to the toy dropped: ${error.message}`, { cause: error }));
+    if (!this.lifetime.signal.aborted) this.lifetime.abort(new ToyClientError('RADIO_UNAVAILABLE', error.message, { cause: error }));
+  }
+
+  private loseLinks(reason: ToyClientError): void {
+    for (const link of [...this.links]) link.lost(reason);
   }
 
   /** Bonds this phone holds. */
@@ -91,7 +143,8 @@ export class ToyClient {
   }
 
   /** Listens for `durationMs` and reports every toy heard, strongest first. */
-  async scan(durationMs = 2000): Promise<NearbyToy[]> {
+  async scan(durationMs = 2000, options: ScanOptions = {}): Promise<NearbyToy[]> {
+    const signal = eitherSignal(options.signal, this.lifetime.signal);
     const heard = new Map<string, NearbyToy>();
     const onDiscover = (p: Peripheral): void => {
       const advert = parseAdvert(p.advertisement.manufacturerData);
@@ -105,14 +158,14 @@ export class ToyClient {
         address: p.address,
       });
     };
-    await this.poweredOn();
+    await this.poweredOn(signal);
     this.noble.on('discover', onDiscover);
     try {
-      await this.noble.startScanningAsync([PLUSHLINK_SERVICE], true);
-      await new Promise((resolve) => setTimeout(resolve, durationMs));
+      await abortable(this.noble.startScanningAsync([PLUSHLINK_SERVICE], true), signal);
+      await abortable(delay(durationMs, undefined, { signal }), signal);
     } finally {
       this.noble.removeListener('discover', onDiscover);
-      await this.noble.stopScanningAsync();
+      await this.stopScanning();
     }
     return [...heard.values()].sort((a, b) => b.rssi - a.rssi);
   }
@@ -194,13 +247,17 @@ export class ToyClient {
   }
 
   private async open(toyId: string, start: { connection: PhoneConnection; frame: Uint8Array }, options: ConnectOptions): Promise<ToySession> {
+    const signal = eitherSignal(options.signal, this.lifetime.signal);
+    throwIfAborted(signal);
     const timeoutMs = options.timeoutMs ?? 10_000;
     const deadline = Date.now() + timeoutMs;
-    const peripheral = await this.find(toyId, timeoutMs);
-    const link = await GattLink.open(peripheral, Math.max(1, deadline - Date.now()));
+    const peripheral = await this.find(toyId, timeoutMs, signal);
+    const link = await GattLink.open(peripheral, Math.max(1, deadline - Date.now()), signal);
+    this.links.add(link);
+    link.onClose(() => this.links.delete(link));
     const { connection } = start;
     const established = new Promise<Bond>((resolve, reject) => {
-      link.onClose(() => reject(new ToyClientError('LINK_LOST', 'the toy dropped the connection during the handshake')));
+      link.onClose((reason) => reject(new ToyClientError('LINK_LOST', `${reason.message} during the handshake`, { cause: reason })));
       link.onFrame((frame) => {
         const out = connection.receive(frame, this.now());
         for (const f of out.send) link.sendFrame(f);
@@ -221,7 +278,7 @@ export class ToyClient {
     });
     link.sendFrame(start.frame);
     try {
-      const bond = await withTimeout(established, Math.max(1, deadline - Date.now()), () => new ToyClientError('TIMEOUT', `the toy did not finish the handshake within ${timeoutMs} ms`));
+      const bond = await withTimeout(established, Math.max(1, deadline - Date.now()), () => new ToyClientError('TIMEOUT', `the toy did not finish the handshake within ${timeoutMs} ms`), signal);
       return new ToySession(this.sodium, link, connection, bond, this.keysFor(toyId), this.now);
     } catch (error) {
       await link.close();
@@ -233,39 +290,63 @@ export class ToyClient {
    * Scans until the toy is heard advertising now: a peripheral remembered from an earlier scan may
    * have gone, or be busy with another phone (a toy serves one at a time).
    */
-  private async find(toyId: string, timeoutMs: number): Promise<Peripheral> {
-    await this.poweredOn();
+  private async find(toyId: string, timeoutMs: number, signal: AbortSignal): Promise<Peripheral> {
+    await this.poweredOn(signal);
+    let onDiscover: (p: Peripheral) => void = () => undefined;
     const found = new Promise<Peripheral>((resolve) => {
-      const onDiscover = (p: Peripheral): void => {
-        if (parseAdvert(p.advertisement.manufacturerData)?.toyId !== toyId) return;
-        this.noble.removeListener('discover', onDiscover);
-        resolve(p);
+      onDiscover = (p: Peripheral): void => {
+        if (parseAdvert(p.advertisement.manufacturerData)?.toyId === toyId) resolve(p);
       };
       this.noble.on('discover', onDiscover);
     });
-    await this.noble.startScanningAsync([PLUSHLINK_SERVICE], false);
     try {
-      return await withTimeout(found, timeoutMs, () => new ToyClientError('TOY_NOT_FOUND', `toy ${toyId} was not heard within ${timeoutMs} ms`));
+      await abortable(this.noble.startScanningAsync([PLUSHLINK_SERVICE], false), signal);
+      return await withTimeout(found, timeoutMs, () => new ToyClientError('TOY_NOT_FOUND', `toy ${toyId} was not heard within ${timeoutMs} ms`), signal);
     } finally {
-      await this.noble.stopScanningAsync();
+      this.noble.removeListener('discover', onDiscover);
+      await this.stopScanning();
     }
   }
 
-  private poweredOn(): Promise<void> {
+  /** Stops scanning; does not wait on a radio that is gone (noble would never confirm). */
+  private async stopScanning(): Promise<void> {
+    if (this.lifetime.signal.aborted) {
+      this.noble.stopScanning();
+      return;
+    }
+    await withTimeout(this.noble.stopScanningAsync(), 1000, () => new ToyClientError('TIMEOUT', 'scanning did not stop')).catch(() => undefined);
+  }
+
+  private poweredOn(signal: AbortSignal): Promise<void> {
+    if (!this.watchingState) {
+      this.watchingState = true;
+      this.noble.on('stateChange', this.onStateChange);
+    }
     const noble = this.noble as unknown as { state: string };
     if (noble.state === 'poweredOn') return Promise.resolve();
-    return withTimeout(
-      new Promise<void>((resolve) => {
-        const onState = (state: string): void => {
-          if (state !== 'poweredOn') return;
-          this.noble.removeListener('stateChange', onState);
-          resolve();
-        };
-        this.noble.on('stateChange', onState);
-      }),
-      5000,
-      () => new ToyClientError('LINK_LOST', 'the Bluetooth adapter did not power on'),
-    );
+    let onState: (state: string) => void = () => undefined;
+    const on = new Promise<void>((resolve, reject) => {
+      onState = (state: string): void => {
+        if (state === 'poweredOn') resolve();
+        if (DEAD_STATES.has(state)) reject(new ToyClientError('RADIO_UNAVAILABLE', `the Bluetooth adapter is ${state}`));
+      };
+      this.noble.on('stateChange', onState);
+    });
+    const done = withTimeout(on, POWER_ON_MS, () => new ToyClientError('RADIO_UNAVAILABLE', `the Bluetooth adapter did not power on within ${POWER_ON_MS / 1000} s`), signal);
+    const stopListening = (): void => void this.noble.removeListener('stateChange', onState);
+    done.then(stopListening, stopListening);
+    return done;
+  }
+}
+
+/** Loads noble on `radio`; a machine with no usable adapter is RADIO_UNAVAILABLE, not a raw socket error. */
+function loadRadio(radio: Radio, name: string, privateAddress: boolean): LoadedNoble {
+  try {
+    return loadNoble(radio, { name, privateAddress });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EAFNOSUPPORT' ? 'this machine has no Bluetooth support (EAFNOSUPPORT)' : (error as Error).message;
+    throw new ToyClientError('RADIO_UNAVAILABLE', `no Bluetooth adapter to use: ${why}`, { cause: error });
   }
 }
 

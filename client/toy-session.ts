@@ -1,7 +1,8 @@
 // An open, authenticated session with one toy: requests and their responses, the toy's events,
 // and voice transfers both ways (messages up to the toy, recordings down to the phone), with
 // progress. Every failure is a ToyClientError; a dropped link rejects whatever was under way
-// with LINK_LOST, or TRANSFER_INTERRUPTED (resumable) for an upload.
+// with LINK_LOST, or TRANSFER_INTERRUPTED (resumable, its cause the LINK_LOST) for an upload,
+// then emits `closed` once. Long calls take an AbortSignal.
 import { EventEmitter } from 'node:events';
 import { openEnvelope, readEnvelopeHeader } from '../audio/envelope';
 import { isAudioError } from '../audio/errors';
@@ -31,6 +32,7 @@ import {
   type ToyStatus,
 } from '../pairing/session-messages';
 import type { Sodium } from '../pairing/sodium';
+import { abortError } from './abort';
 import { ToyClientError, type ToyClientErrorCode } from './errors';
 import type { GattLink } from './gatt-link';
 
@@ -43,6 +45,11 @@ export interface TransferOptions {
   readonly onProgress?: (progress: Progress) => void;
   /** Gives up when nothing moves for this long. Default 15 s. */
   readonly stallMs?: number;
+  /**
+   * Cancels the transfer (ABORTED): the toy is told to drop what it has, so sending again
+   * starts over. (A transfer cut by a lost link instead resumes.)
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A recording fetched from the toy, opened and verified as the toy's. */
@@ -85,6 +92,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
   private reset: Pending<void> | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private lastMovement = 0;
+  private readonly abortCleanups: Array<() => void> = [];
 
   constructor(
     private readonly sodium: Sodium,
@@ -97,9 +105,10 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     super();
     this.receiver = new TransferReceiver(sodium, { maxBytes: 1 << 20 });
     link.onFrame((frame) => this.onFrame(frame));
-    link.onClose(() => this.onClosed());
+    link.onClose((reason) => this.onClosed(reason));
   }
 
+  /** False from the moment the link is lost or closed (before `closed` is emitted). */
   get open(): boolean {
     return this.link.open;
   }
@@ -114,7 +123,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     return [...expect(await this.request({ command: 'list-recordings' }), 'list-recordings').recordings];
   }
 
-  async deleteRecording(id: string): Promise<void> {
+  async deleteRecording(id: RecordingInfo | Uint8Array | string): Promise<void> {
     await this.request({ command: 'delete-recording', id: recordingId(id) });
   }
 
@@ -164,8 +173,18 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
    * Owner only: asks the toy to erase everything. Resolves once someone pressed the toy's paw to
    * confirm (the toy then drops the link); PAW_TIMEOUT if nobody did.
    */
-  async factoryReset(): Promise<void> {
+  async factoryReset(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     const done = new Promise<void>((resolve, reject) => (this.reset = { resolve, reject }));
+    const { signal } = options;
+    const onAbort = (): void => {
+      this.reset?.reject(abortError(signal!));
+      this.reset = undefined;
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void done.then(
+      () => signal?.removeEventListener('abort', onAbort),
+      () => signal?.removeEventListener('abort', onAbort),
+    );
     try {
       await this.request({ command: 'factory-reset' });
     } catch (error) {
@@ -177,6 +196,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     return done;
   }
 
+  /** Hangs up. Always settles, even when the toy or the radio is already gone. */
   async disconnect(): Promise<void> {
     await this.link.close();
   }
@@ -203,14 +223,20 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
 
   /** Seals a WAV or Ogg Opus recording for the toy and sends it. Resolves with its id once stored. */
   async sendMessage(recording: Uint8Array, options: TransferOptions = {}): Promise<string> {
-    let sealed;
+    return this.sendSealed(this.sealMessage(recording), options);
+  }
+
+  /**
+   * Seals a WAV or Ogg Opus recording for this toy alone (signed by this phone), without sending
+   * it: keep the envelope to resume with sendSealed() after an interruption, even in a new process.
+   */
+  sealMessage(recording: Uint8Array): Uint8Array {
     try {
-      sealed = sealVoiceMessage(this.sodium, { recording, sender: this.keys, recipients: [this.bond.peer], now: this.now() });
+      return sealVoiceMessage(this.sodium, { recording, sender: this.keys, recipients: [this.bond.peer], now: this.now() }).envelope;
     } catch (error) {
       if (isAudioError(error)) throw new ToyClientError('BAD_INPUT', error.message, { cause: error });
       throw error;
     }
-    return this.sendSealed(sealed.envelope, options);
   }
 
   /**
@@ -225,19 +251,37 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     } catch (error) {
       return Promise.reject(new ToyClientError('BAD_INPUT', `not a sealed voice message: ${(error as Error).message}`, { cause: error }));
     }
+    if (!this.link.open) return Promise.reject(new ToyClientError('LINK_LOST', 'the link to the toy is down'));
+    if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     const sender = new TransferSender(this.sodium, envelope, { chunkSize: transferChunkSize(this.link.attPayload), window: 16 });
     return new Promise<string>((resolve, reject) => {
       this.upload = { sender, pending: { resolve, reject }, id, envelope, options };
       this.lastMovement = Date.now();
       this.startTicker();
+      this.onAbort(options.signal, () => {
+        if (this.upload?.sender !== sender) return;
+        if (this.link.open) this.pumpUploadMessages(sender.cancel());
+        this.finishUpload(abortError(options.signal!));
+      });
       this.pumpUpload(sender.connect(this.now()));
     });
+  }
+
+  /** Runs `cancel` if `signal` fires while the call is pending; forgets it once the call settles. */
+  private onAbort(signal: AbortSignal | undefined, cancel: () => void): void {
+    if (!signal) return;
+    signal.addEventListener('abort', cancel, { once: true });
+    this.abortCleanups.push(() => signal.removeEventListener('abort', cancel));
+  }
+
+  private pumpUploadMessages(out: ReturnType<TransferSender['cancel']>): void {
+    for (const m of out.messages) this.send({ kind: 'transfer', stream: 'upload', message: m });
   }
 
   private pumpUpload(out: ReturnType<TransferSender['receive']>): void {
     const upload = this.upload;
     if (!upload) return;
-    for (const m of out.messages) this.send({ kind: 'transfer', stream: 'upload', message: m });
+    this.pumpUploadMessages(out);
     for (const event of out.events) {
       if (event.type === 'progress') {
         this.lastMovement = Date.now();
@@ -253,22 +297,38 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     const upload = this.upload;
     if (!upload) return;
     this.upload = undefined;
+    this.settledTransfer();
     if (typeof result === 'string') upload.pending.resolve(result);
     else upload.pending.reject(result);
   }
 
   // ---- recordings down -------------------------------------------------------------------------
 
-  /** Fetches a recording, checks it was sealed by this toy for this phone, and returns its audio. */
-  async fetchRecording(id: string, options: TransferOptions = {}): Promise<FetchedRecording> {
+  /**
+   * Fetches a recording (an entry of listRecordings(), or its id as hex or bytes), checks it was
+   * sealed by this toy for this phone, and returns its audio.
+   */
+  async fetchRecording(recording: RecordingInfo | Uint8Array | string, options: TransferOptions = {}): Promise<FetchedRecording> {
     if (this.download) throw new ToyClientError('BUSY', 'a recording is already being fetched on this session');
+    if (options.signal?.aborted) throw abortError(options.signal);
+    const id = recordingId(recording);
     const arrived = new Promise<Uint8Array>((resolve, reject) => (this.download = { pending: { resolve, reject }, options }));
     this.lastMovement = Date.now();
     this.startTicker();
+    this.onAbort(options.signal, () => {
+      const download = this.download;
+      if (!download) return;
+      this.download = undefined;
+      this.settledTransfer();
+      if (this.link.open) for (const m of this.receiver.cancel().messages) this.send({ kind: 'transfer', stream: 'download', message: m });
+      download.pending.reject(abortError(options.signal!));
+    });
     try {
-      await this.request({ command: 'fetch-recording', id: recordingId(id) });
+      await this.request({ command: 'fetch-recording', id });
     } catch (error) {
       this.download = undefined;
+      this.settledTransfer();
+      arrived.catch(() => undefined);
       throw error;
     }
     const envelope = await arrived;
@@ -293,9 +353,11 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
         download.options.onProgress?.({ bytesDone: event.bytesDone, total: event.total });
       } else if (event.type === 'complete') {
         this.download = undefined;
+        this.settledTransfer();
         download.pending.resolve(event.envelope);
       } else if (event.type === 'failed') {
         this.download = undefined;
+        this.settledTransfer();
         download.pending.reject(new ToyClientError('TRANSFER_INTERRUPTED', `fetching stopped: ${event.error.message}`, { resumable: false }));
       }
     }
@@ -379,10 +441,16 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
 
   // ---- time and the link going away ------------------------------------------------------------
 
+  /** While a transfer is pending, its stall clock also keeps the process alive until it settles. */
   private startTicker(): void {
     if (this.ticker) return;
-    this.ticker = setInterval(() => this.tick(), 250);
-    this.ticker.unref();
+    this.ticker = setInterval(() => this.tick(), 250).ref();
+  }
+
+  /** A transfer settled: its AbortSignal listeners go (when none is left pending). */
+  private settledTransfer(): void {
+    if (this.upload || this.download) return;
+    for (const cleanup of this.abortCleanups.splice(0)) cleanup();
   }
 
   private tick(): void {
@@ -394,6 +462,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     if (this.download && stalled(this.download.options)) {
       const { pending } = this.download;
       this.download = undefined;
+      this.settledTransfer();
       pending.reject(new ToyClientError('TRANSFER_INTERRUPTED', 'the toy stopped sending the recording', { resumable: false }));
     }
     if (!this.upload && !this.download && this.ticker) {
@@ -402,11 +471,11 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     }
   }
 
-  private onClosed(): void {
+  private onClosed(reason: ToyClientError): void {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
     this.connection.close();
-    const lost = (): ToyClientError => new ToyClientError('LINK_LOST', 'the link to the toy dropped');
+    const lost = (): ToyClientError => new ToyClientError('LINK_LOST', reason.message, { cause: reason.cause });
     for (const [id, pending] of this.requests) {
       clearTimeout(pending.timer);
       pending.reject(lost());
@@ -414,12 +483,14 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     }
     if (this.upload) {
       this.upload.sender.disconnect();
-      this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', 'the link dropped while sending; send the envelope again to resume', { resumable: true, envelope: this.upload.envelope }));
+      this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', 'the link dropped while sending; send the envelope again to resume', { resumable: true, envelope: this.upload.envelope, cause: lost() }));
     }
     if (this.download) {
-      this.download.pending.reject(new ToyClientError('TRANSFER_INTERRUPTED', 'the link dropped while fetching; fetch again', { resumable: false }));
+      const { pending } = this.download;
       this.download = undefined;
+      pending.reject(new ToyClientError('TRANSFER_INTERRUPTED', 'the link dropped while fetching; fetch again', { resumable: false, cause: lost() }));
     }
+    this.settledTransfer();
     this.reset?.reject(lost());
     this.reset = undefined;
     this.emit('closed');
@@ -431,7 +502,12 @@ function expect<C extends ResponseBody['command']>(body: ResponseBody, command: 
   return body as Extract<ResponseBody, { command: C }>;
 }
 
-function recordingId(id: string): Uint8Array {
+function recordingId(recording: RecordingInfo | Uint8Array | string): Uint8Array {
+  const id = typeof recording === 'string' || recording instanceof Uint8Array ? recording : recording.id;
+  if (id instanceof Uint8Array) {
+    if (id.length !== 16) throw new ToyClientError('BAD_INPUT', `a recording id is 16 bytes, not ${id.length}`);
+    return id;
+  }
   try {
     return fromHex(id, 16);
   } catch {

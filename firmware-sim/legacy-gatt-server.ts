@@ -39,7 +39,8 @@ export class LegacyGattServer implements LegacyOutput {
       bleno.on('stateChange', (state) => state === 'poweredOn' && resolve());
     });
     await server.setServices();
-    bleno.on('disconnect', () => void server.advertise());
+    // No new start after a disconnection: bleno restarts advertising by itself, and a start
+    // during that restart is never reported, so its listener piled up once per connection.
     await server.advertise();
     return server;
   }

@@ -4,9 +4,10 @@
 import path from 'node:path';
 import type { Air, Device } from './air';
 import type { ControllerOptions } from './controller';
+import { adoptProcessListeners } from './process-listeners';
 import { installVirtualHciResolution, underJest } from './resolve-hook';
 import { HostPrivacy } from './host-privacy';
-import { registerHostPrivacy, registerRemote } from './registry';
+import { registerHostPrivacy, registerRemote, releaseRemote, watchRemote } from './registry';
 
 export type Noble = typeof import('@abandonware/noble');
 export type Bleno = typeof import('@abandonware/bleno');
@@ -24,6 +25,13 @@ export interface LoadedNoble {
   readonly noble: Noble;
   /** The virtual device behind it; absent on hardware. */
   readonly device?: Device;
+  /**
+   * Calls `handler` when the radio itself goes away under the stack (a remote air unreachable or
+   * gone); returns an unsubscribe. noble alone notices only at its next once-a-second poll.
+   */
+  watchRadio(handler: (error: Error) => void): () => void;
+  /** Lets go of the radio (a remote air's connection, a virtual device) so the process can exit. */
+  release(): void;
 }
 
 export interface LoadedBleno {
@@ -57,8 +65,24 @@ export function loadNoble(radio: Radio, options: NobleOptions = {}): LoadedNoble
   const withCustomBinding = require('@abandonware/noble/with-custom-binding') as (options: { deviceId?: number }) => Noble;
   const deviceId = deviceIdFor(radio, device);
   if (privateAddress && radio.kind !== 'hardware' && deviceId !== undefined) registerHostPrivacy(deviceId, new HostPrivacy());
-  const noble = withCustomBinding(deviceId === undefined ? {} : { deviceId });
-  return device ? { noble, device } : { noble };
+  // noble binds at the first read of its state (synchronously; a stateChange listener defers it
+  // a tick): done here, so the process listeners it adds are adopted (process-listeners.ts).
+  const { result: noble, release: releaseListeners } = adoptProcessListeners(() => {
+    const made = withCustomBinding(deviceId === undefined ? {} : { deviceId });
+    void (made as unknown as { state: string }).state;
+    return made;
+  });
+  const remoteId = radio.kind === 'remote' ? deviceId : undefined;
+  return {
+    noble,
+    ...(device ? { device } : {}),
+    watchRadio: (handler) => (remoteId === undefined ? () => undefined : watchRemote(remoteId, handler)),
+    release: () => {
+      releaseListeners();
+      if (remoteId !== undefined) releaseRemote(remoteId);
+      if (device && radio.kind === 'virtual') radio.air.removeDevice(device.controller);
+    },
+  };
 }
 
 /** The HCI device id a stack binds: the virtual controller's, a remote air's, or the adapter's. */
@@ -81,8 +105,9 @@ export function loadBleno(radio: Radio, options: ControllerOptions = {}): Loaded
     if (deviceId === undefined) delete process.env.BLENO_HCI_DEVICE_ID;
     else process.env.BLENO_HCI_DEVICE_ID = String(deviceId);
     const bleno = freshBleno();
-    // Adding the first stateChange listener is what binds bleno to its device.
-    bleno.on('stateChange', () => undefined);
+    // Adding the first stateChange listener is what binds bleno to its device (and adds its
+    // process listeners, adopted like noble's).
+    adoptProcessListeners(() => bleno.on('stateChange', () => undefined));
     return device ? { bleno, device } : { bleno };
   } finally {
     if (saved === undefined) delete process.env.BLENO_HCI_DEVICE_ID;

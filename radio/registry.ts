@@ -14,7 +14,20 @@ interface Registry {
   remotes?: Map<number, RemoteAir>;
   /** Device ids whose host stands for a phone's OS (see host-privacy.ts). */
   privacy?: Map<number, HostPrivacy>;
+  remoteLinks?: Map<number, RemoteLink>;
   nextId: number;
+}
+
+/**
+ * What the socket bound to a remote air tells the rest of the process: whether its connection
+ * failed or closed (an unreachable or vanished air is an adapter gone, which noble notices only
+ * at its next once-a-second poll), and how to hang up.
+ */
+interface RemoteLink {
+  down?: Error;
+  hangUp?: () => void;
+  released?: boolean;
+  readonly watchers: Set<(error: Error) => void>;
 }
 
 const KEY = Symbol.for('plushlink.radio.registry');
@@ -64,4 +77,52 @@ export function registerHostPrivacy(id: number, privacy: HostPrivacy): void {
 
 export function lookupHostPrivacy(id: number): HostPrivacy | undefined {
   return registry().privacy?.get(id);
+}
+
+function remoteLink(id: number): RemoteLink {
+  const links = (registry().remoteLinks ??= new Map());
+  let link = links.get(id);
+  if (!link) links.set(id, (link = { watchers: new Set() }));
+  return link;
+}
+
+/**
+ * The socket for remote device `id` is connecting; `hangUp` closes that connection. Returns how
+ * the socket reports that it failed or closed (without looking the registry up again: under jest
+ * that may happen after the test file's globals are gone).
+ */
+export function remoteConnected(id: number, hangUp: () => void): (error: Error) => void {
+  const link = remoteLink(id);
+  link.down = undefined;
+  link.hangUp = hangUp;
+  return (error) => remoteDown(link, error);
+}
+
+function remoteDown(link: RemoteLink, error: Error): void {
+  if (link.released) return; // released: hanging up is not news
+  link.hangUp = undefined;
+  if (link.down) return;
+  link.down = error;
+  for (const watcher of [...link.watchers]) watcher(error);
+}
+
+/** Calls `watcher` when remote device `id` goes down (at once if it is down); returns an unsubscribe. */
+export function watchRemote(id: number, watcher: (error: Error) => void): () => void {
+  const link = remoteLink(id);
+  if (link.down) {
+    watcher(link.down);
+    return () => undefined;
+  }
+  link.watchers.add(watcher);
+  return () => link.watchers.delete(watcher);
+}
+
+/** Closes the connection behind remote device `id` and forgets it. */
+export function releaseRemote(id: number): void {
+  const link = registry().remoteLinks?.get(id);
+  if (link) link.released = true;
+  link?.watchers.clear();
+  link?.hangUp?.();
+  registry().remoteLinks?.delete(id);
+  registry().remotes?.delete(id);
 }

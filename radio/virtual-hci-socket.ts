@@ -10,7 +10,7 @@ import { runBatch } from './fast-clock';
 import { H4Framer } from './h4-framer';
 import { unrefTimersScheduledThisTurn } from './poll-timer';
 import type { HostPrivacy } from './host-privacy';
-import { lookupController, lookupHostPrivacy, lookupRemote } from './registry';
+import { lookupController, lookupHostPrivacy, lookupRemote, remoteConnected } from './registry';
 import type { Controller } from './controller';
 
 /** The environment variable naming a remote air, e.g. `tcp:127.0.0.1:9000`. */
@@ -85,7 +85,7 @@ export class VirtualHciSocket extends EventEmitter {
     this.privacy = devId === undefined ? undefined : lookupHostPrivacy(devId);
     const remote = devId === undefined ? process.env[AIR_ENV] : lookupRemote(devId)?.remote;
     if (remote) {
-      this.endpoint = this.remoteEndpoint(remote);
+      this.endpoint = this.remoteEndpoint(remote, devId);
       return devId ?? 0;
     }
     const controller = devId === undefined ? undefined : lookupController(devId);
@@ -119,7 +119,7 @@ export class VirtualHciSocket extends EventEmitter {
     };
   }
 
-  private remoteEndpoint(spec: string): Endpoint {
+  private remoteEndpoint(spec: string, devId: number | undefined): Endpoint {
     const air = parseAirSpec(spec);
     if (!air) throw Object.assign(new Error(`plushlink virtual radio: ${AIR_ENV}=${spec} is not tcp:HOST:PORT`), { code: 'EINVAL' });
     const { host, port } = air;
@@ -127,7 +127,9 @@ export class VirtualHciSocket extends EventEmitter {
     let up = true;
     const queued: Buffer[] = [];
     let connected = false;
+    let failure: Error | undefined;
     const socket: Socket = connect({ host, port });
+    const reportDown = devId === undefined ? undefined : remoteConnected(devId, () => socket.destroy());
     // The open connection keeps this process alive while the air serves it, as an adapter
     // would; when the air shuts down the connection closes and the process may exit.
     socket.setNoDelay(true);
@@ -151,10 +153,13 @@ export class VirtualHciSocket extends EventEmitter {
     });
     socket.on('error', (error) => {
       up = false;
+      failure ??= error;
       this.fail(error);
     });
     socket.on('close', () => {
       up = false;
+      const why = !connected ? `cannot reach the air at ${spec}: ${failure?.message ?? 'connection closed'}` : `the air at ${spec} closed the connection${failure ? ` (${failure.message})` : ''}`;
+      reportDown?.(Object.assign(new Error(why), { code: (failure as NodeJS.ErrnoException | undefined)?.code ?? 'ECONNRESET', cause: failure }));
     });
     return {
       write: (packet) => {

@@ -29,6 +29,14 @@ describe('Ogg Opus files', () => {
   const path = dir.write('ours.opus', file);
 
   describe('written by plushlink', () => {
+    it('read back from a file (a Buffer) as often as needed, the bytes untouched', () => {
+      const fromDisk = readFileSync(path);
+      const before = Buffer.from(fromDisk);
+      readOggOpus(fromDisk);
+      expect(fromDisk.equals(before)).toBe(true);
+      expect(readOggOpus(fromDisk).stream.packets.length).toBe(stream.packets.length);
+    });
+
     it('pass opusinfo with no warnings, and it reads back our pre-skip, channels and length', () => {
       const info = run('opusinfo', [path]);
       expect(info).not.toMatch(/WARNING|ERROR|Hole|error/i);
