@@ -72,7 +72,8 @@ function readPage(r: ByteReader, bytes: Uint8Array, index: number): OggPage {
   const bodyLength = lacing.reduce((a, b) => a + b, 0);
   if (r.remaining < bodyLength) throw new AudioError('TRUNCATED', `${what} body is cut off (needs ${bodyLength} bytes, has ${r.remaining})`);
   const body = r.bytes(bodyLength, 'page body');
-  const raw = bytes.slice(start, r.offset);
+  // A copy: on a Node Buffer, slice() is a view, and zeroing its CRC field would change the caller's file.
+  const raw = Uint8Array.prototype.slice.call(bytes, start, r.offset);
   raw.fill(0, 22, 26);
   const actual = oggCrc(raw);
   if (actual !== crc) {

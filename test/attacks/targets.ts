@@ -22,7 +22,7 @@ import { Air } from '../../radio/air';
 import type { Controller } from '../../radio/controller';
 import { loadBleno } from '../../radio/loaders';
 import { AttackerPhone } from './attacker-phone';
-import { CloudPetsApp } from './cloudpets-app';
+import { CloudPetsApp, withCloudPetsApp } from './cloudpets-app';
 import { Sniffer } from './sniffer';
 
 export type Profile = 'legacy' | 'secure';
@@ -210,14 +210,7 @@ async function legacyTarget(seed: number): Promise<Target> {
   toy.on('recorded', (r) => r.remote && observed.remoteRecordings++);
   toy.on('led', () => (observed.led = toy.led.mode));
   toy.on('volume', (v) => (observed.volume = v));
-  const withOwnerApp = async <T>(use: (app: CloudPetsApp) => Promise<T>): Promise<T> => {
-    const link = await ownerPhone.connect(LEGACY_NAME);
-    try {
-      return await use(await CloudPetsApp.start(link));
-    } finally {
-      await link.disconnect();
-    }
-  };
+  const withOwnerApp = <T>(use: (app: CloudPetsApp) => Promise<T>): Promise<T> => withCloudPetsApp(ownerPhone, use);
   // The parent's first message, so the toy holds something worth protecting.
   await withOwnerApp((app) => app.upload(2, voiceClip(seed)));
   return {

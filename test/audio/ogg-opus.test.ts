@@ -28,6 +28,12 @@ describe('Ogg Opus files', () => {
   const file = writeOggOpus(stream, { tags: { vendor: 'plushlink test', comments: ['TITLE=Goodnight'] } });
   const path = dir.write('ours.opus', file);
 
+  it('are read without changing a byte of the caller\'s Buffer', () => {
+    const buffer = Buffer.from(file);
+    readOggOpus(buffer);
+    expect(buffer.equals(Buffer.from(file))).toBe(true);
+  });
+
   describe('written by plushlink', () => {
     it('pass opusinfo with no warnings, and it reads back our pre-skip, channels and length', () => {
       const info = run('opusinfo', [path]);
