@@ -68,9 +68,14 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** A short voice clip as Ogg Opus, as either app would send. */
+const clips = new Map<string, Uint8Array>();
+
+/** A short voice clip as Ogg Opus, as either app would send (encoded once per seed; a fresh copy each call). */
 export function voiceClip(seed: number, seconds = 1): Uint8Array {
-  return writeOggOpus(encodeOpus({ sampleRate: 16000, channels: [speechLike(16000 * seconds, seed)] }));
+  const key = `${seed}/${seconds}`;
+  let clip = clips.get(key);
+  if (!clip) clips.set(key, (clip = writeOggOpus(encodeOpus({ sampleRate: 16000, channels: [speechLike(16000 * seconds, seed)] }))));
+  return clip.slice();
 }
 
 export async function createTarget(profile: Profile, seed = 7): Promise<Target> {
