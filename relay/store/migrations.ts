@@ -1,7 +1,7 @@
 // Versioned schema migrations, run on every start (Kysely's Migrator records which ran and locks
 // so that several relay processes starting on one PostgreSQL migrate once). Append new ones;
 // never edit one that has shipped.
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -76,6 +76,10 @@ function provider(dialect: Dialect): MigrationProvider {
 
 /** Brings the schema to the newest version; throws with the failing migration's error. */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  const { error } = await new Migrator({ db, provider: provider(dialect) }).migrateToLatest();
+  // On PostgreSQL, Kysely looks for its bookkeeping tables in every schema unless told which one:
+  // a second relay database in another schema of the same PostgreSQL would find the first one's
+  // tables, skip creating its own, and fail. Name the relay's own schema.
+  const schema = dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+  const { error } = await new Migrator({ db, provider: provider(dialect), ...(schema && { migrationTableSchema: schema }) }).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(`relay migration failed: ${String(error)}`);
 }
