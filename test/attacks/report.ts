@@ -9,8 +9,8 @@ import { CLOUDS, CLOUD_LABELS, cloudAvailable, createCloudTarget } from './cloud
 import { createTarget, type Profile } from './targets';
 
 async function main(): Promise<void> {
-  // Every noble and bleno adds its own SIGINT and exit listeners; twenty toys and phones are expected here.
-  process.setMaxListeners(100);
+  // Every noble and bleno adds its own SIGINT and exit listeners; the radio and cloud rows make dozens of toys and phones.
+  process.setMaxListeners(300);
   const rows: Array<{ id: string; title: string; legacy: string; secure: string; ok: boolean }> = [];
   for (const attack of ATTACKS) {
     const result: Partial<Record<Profile, { succeeded: boolean; evidence: string }>> = {};
