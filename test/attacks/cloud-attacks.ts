@@ -2,13 +2,13 @@
 // it must succeed) and plushlink's family relay on SQLite and PostgreSQL (where it must fail).
 // cloud-attacks.test.ts expects that; report.ts prints the rows beside the radio attacks.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { oggToPcm } from '../../audio/voice-message';
 import type { Outcome } from './attacks';
-import { type CloudTarget, type Delivery, type DumpedTable, dumpBlobs, dumpDatabase, dumpValues } from './cloud-target';
+import { type CloudTarget, type Delivery, type DumpedTable, dumpBlobs, dumpDatabase, dumpToJson, dumpValues } from './cloud-target';
 import { voiceClip } from './targets';
 
 export interface CloudAttack {
@@ -99,16 +99,24 @@ export const CLOUD_ATTACKS: readonly CloudAttack[] = [
     title: 'A thief dumps the whole database from outside',
     shareable: true,
     async run(target) {
+      await target.grandmaSends(voiceClip(60)); // waiting at the server, as messages do until the parent's phone fetches them
       const { how, tables } = await dump(target);
       const values = dumpValues(tables);
       const facts = [...target.facts.names, ...target.facts.birthdates, ...target.facts.relations, ...target.facts.emails];
       const leaked = facts.filter((fact) => values.some((v) => v.includes(fact)));
       const hashes = values.filter((v) => BCRYPT.test(v)).length;
-      const audio = (await Promise.all(dumpBlobs(tables).map(playable))).filter(Boolean).length;
+      const blobs = dumpBlobs(tables);
+      const audio = (await Promise.all(blobs.map(playable))).filter(Boolean).length;
       const columns = tables.map((t) => `${t.name}(${t.columns.join(', ')})`).join('; ');
+      // PLUSHLINK_DUMP_DIR=... keeps each dump as a file a person can open.
+      const keep = process.env.PLUSHLINK_DUMP_DIR;
+      if (keep) {
+        mkdirSync(keep, { recursive: true });
+        writeFileSync(join(keep, `${target.kind}-dump.json`), dumpToJson(tables));
+      }
       return {
         succeeded: leaked.length > 0 || hashes > 0 || audio > 0,
-        evidence: `through ${how}: ${tables.reduce((n, t) => n + t.rows.length, 0)} rows; ${leaked.length} of ${facts.length} family facts (${leaked.join(', ') || 'none'}), ${hashes} password hashes, ${audio} playable blobs. Every column: ${columns}`,
+        evidence: `through ${how}: ${tables.reduce((n, t) => n + t.rows.length, 0)} rows; ${leaked.length} of ${facts.length} family facts (${leaked.join(', ') || 'none'}), ${hashes} password hashes, ${audio} of ${blobs.length} binary values play as audio. Every column: ${columns}`,
       };
     },
   },

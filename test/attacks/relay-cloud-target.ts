@@ -69,13 +69,16 @@ export async function relayCloudTarget(backend: Backend, seed = 7): Promise<Clou
   const dir = mkdtempSync(join(tmpdir(), 'plushlink-relay-cloud-'));
   const air = new Air({ seed });
   const servers: RelayServer[] = [];
+  const toys: ToyFirmware[] = [];
   const close = async (): Promise<void> => {
+    // Off before the air goes: a pairing window's timer would otherwise advertise on a dead radio later.
+    for (const toy of toys) toy.powerOff();
     for (const s of servers) await stopRelay(s, true);
     air.close();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    return await familyOnRelay(backend, seed, sodium, dir, air, servers, close);
+    return await familyOnRelay(backend, seed, sodium, dir, air, servers, toys, close);
   } catch (error) {
     await close();
     throw error;
@@ -89,9 +92,11 @@ async function familyOnRelay(
   dir: string,
   air: Air,
   servers: RelayServer[],
+  toys: ToyFirmware[],
   close: () => Promise<void>,
 ): Promise<CloudTarget> {
   const firmware = await ToyFirmware.boot({ dir: join(dir, 'toy'), recordSeconds: 1 });
+  toys.push(firmware);
   await ToyGattServer.start(loadBleno({ kind: 'virtual', air }, { name: 'toy' }).bleno, firmware);
   const toyId = firmware.identity.toyId;
   let played = 0;

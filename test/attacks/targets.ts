@@ -196,6 +196,7 @@ async function secureTarget(seed: number): Promise<Target> {
     },
     secure: { firmware, owner, dir },
     async close() {
+      firmware.powerOff(); // stops its pairing-window timer, which would advertise on a closed air
       air.close();
       rmSync(dir, { recursive: true, force: true });
     },
