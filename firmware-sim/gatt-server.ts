@@ -49,8 +49,8 @@ export class ToyGattServer {
     bleno.on('accept', () => server.onAccept());
     bleno.on('disconnect', () => server.onDisconnect());
     bleno.on('mtuChange', (mtu) => (server.attPayload = fragmentPayload(mtu)));
-    toy.on('pairing-window', () => void server.advertise());
-    toy.on('reset', () => void server.advertise());
+    toy.on('pairing-window', () => server.advertiseLater());
+    toy.on('reset', () => server.advertiseLater());
     // A toy without power neither advertises nor answers (powerOff() or a fault).
     toy.on('state', (state) => {
       if (state === 'off') void server.stop();
@@ -83,6 +83,14 @@ export class ToyGattServer {
   private scanResponse(): Buffer {
     const advert = { toyId: this.toy.identity.toyId, pairingWindowOpen: this.toy.pairingWindowOpen };
     return scanResponseData(advertisedName(this.toy.identity.toyId), advert);
+  }
+
+  /**
+   * Advertising started by an event (a pairing window, a reset, a disconnection): a failure (the
+   * radio gone, e.g. a window closing after the simulated air was shut) is logged, never thrown.
+   */
+  private advertiseLater(): void {
+    this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`));
   }
 
   private async advertise(): Promise<void> {
@@ -121,7 +129,7 @@ export class ToyGattServer {
     // bleno's restart: started during it, bleno never reports the start, and the callback (one
     // listener per connection) would pile up for ever.
     if (!this.advertised?.equals(this.scanResponse())) {
-      setImmediate(() => void this.advertise().catch((error: Error) => this.toy.log(`advertising failed: ${error.message}`)));
+      setImmediate(() => this.advertiseLater());
     }
   }
 

@@ -37,6 +37,27 @@ describe('the toy GATT server', () => {
     expect((await phone.find(name)).advertisement.localName).toBe(name);
   });
 
+  it('logs, never throws, when a pairing window closes after its radio has gone', async () => {
+    const lines: string[] = [];
+    const firmware = await ToyFirmware.boot({ dir, log: (line) => lines.push(line) });
+    const { bleno } = loadBleno({ kind: 'virtual', air });
+    await ToyGattServer.start(bleno, firmware);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): number => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      air.close();
+      // The socket notices the radio is gone at its next once-a-second poll.
+      for (let i = 0; i < 300 && bleno.state === 'poweredOn'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      firmware.emit('pairing-window', false); // what the window's timer does when it runs out
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+    expect(lines.some((line) => line.startsWith('advertising failed'))).toBe(true);
+  });
+
   it('advertises a pairing window opened while a phone was connected, once it has gone', async () => {
     const firmware = await ToyFirmware.boot({ dir });
     await ToyGattServer.start(loadBleno({ kind: 'virtual', air }).bleno, firmware);
