@@ -1,8 +1,8 @@
 // The CloudPets app protocol as the 2017 research documented it. The official app and an
 // attacker speak it identically: that is the flaw. Used by the legacy toy's owner and by attacks.
 import { LEGACY_KEY, LegacyState } from '../../firmware-sim/legacy-toy';
-import { LegacyCharacteristic as C } from '../../firmware-sim/legacy-gatt-server';
-import type { AttackerLink } from './attacker-phone';
+import { LEGACY_NAME, LegacyCharacteristic as C } from '../../firmware-sim/legacy-gatt-server';
+import type { AttackerLink, AttackerPhone } from './attacker-phone';
 
 export class CloudPetsApp {
   private states: number[] = [];
@@ -86,5 +86,15 @@ export class CloudPetsApp {
         setTimeout(resolve, 50);
       });
     }
+  }
+}
+
+/** Connects `phone` to the legacy toy, runs the CloudPets app over the link, and disconnects. */
+export async function withCloudPetsApp<T>(phone: AttackerPhone, use: (app: CloudPetsApp) => Promise<T>): Promise<T> {
+  const link = await phone.connect(LEGACY_NAME);
+  try {
+    return await use(await CloudPetsApp.start(link));
+  } finally {
+    await link.disconnect();
   }
 }

@@ -22,7 +22,7 @@ import { Air } from '../../radio/air';
 import type { Controller } from '../../radio/controller';
 import { loadBleno } from '../../radio/loaders';
 import { AttackerPhone } from './attacker-phone';
-import { CloudPetsApp } from './cloudpets-app';
+import { CloudPetsApp, withCloudPetsApp } from './cloudpets-app';
 import { Sniffer } from './sniffer';
 
 export type Profile = 'legacy' | 'secure';
@@ -74,9 +74,14 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** A short voice clip as Ogg Opus, as either app would send. */
+const clips = new Map<string, Uint8Array>();
+
+/** A short voice clip as Ogg Opus, as either app would send (encoded once per seed; a fresh copy each call). */
 export function voiceClip(seed: number, seconds = 1): Uint8Array {
-  return writeOggOpus(encodeOpus({ sampleRate: 16000, channels: [speechLike(16000 * seconds, seed)] }));
+  const key = `${seed}/${seconds}`;
+  let clip = clips.get(key);
+  if (!clip) clips.set(key, (clip = writeOggOpus(encodeOpus({ sampleRate: 16000, channels: [speechLike(16000 * seconds, seed)] }))));
+  return clip.slice();
 }
 
 export async function createTarget(profile: Profile, seed = 7): Promise<Target> {
@@ -234,14 +239,7 @@ async function legacyTarget(seed: number): Promise<Target> {
   toy.on('recorded', (r) => r.remote && observed.remoteRecordings++);
   toy.on('led', () => (observed.led = toy.led.mode));
   toy.on('volume', (v) => (observed.volume = v));
-  const withOwnerApp = async <T>(use: (app: CloudPetsApp) => Promise<T>): Promise<T> => {
-    const link = await ownerPhone.connect(LEGACY_NAME);
-    try {
-      return await use(await CloudPetsApp.start(link));
-    } finally {
-      await link.disconnect();
-    }
-  };
+  const withOwnerApp = <T>(use: (app: CloudPetsApp) => Promise<T>): Promise<T> => withCloudPetsApp(ownerPhone, use);
   // The parent's first message, so the toy holds something worth protecting.
   await withOwnerApp((app) => app.upload(2, voiceClip(seed)));
   return {

@@ -28,6 +28,12 @@ describe('Ogg Opus files', () => {
   const file = writeOggOpus(stream, { tags: { vendor: 'plushlink test', comments: ['TITLE=Goodnight'] } });
   const path = dir.write('ours.opus', file);
 
+  it('are read without changing a byte of the caller\'s Buffer', () => {
+    const buffer = Buffer.from(file);
+    readOggOpus(buffer);
+    expect(buffer.equals(Buffer.from(file))).toBe(true);
+  });
+
   describe('written by plushlink', () => {
     it('read back from a file (a Buffer) as often as needed, the bytes untouched', () => {
       const fromDisk = readFileSync(path);
