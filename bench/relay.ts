@@ -25,6 +25,10 @@ const PG_URL = process.env.PLUSHLINK_TEST_PG ?? 'postgres://plushlink:plushlink@
 const MAILBOXES = 16;
 /** Signed fetches made per run: more than a relay answers in SECONDS, so no nonce is reused. */
 const FETCH_POOL = 12_000;
+/** For profiling: extra node flags for the relay processes (e.g. "--cpu-prof --cpu-prof-dir=prof"). */
+const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Which setups to run, e.g. "sqlite" or "postgres-1,postgres-2" (default all). */
+const ONLY = process.env.BENCH_SETUPS?.split(',');
 
 interface Proc {
   readonly url: string;
@@ -50,7 +54,7 @@ async function stop(p: Proc): Promise<void> {
   await exited;
 }
 
-const relayArgs = (extra: string[]): string[] => [join(__dirname, '..', 'cli', 'plushlink.js'), 'relay', '--port', '0', '--log-level', 'error', '--rate', '100000000', '--quota-envelopes', '100000000', '--quota-mb', '1000000', ...extra];
+const relayArgs = (extra: string[]): string[] => [...RELAY_NODE_ARGS, join(__dirname, '..', 'cli', 'plushlink.js'), 'relay', '--port', '0', '--log-level', 'error', '--rate', '100000000', '--quota-envelopes', '100000000', '--quota-mb', '1000000', ...extra];
 
 interface Run {
   readonly requestsPerSecond: number;
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
   }
 
   const setups: { store: string; processes: number }[] = [{ store: 'sqlite', processes: 1 }, { store: 'postgres', processes: 1 }, { store: 'postgres', processes: 2 }];
-  for (const setup of setups) {
+  for (const setup of setups.filter((s) => !ONLY || ONLY.includes(s.store === 'sqlite' ? 'sqlite' : `postgres-${s.processes}`))) {
     const dir = mkdtempSync(join(tmpdir(), 'plushlink-bench-relay-'));
     const schema = `bench_${process.pid}_${setup.processes}`;
     let admin: pg.Client | undefined;

@@ -10,6 +10,7 @@ import type { RelayContext } from './context';
 import { type RelayErrorBody, RelayError } from './errors';
 import { hourOf } from './ids';
 import { verifyRequest } from './request-signing';
+import { RosterCache } from './roster-cache';
 import { envelopeRoutes } from './routes/envelope-routes';
 import { healthRoute } from './routes/health-route';
 import { mailboxRoutes } from './routes/mailbox-routes';
@@ -79,6 +80,7 @@ export async function buildRelay(config: RelayConfig, options: RelayOptions = {}
   const ctx: RelayContext = {
     store,
     notifier: connection.notifier,
+    rosters: new RosterCache(connection.notifier, (id) => store.mailbox(id)),
     sodium,
     config,
     now,

@@ -32,6 +32,12 @@ export class LocalNotifier implements Notifier {
 const CHANNEL = 'plushlink_relay';
 
 /**
+ * Published locally each time LISTEN is (re-)established: publishes from other processes while
+ * it was down were missed, so whoever caches on the strength of them starts afresh.
+ */
+export const LISTENING_TOPIC = '*listening';
+
+/**
  * LISTEN on a dedicated connection, reconnecting (every second) when it drops; publishes go out
  * through the pool (pg_notify). While it is down, long polls still end at their timeout and
  * phones find new envelopes on their next poll: pushes are late, never lost from the store.
@@ -74,6 +80,7 @@ export class PostgresNotifier extends LocalNotifier {
       return;
     }
     this.listener = client;
+    this.events.emit(LISTENING_TOPIC);
   }
 
   private scheduleRetry(): void {
