@@ -106,7 +106,8 @@ async function main(): Promise<void> {
   const template = sealEnvelope(sodium, { audio: sodium.randombytes_buf(16_000 - 291), sender: member, recipients: [publicKeys(owner)], time: Date.now() });
   const sealedBytes = template.length;
 
-  const poolSize = (connections: number): number => Math.min(60_000, 1500 + connections * 40) ;
+  // Enough signed uploads that no nonce is reused at up to ~2,000 uploads per second.
+  const poolSize = (connections: number): number => Math.min(60_000, SECONDS * 2000 + connections * 40);
   const uploads = async (base: string, n: number, boxes: string[]): Promise<Req[]> => {
     const out: Req[] = [];
     for (let i = 0; i < n; i++) {

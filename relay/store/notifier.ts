@@ -3,6 +3,7 @@
 // through LISTEN/NOTIFY, so a phone waiting on one process hears of an upload to another.
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
+import { BatchQueue } from './batch-queue';
 
 /** A topic is "m:<mailbox id>" or "r:<rendezvous id>": random ids, nothing else. */
 export interface Notifier {
@@ -46,12 +47,18 @@ export class PostgresNotifier extends LocalNotifier {
   private listener: pg.Client | undefined;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
+  /** Publishes made together go out in one statement, each distinct topic once. */
+  private readonly outbox: BatchQueue<string, void>;
 
   private constructor(
     private readonly config: pg.ClientConfig,
-    private readonly pool: pg.Pool,
+    pool: pg.Pool,
   ) {
     super();
+    this.outbox = new BatchQueue<string, void>(async (topics) => {
+      await pool.query('SELECT pg_notify($1, topic) FROM unnest($2::text[]) AS topic', [CHANNEL, [...new Set(topics)]]);
+      return topics.map(() => ({ ok: true, value: undefined }));
+    });
   }
 
   static async connect(config: pg.ClientConfig, pool: pg.Pool): Promise<PostgresNotifier> {
@@ -92,8 +99,8 @@ export class PostgresNotifier extends LocalNotifier {
     this.retry.unref();
   }
 
-  override async publish(topic: string): Promise<void> {
-    await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, topic]);
+  override publish(topic: string): Promise<void> {
+    return this.outbox.push(topic);
   }
 
   override async close(): Promise<void> {
