@@ -18,6 +18,7 @@ interface Entry {
 
 export class RosterCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly unlisten: () => void;
 
   constructor(
     private readonly notifier: Notifier,
@@ -26,7 +27,7 @@ export class RosterCache {
     private readonly capacity = 10_000,
     private readonly maxAgeMs = 30_000,
   ) {
-    notifier.subscribe(LISTENING_TOPIC, () => this.clear());
+    this.unlisten = notifier.subscribe(LISTENING_TOPIC, () => this.clear());
   }
 
   /** The mailbox as last stored; an absent mailbox is not cached (another process may create it). */
@@ -68,5 +69,11 @@ export class RosterCache {
 
   clear(): void {
     for (const id of [...this.entries.keys()]) this.drop(id);
+  }
+
+  /** Forgets everything and stops listening (the notifier may outlive this relay). */
+  close(): void {
+    this.clear();
+    this.unlisten();
   }
 }

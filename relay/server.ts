@@ -77,10 +77,11 @@ export async function buildRelay(config: RelayConfig, options: RelayOptions = {}
   });
   registerBodyParsers(app);
 
+  const rosters = new RosterCache(connection.notifier, (id) => store.mailbox(id));
   const ctx: RelayContext = {
     store,
     notifier: connection.notifier,
-    rosters: new RosterCache(connection.notifier, (id) => store.mailbox(id)),
+    rosters,
     sodium,
     config,
     now,
@@ -136,6 +137,7 @@ export async function buildRelay(config: RelayConfig, options: RelayOptions = {}
   });
   app.addHook('onClose', async () => {
     clearInterval(sweeper);
+    rosters.close();
     if (!options.store) await connection.close();
   });
   await app.ready();

@@ -37,7 +37,8 @@ export function mailboxRoutes(app: FastifyInstance, ctx: RelayContext): void {
       if (existing && existing.owner !== key) throw new RelayError(403, 'NOT_OWNER', "only the mailbox's owner key replaces its roster");
       verifyRoster(ctx.sodium, id, request.body, key);
       const outcome = await ctx.store.putRoster(id, key, request.body, hourOf(ctx.now()));
-      if (outcome === 'updated') await ctx.rosters.changed(id);
+      // Also on 'created': another process may still hold a deleted mailbox of the same id.
+      if (outcome !== 'unchanged') await ctx.rosters.changed(id);
       return reply.code(outcome === 'created' ? 201 : 200).send({ mailbox: id, version: request.body.version });
     },
   );
