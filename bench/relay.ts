@@ -25,6 +25,10 @@ const PG_URL = process.env.PLUSHLINK_TEST_PG ?? 'postgres://plushlink:plushlink@
 const MAILBOXES = 16;
 /** Signed fetches made per run: more than a relay answers in SECONDS, so no nonce is reused. */
 const FETCH_POOL = 12_000;
+/** For profiling: extra node flags for the relay processes (e.g. "--cpu-prof --cpu-prof-dir=prof"). */
+const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Which setups to run, e.g. "sqlite" or "postgres-1,postgres-2" (default all). */
+const ONLY = process.env.BENCH_SETUPS?.split(',');
 
 interface Proc {
   readonly url: string;
@@ -50,7 +54,7 @@ async function stop(p: Proc): Promise<void> {
   await exited;
 }
 
-const relayArgs = (extra: string[]): string[] => [join(__dirname, '..', 'cli', 'plushlink.js'), 'relay', '--port', '0', '--log-level', 'error', '--rate', '100000000', '--quota-envelopes', '100000000', '--quota-mb', '1000000', ...extra];
+const relayArgs = (extra: string[]): string[] => [...RELAY_NODE_ARGS, join(__dirname, '..', 'cli', 'plushlink.js'), 'relay', '--port', '0', '--log-level', 'error', '--rate', '100000000', '--quota-envelopes', '100000000', '--quota-mb', '1000000', ...extra];
 
 interface Run {
   readonly requestsPerSecond: number;
@@ -102,7 +106,8 @@ async function main(): Promise<void> {
   const template = sealEnvelope(sodium, { audio: sodium.randombytes_buf(16_000 - 291), sender: member, recipients: [publicKeys(owner)], time: Date.now() });
   const sealedBytes = template.length;
 
-  const poolSize = (connections: number): number => Math.min(60_000, 1500 + connections * 40) ;
+  // Enough signed uploads that no nonce is reused at up to ~2,000 uploads per second.
+  const poolSize = (connections: number): number => Math.min(60_000, SECONDS * 2000 + connections * 40);
   const uploads = async (base: string, n: number, boxes: string[]): Promise<Req[]> => {
     const out: Req[] = [];
     for (let i = 0; i < n; i++) {
@@ -137,7 +142,7 @@ async function main(): Promise<void> {
   }
 
   const setups: { store: string; processes: number }[] = [{ store: 'sqlite', processes: 1 }, { store: 'postgres', processes: 1 }, { store: 'postgres', processes: 2 }];
-  for (const setup of setups) {
+  for (const setup of setups.filter((s) => !ONLY || ONLY.includes(s.store === 'sqlite' ? 'sqlite' : `postgres-${s.processes}`))) {
     const dir = mkdtempSync(join(tmpdir(), 'plushlink-bench-relay-'));
     const schema = `bench_${process.pid}_${setup.processes}`;
     let admin: pg.Client | undefined;

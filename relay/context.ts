@@ -3,6 +3,7 @@
 import type { Sodium } from '../pairing/sodium';
 import type { RelayConfig } from './config';
 import { RelayError } from './errors';
+import type { RosterCache } from './roster-cache';
 import type { Notifier } from './store/notifier';
 import type { Mailbox, RelayStore } from './store/relay-store';
 
@@ -22,6 +23,8 @@ declare module 'fastify' {
 export interface RelayContext {
   readonly store: RelayStore;
   readonly notifier: Notifier;
+  /** Verified rosters by mailbox id (roster-cache.ts). */
+  readonly rosters: RosterCache;
   readonly sodium: Sodium;
   readonly config: RelayConfig;
   now(): number;
@@ -39,11 +42,21 @@ export function callerKey(request: { relayKey?: string }): string {
   return request.relayKey;
 }
 
-/** The mailbox, if `key` is its owner or on its roster; else 404 or 403. */
+const allowed = (mailbox: Mailbox, key: string): boolean => mailbox.owner === key || mailbox.roster.members.includes(key);
+
+/**
+ * The mailbox, if `key` is its owner or on its roster; else 404 or 403. Served from the roster
+ * cache; a refusal is only given after reading the database again, so a key added by another
+ * relay process is never refused from a stale entry.
+ */
 export async function mailboxFor(ctx: RelayContext, id: string, key: string): Promise<Mailbox> {
-  const mailbox = await ctx.store.mailbox(id);
+  let mailbox = await ctx.rosters.get(id);
+  if (!mailbox || !allowed(mailbox, key)) {
+    ctx.rosters.drop(id);
+    mailbox = await ctx.rosters.get(id);
+  }
   if (!mailbox) throw new RelayError(404, 'NO_MAILBOX', 'no mailbox has this id');
-  if (mailbox.owner !== key && !mailbox.roster.members.includes(key)) throw new RelayError(403, 'NOT_A_MEMBER', "this key is not on the mailbox's roster");
+  if (!allowed(mailbox, key)) throw new RelayError(403, 'NOT_A_MEMBER', "this key is not on the mailbox's roster");
   return mailbox;
 }
 

@@ -10,6 +10,7 @@ import type { RelayContext } from './context';
 import { type RelayErrorBody, RelayError } from './errors';
 import { hourOf } from './ids';
 import { verifyRequest } from './request-signing';
+import { RosterCache } from './roster-cache';
 import { envelopeRoutes } from './routes/envelope-routes';
 import { healthRoute } from './routes/health-route';
 import { mailboxRoutes } from './routes/mailbox-routes';
@@ -76,9 +77,11 @@ export async function buildRelay(config: RelayConfig, options: RelayOptions = {}
   });
   registerBodyParsers(app);
 
+  const rosters = new RosterCache(connection.notifier, (id) => store.mailbox(id));
   const ctx: RelayContext = {
     store,
     notifier: connection.notifier,
+    rosters,
     sodium,
     config,
     now,
@@ -134,6 +137,7 @@ export async function buildRelay(config: RelayConfig, options: RelayOptions = {}
   });
   app.addHook('onClose', async () => {
     clearInterval(sweeper);
+    rosters.close();
     if (!options.store) await connection.close();
   });
   await app.ready();

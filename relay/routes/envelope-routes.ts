@@ -9,7 +9,7 @@ import { type RelayContext, callerKey, longPoll, mailboxFor, mailboxTopic } from
 import { RelayError } from '../errors';
 import { hourOf, toBase64Url } from '../ids';
 import { unpadBucket } from '../padding';
-import type { PendingEnvelope } from '../store/relay-store';
+import { type PendingEnvelope, type PutOutcome, RosterChanged } from '../store/relay-store';
 import { idSchema, refusals, waitSchema } from './schemas';
 
 const mailboxParams = { type: 'object', required: ['mailbox'], properties: { mailbox: idSchema } } as const;
@@ -36,18 +36,33 @@ export function envelopeRoutes(app: FastifyInstance, ctx: RelayContext): void {
     },
     async (request, reply) => {
       const key = callerKey(request);
-      const mailbox = await mailboxFor(ctx, request.params.mailbox, key);
+      await mailboxFor(ctx, request.params.mailbox, key);
       const body = request.body;
       if (!Buffer.isBuffer(body)) throw new RelayError(415, 'BAD_REQUEST', 'post the envelope as application/octet-stream');
       const id = envelopeIdOf(ctx, body);
       const hour = hourOf(ctx.now());
-      const recipients = [...new Set([mailbox.owner, ...mailbox.roster.members])].filter((k) => k !== key);
-      const outcome = await ctx.store.putEnvelope(
-        { mailbox: mailbox.id, id, digest: createHash('sha256').update(body).digest('base64url'), body, hour, expiresHour: hour + ctx.config.ttlHours },
-        recipients,
-        { bytes: ctx.config.quotaBytes, envelopes: ctx.config.quotaEnvelopes },
-      );
-      if (outcome === 'stored') await ctx.notifier.publish(mailboxTopic(mailbox.id));
+      const digest = createHash('sha256').update(body).digest('base64url');
+      const put = async (): Promise<{ mailbox: string; outcome: PutOutcome }> => {
+        const mailbox = await mailboxFor(ctx, request.params.mailbox, key);
+        const recipients = [...new Set([mailbox.owner, ...mailbox.roster.members])].filter((k) => k !== key);
+        const outcome = await ctx.store.putEnvelope(
+          { mailbox: mailbox.id, id, digest, body, hour, expiresHour: hour + ctx.config.ttlHours, rosterVersion: mailbox.roster.version },
+          recipients,
+          { bytes: ctx.config.quotaBytes, envelopes: ctx.config.quotaEnvelopes },
+        );
+        return { mailbox: mailbox.id, outcome };
+      };
+      // A roster cached before a change (made through another relay process) fails the write's
+      // version fence: read the roster again and decide on the new one.
+      const { mailbox, outcome } = await put().catch((error: unknown) => {
+        if (!(error instanceof RosterChanged)) throw error;
+        ctx.rosters.drop(request.params.mailbox);
+        return put().catch((again: unknown) => {
+          if (again instanceof RosterChanged) throw new RelayError(409, 'STALE_ROSTER', 'the roster changed twice while this upload ran; retry');
+          throw again;
+        });
+      });
+      if (outcome === 'stored') await ctx.notifier.publish(mailboxTopic(mailbox));
       return reply.code(outcome === 'stored' ? 201 : 200).send({ id, size: body.length });
     },
   );

@@ -37,6 +37,8 @@ export function mailboxRoutes(app: FastifyInstance, ctx: RelayContext): void {
       if (existing && existing.owner !== key) throw new RelayError(403, 'NOT_OWNER', "only the mailbox's owner key replaces its roster");
       verifyRoster(ctx.sodium, id, request.body, key);
       const outcome = await ctx.store.putRoster(id, key, request.body, hourOf(ctx.now()));
+      // Also on 'created': another process may still hold a deleted mailbox of the same id.
+      if (outcome !== 'unchanged') await ctx.rosters.changed(id);
       return reply.code(outcome === 'created' ? 201 : 200).send({ mailbox: id, version: request.body.version });
     },
   );
@@ -65,6 +67,7 @@ export function mailboxRoutes(app: FastifyInstance, ctx: RelayContext): void {
       const mailbox = await mailboxFor(ctx, request.params.mailbox, callerKey(request));
       if (mailbox.owner !== request.relayKey) throw new RelayError(403, 'NOT_OWNER', "only the mailbox's owner key deletes it");
       await ctx.store.deleteMailbox(mailbox.id);
+      await ctx.rosters.changed(mailbox.id);
       return reply.code(204).send();
     },
   );

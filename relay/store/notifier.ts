@@ -3,6 +3,7 @@
 // through LISTEN/NOTIFY, so a phone waiting on one process hears of an upload to another.
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
+import { BatchQueue } from './batch-queue';
 
 /** A topic is "m:<mailbox id>" or "r:<rendezvous id>": random ids, nothing else. */
 export interface Notifier {
@@ -32,6 +33,12 @@ export class LocalNotifier implements Notifier {
 const CHANNEL = 'plushlink_relay';
 
 /**
+ * Published locally each time LISTEN is (re-)established: publishes from other processes while
+ * it was down were missed, so whoever caches on the strength of them starts afresh.
+ */
+export const LISTENING_TOPIC = '*listening';
+
+/**
  * LISTEN on a dedicated connection, reconnecting (every second) when it drops; publishes go out
  * through the pool (pg_notify). While it is down, long polls still end at their timeout and
  * phones find new envelopes on their next poll: pushes are late, never lost from the store.
@@ -40,12 +47,18 @@ export class PostgresNotifier extends LocalNotifier {
   private listener: pg.Client | undefined;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
+  /** Publishes made together go out in one statement, each distinct topic once. */
+  private readonly outbox: BatchQueue<string, void>;
 
   private constructor(
     private readonly config: pg.ClientConfig,
-    private readonly pool: pg.Pool,
+    pool: pg.Pool,
   ) {
     super();
+    this.outbox = new BatchQueue<string, void>(async (topics) => {
+      await pool.query('SELECT pg_notify($1, topic) FROM unnest($2::text[]) AS topic', [CHANNEL, [...new Set(topics)]]);
+      return topics.map(() => ({ ok: true, value: undefined }));
+    });
   }
 
   static async connect(config: pg.ClientConfig, pool: pg.Pool): Promise<PostgresNotifier> {
@@ -74,6 +87,7 @@ export class PostgresNotifier extends LocalNotifier {
       return;
     }
     this.listener = client;
+    this.events.emit(LISTENING_TOPIC);
   }
 
   private scheduleRetry(): void {
@@ -85,8 +99,8 @@ export class PostgresNotifier extends LocalNotifier {
     this.retry.unref();
   }
 
-  override async publish(topic: string): Promise<void> {
-    await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, topic]);
+  override publish(topic: string): Promise<void> {
+    return this.outbox.push(topic);
   }
 
   override async close(): Promise<void> {

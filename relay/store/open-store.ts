@@ -9,6 +9,7 @@ import pg from 'pg';
 import { type Dialect, migrateToLatest } from './migrations';
 import { LocalNotifier, type Notifier, PostgresNotifier } from './notifier';
 import type { RelayDatabase } from './schema';
+import { withStatementCache } from './statement-cache';
 
 export interface StoreConnection {
   readonly db: Kysely<RelayDatabase>;
@@ -58,7 +59,7 @@ const numericTypes = {
 
 export async function openStore(location: StoreLocation): Promise<StoreConnection> {
   if (location.db === undefined) {
-    const db = new Kysely<RelayDatabase>({ dialect: new SqliteDialect({ database: openSqlite(location.dir) }) });
+    const db = new Kysely<RelayDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(location.dir)) }) });
     await migrateToLatest(db as Kysely<unknown>, 'sqlite');
     const notifier = new LocalNotifier();
     // One connection: holding it keeps the pragma switch and the writes together.

@@ -5,6 +5,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { RelayError } from '../errors';
 import { GroupCommit } from './group-commit';
+import { NonceBatch } from './nonce-batch';
 import type { SignedRoster } from '../roster';
 import type { RelayDatabase } from './schema';
 
@@ -34,12 +35,23 @@ export interface NewEnvelope {
   readonly body: Buffer;
   readonly hour: number;
   readonly expiresHour: number;
+  /** The roster version the recipients were taken from; the write is refused if it changed. */
+  readonly rosterVersion: number;
+}
+
+/** The mailbox's roster changed (or the mailbox went) after the caller read it: read it again. */
+export class RosterChanged extends Error {
+  constructor() {
+    super("the mailbox's roster changed while the upload ran");
+    this.name = 'RosterChanged';
+  }
 }
 
 export type PutOutcome = 'stored' | 'duplicate';
 
 export class RelayStore {
   private readonly group: GroupCommit<RelayDatabase> | undefined;
+  private readonly nonces: NonceBatch;
 
   constructor(
     readonly db: Kysely<RelayDatabase>,
@@ -49,6 +61,7 @@ export class RelayStore {
     groupCommit = false,
   ) {
     this.group = groupCommit ? new GroupCommit(db) : undefined;
+    this.nonces = new NonceBatch(unsynced);
   }
 
   async mailbox(id: string, db: Db = this.db): Promise<Mailbox | undefined> {
@@ -120,7 +133,8 @@ export class RelayStore {
 
   /**
    * Stores an envelope for `recipients` (every roster key but the one that posted it; who posted
-   * is not stored); a repeat of the same bytes is a no-op.
+   * is not stored); a repeat of the same bytes is a no-op. Throws RosterChanged when the roster
+   * is no longer at `envelope.rosterVersion`, so recipients from a stale roster are never stored.
    */
   async putEnvelope(envelope: NewEnvelope, recipients: readonly string[], quotas: Quotas): Promise<PutOutcome> {
     if (recipients.length === 0) throw new RelayError(422, 'NO_RECIPIENTS', 'nobody else is on the roster to deliver to');
@@ -153,9 +167,12 @@ export class RelayStore {
       .updateTable('mailboxes')
       .set((eb) => ({ bytes_used: eb('bytes_used', '+', size), envelope_count: eb('envelope_count', '+', 1) }))
       .where('id', '=', envelope.mailbox)
+      .where('roster_version', '=', envelope.rosterVersion)
       .where((eb) => eb.and([eb(eb('bytes_used', '+', size), '<=', quotas.bytes), eb('envelope_count', '<', quotas.envelopes)]))
       .executeTakeFirst();
     if (Number(within.numUpdatedRows) !== 1) {
+      const now = await tx.selectFrom('mailboxes').select('roster_version').where('id', '=', envelope.mailbox).executeTakeFirst();
+      if (now?.roster_version !== envelope.rosterVersion) throw new RosterChanged();
       // Throwing rolls the insert back: nothing of a refused upload stays.
       throw new RelayError(429, 'QUOTA_EXCEEDED', `the mailbox holds its quota (${quotas.envelopes} envelopes, ${quotas.bytes} bytes) until its members fetch`, 3600);
     }
@@ -234,15 +251,8 @@ export class RelayStore {
   }
 
   /** Records a signature nonce; false when this key already used it (a replay). */
-  async useNonce(key: string, nonce: string, expiresAt: number): Promise<boolean> {
-    const inserted = await this.unsynced((db) =>
-      db
-        .insertInto('nonces')
-        .values({ key_id: key, nonce, expires_at: expiresAt })
-        .onConflict((oc) => oc.columns(['key_id', 'nonce']).doNothing())
-        .executeTakeFirst(),
-    );
-    return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+  useNonce(key: string, nonce: string, expiresAt: number): Promise<boolean> {
+    return this.nonces.use(key, nonce, expiresAt);
   }
 
   async sweepNonces(nowSeconds: number): Promise<void> {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { RelayError } from '../../relay/errors';
 import type { StoreConnection } from '../../relay/store/open-store';
 import { SQLITE_FILE } from '../../relay/store/open-store';
-import { type NewEnvelope, RelayStore } from '../../relay/store/relay-store';
+import { type NewEnvelope, RelayStore, RosterChanged } from '../../relay/store/relay-store';
 import { type Backend, type TestDatabase, postgresReachable, testDatabase } from './relay-harness';
 
 const MAILBOX = 'MAILBOXmailboxMAILBOX0';
@@ -16,8 +16,8 @@ const AUNT = 'A'.repeat(43);
 const roster = (version: number, members: string[]) => ({ version, members, signature: String(version).padStart(86, 's') });
 const quotas = { bytes: 10_000, envelopes: 3 };
 
-function envelope(id: string, body: Buffer, hour = 1000): NewEnvelope {
-  return { mailbox: MAILBOX, id: id.padEnd(22, 'x'), digest: body.toString('hex').slice(0, 16) + body.length, body, hour, expiresHour: hour + 720 };
+function envelope(id: string, body: Buffer, hour = 1000, rosterVersion = 1): NewEnvelope {
+  return { mailbox: MAILBOX, id: id.padEnd(22, 'x'), digest: body.toString('hex').slice(0, 16) + body.length, body, hour, expiresHour: hour + 720, rosterVersion };
 }
 
 async function rowCounts(store: RelayStore): Promise<Record<string, number>> {
@@ -100,7 +100,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay store on %s', (backend
 
   run('deletes an envelope once every recipient acknowledged it, and frees its quota', async () => {
     await store.putRoster(MAILBOX, OWNER, roster(2, [GRANDMA, AUNT]), 1000);
-    await store.putEnvelope(envelope('e', Buffer.alloc(2048, 9)), [OWNER, AUNT], quotas);
+    await store.putEnvelope(envelope('e', Buffer.alloc(2048, 9), 1000, 2), [OWNER, AUNT], quotas);
     expect(await store.acknowledge(MAILBOX, 'e'.padEnd(22, 'x'), OWNER)).toBe(true);
     expect(await store.acknowledge(MAILBOX, 'e'.padEnd(22, 'x'), OWNER)).toBe(false);
     expect(await store.envelopeFor(MAILBOX, 'e'.padEnd(22, 'x'), AUNT, 1000)).toEqual(Buffer.alloc(2048, 9));
@@ -115,6 +115,19 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay store on %s', (backend
     await store.putRoster(MAILBOX, OWNER, roster(2, [AUNT]), 1000);
     expect(await store.pending(MAILBOX, GRANDMA, 1000, 10)).toEqual([]);
     expect(await rowCounts(store)).toMatchObject({ envelopes: 0, deliveries: 0, members: 1 });
+  });
+
+  run('refuses an upload whose recipients come from a roster that has since changed, storing nothing', async () => {
+    await store.putRoster(MAILBOX, OWNER, roster(2, [AUNT]), 1000);
+    await expect(store.putEnvelope(envelope('stale', Buffer.alloc(1024)), [GRANDMA], quotas)).rejects.toBeInstanceOf(RosterChanged);
+    expect(await rowCounts(store)).toMatchObject({ envelopes: 0, deliveries: 0 });
+    expect(await store.putEnvelope(envelope('fresh', Buffer.alloc(1024), 1000, 2), [AUNT], quotas)).toBe('stored');
+  });
+
+  run('records each signature nonce once, also when a batch carries it twice', async () => {
+    const uses = await Promise.all([store.useNonce(GRANDMA, 'n1', 9), store.useNonce(GRANDMA, 'n1', 9), store.useNonce(AUNT, 'n1', 9), store.useNonce(GRANDMA, 'n2', 9)]);
+    expect(uses).toEqual([true, false, true, true]);
+    expect(await store.useNonce(GRANDMA, 'n2', 9)).toBe(false);
   });
 
   run('deletes envelopes past their TTL', async () => {
