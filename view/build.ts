@@ -62,7 +62,8 @@ export function viewBuildIsCurrent(outDir: string = VIEW_DIST): boolean {
 
 if (require.main === module) {
   buildView().then(
-    (dir) => console.log(`air view built into ${dir}`),
+    // On stderr: `npm pack --json` runs this build (prepare) and its stdout must stay the JSON.
+    (dir) => console.error(`air view built into ${dir}`),
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);
       process.exit(1);
