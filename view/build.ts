@@ -3,7 +3,6 @@
 // run time. `npm run build:view` runs it; the CLI and the browser tests call buildView().
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 
 export const VIEW_DIST = join(__dirname, 'dist');
 
@@ -12,6 +11,9 @@ const INPUTS = 'inputs.json';
 
 export async function buildView(outDir: string = VIEW_DIST): Promise<string> {
   mkdirSync(outDir, { recursive: true });
+  // Loaded only to build: esbuild is a development dependency, and the installed package ships the
+  // page already built, so its CLI (which imports this file to check the build) must run without it.
+  const { build } = await import('esbuild');
   const result = await build({
     metafile: true,
     entryPoints: { view: join(__dirname, 'page', 'main.ts') },
@@ -62,7 +64,8 @@ export function viewBuildIsCurrent(outDir: string = VIEW_DIST): boolean {
 
 if (require.main === module) {
   buildView().then(
-    (dir) => console.log(`air view built into ${dir}`),
+    // On stderr: `npm pack --json` runs this build (prepare) and its stdout must stay the JSON.
+    (dir) => console.error(`air view built into ${dir}`),
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);
       process.exit(1);

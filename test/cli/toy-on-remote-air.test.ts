@@ -20,7 +20,7 @@ describe('plushlink toy --air', () => {
       const [, spec] = await watchOutput(air).line(/serving a fast air at (tcp:\S+) /);
       toy = startPlushlink(['toy', '--dir', toyDir, '--air', spec!, '--no-qr']);
       const toyOut = watchOutput(toy);
-      await toyOut.line(new RegExp(`is on the air at ${spec!.replace(/\./g, '\\.')} `));
+      await toyOut.line(new RegExp(`is on the air at ${spec!.replace(/\./g, '\\.')}$`, 'm'));
       const [, code] = await toyOut.line(/^pairing code: (\d{5} \d{5})$/m);
       expect(plushlink(['paw', '--dir', toyDir]).status).toBe(0);
       await toyOut.line(/pairing window open/);

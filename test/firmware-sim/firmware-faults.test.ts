@@ -86,6 +86,8 @@ async function upload(toy: ToyFirmware): Promise<string> {
 }
 
 const messages = (toy: ToyFirmware): string[] => toy.storage.flash.keys('messages/');
+/** The envelope ids the toy's replay guard remembers admitting. */
+const admitted = (toy: ToyFirmware): string[] => toy.storage.loadReplayGuard().seen.map((e) => e.id);
 let lastUpload = '';
 
 interface Operation {
@@ -122,10 +124,12 @@ const OPERATIONS: readonly Operation[] = [
       return toy;
     },
     check: (toy) => {
-      // Played means acknowledged: it must be there. A refusal may leave it only if even taking
-      // it back failed (a read-only disk), never half of it.
-      if (lastUpload === 'stored') expect(messages(toy)).toEqual([`messages/${message.id}`]);
-      else expect([[], [`messages/${message.id}`]]).toContainEqual(messages(toy));
+      // Played means acknowledged: the toy admitted it for good (its replay record survives, so
+      // it is never played twice), and having played it, erased it (docs/PROTOCOL.md §10.7) unless
+      // that erase itself failed (it goes later). A refusal may leave it only if even taking it
+      // back failed (a read-only disk). Never half of it.
+      if (lastUpload === 'stored') expect(admitted(toy)).toContain(message.id);
+      expect([[], [`messages/${message.id}`]]).toContainEqual(messages(toy));
     },
   },
   {
@@ -183,7 +187,9 @@ describe('the storage fault matrix: firmware operations', () => {
       const toy = await ToyFirmware.boot({ dir, recordSeconds: RECORD_SECONDS });
       try {
         expect(await upload(toy)).toBe('stored');
-        expect(messages(toy)).toEqual([`messages/${message.id}`]);
+        // Played, so erased: the speaker was its only reader. The replay record stays.
+        expect(messages(toy)).toEqual([]);
+        expect(admitted(toy)).toContain(message.id);
         expect(recordings(toy)).toEqual([toHex(recordingId)]);
       } finally {
         toy.powerOff();

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FaultyFlashIO, PowerCut } from '../../firmware-sim/flash-faults';
 import { nodeFlashIO } from '../../firmware-sim/flash-io';
+import { toHex } from '../../pairing/bytes';
 import { ownedToy, thrown, until, useWorld, voiceWav } from '../client/helpers';
 import type { WorldToy } from '../client/world';
 
@@ -65,14 +66,14 @@ describe('a toy whose disk fails', () => {
     const io = new FaultyFlashIO();
     const { toy, phone, session } = await ownedToy(world(), 'Parent', { flashIO: io });
     const healthy = neverFaults(toy);
-    await session.inviteMember();
+    const { code } = await session.inviteMember(); // the tag's code pairs the first owner only
     await session.disconnect();
     await until(() => !session.open);
     await toy.firmware.pawPress({ long: true });
     io.arm({ kind: 'EROFS', at: 0, path: /bonds/ });
     const grandma = await world().phone('Grandma');
     // The phone holds its bond one message before the toy stores its own: a session or a lost link.
-    await grandma.pair(toy.firmware.identity.toyId, { code: toy.firmware.identity.code }).then((s) => s.disconnect(), () => undefined);
+    await grandma.pair(toy.firmware.identity.toyId, { code }).then((s) => s.disconnect(), () => undefined);
     await until(() => toy.log.some((l) => l.startsWith('link: storage failed while pairing')), 5000, 'the pairing refused');
     expect(toy.firmware.storage.bonds.list().map((b) => b.label)).toEqual(['Parent']);
     const again = await phone.connect(toy.firmware.identity.toyId);
@@ -81,7 +82,7 @@ describe('a toy whose disk fails', () => {
     healthy();
   });
 
-  it('keeps an acknowledged message when the speaker cannot write its WAV', async () => {
+  it('plays an acknowledged message when the speaker cannot write its WAV (and forgets it once played)', async () => {
     const blocked = join(world().dir, 'not-a-folder');
     writeFileSync(blocked, 'a file where the speaker wants a folder');
     const { toy, session } = await ownedToy(world(), 'Parent', { speakerDir: join(blocked, 'speaker') });
@@ -89,9 +90,12 @@ describe('a toy whose disk fails', () => {
     const played = new Promise<{ wavError?: string }>((resolve) => toy.firmware.once('played', resolve));
     const id = await session.sendMessage(voiceWav(1));
     expect((await played).wavError).toMatch(/ENOTDIR|EEXIST/);
-    expect(toy.firmware.storage.flash.keys('messages/')).toEqual([`messages/${id}`]);
-    expect(toy.log.some((l) => l.startsWith('speaker: played'))).toBe(true);
-    expect((await session.status()).messages).toBe(1);
+    expect(toy.log.some((l) => l.startsWith(`speaker: played ${id} but could not write its WAV`))).toBe(true);
+    // The sound came out: the message played, so it is erased like any played message (issue 11),
+    // not kept or refused because of its file copy; the toy remembers admitting it.
+    expect(toy.firmware.storage.flash.keys('messages/')).toEqual([]);
+    expect(toy.firmware.storage.loadReplayGuard().seen.map((e) => e.id)).toContain(id);
+    expect((await session.status()).messages).toBe(0);
     healthy();
   });
 
@@ -166,6 +170,7 @@ describe('a factory reset cut by a power cut', () => {
     const io = new FaultyFlashIO();
     const { toy, phone, session } = await ownedToy(world(), 'Parent', { flashIO: io, recordSeconds: 1 });
     const toyId = toy.firmware.identity.toyId;
+    const oldKey = toHex(toy.firmware.identity.keys.static.publicKey);
     const played = new Promise((resolve) => toy.firmware.once('played', resolve));
     await session.sendMessage(voiceWav(1));
     await played; // a paw press while the toy speaks is ignored
@@ -179,7 +184,8 @@ describe('a factory reset cut by a power cut', () => {
     await expect(toy.firmware.pawPress()).rejects.toBeInstanceOf(PowerCut);
     await done; // the phone heard "done": the promise must hold
     const rebooted = await world().powerCycle(toy, { flashIO: nodeFlashIO });
-    expect(rebooted.log).toContain('factory reset interrupted by a power cut: finished now');
+    expect(rebooted.log).toContain('factory reset interrupted by a power cut: finished now, new keys made');
+    expect(toHex(rebooted.firmware.identity.keys.static.publicKey)).not.toBe(oldKey); // rotated, as every reset does
     expect(rebooted.firmware.storage.flash.keys()).toEqual(['identity', 'policy']);
     expect(rebooted.firmware.storage.bonds.list()).toEqual([]);
     expect((await thrown(phone.connect(toyId))).code).toBe('NOT_BONDED');

@@ -1,12 +1,13 @@
 // The SIGKILL soak: the real `plushlink toy` process, killed with SIGKILL at a random moment of a
 // send, a fetch, a paw recording or a factory reset (phone commands in their own processes, as a
 // person runs them), then switched on again. After every boot the toy's flash folder is inspected
-// without changing a byte: every acknowledged message and recording is there and decodes, nothing
+// without changing a byte: every acknowledged message and recording is there and decodes (or, for a
+// message, it played: the toy erases a message once played, docs/PROTOCOL.md §10.7), nothing
 // half-written (temporary file, tombstone, damaged record) is left, no reset mark is left (an
 // interrupted reset was finished), and a reset either erased everything or nothing. A seed makes
 // the kill points repeatable. `npm run soak:storage` runs it long; `npm test` runs a few rounds.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeWav } from '../../audio/wav';
 import { Flash } from '../../firmware-sim/flash';
@@ -147,6 +148,12 @@ interface Inspection {
   readonly recordings: ReadonlySet<string>;
 }
 
+/** Those of `ids` the toy's speaker played (it writes each as `played-<time>-<id>.wav`). */
+function played(speakerDir: string, ids: ReadonlySet<string>): string[] {
+  const files = existsSync(speakerDir) ? readdirSync(speakerDir) : [];
+  return [...ids].filter((id) => files.some((f) => f.endsWith(`-${id}.wav`)));
+}
+
 /** What the toy holds, read without touching it; throws if anything would need repair. */
 function inspect(flashDir: string): Inspection {
   const flash = Flash.mount(flashDir, { io: LOOK_ONLY });
@@ -162,6 +169,8 @@ export async function runStorageSoak(options: SoakOptions): Promise<SoakReport> 
   const toyDir = join(options.dir, 'toy');
   const flashDir = join(toyDir, 'flash');
   const phone = join(options.dir, 'phone.json');
+  const grandma = join(options.dir, 'grandma.json');
+  const speakerDir = join(toyDir, 'speaker');
   const wav = join(options.dir, 'hello.wav');
   mkdirSync(options.dir, { recursive: true });
   writeFileSync(wav, writeWav({ sampleRate: 16000, channels: [speechLike(16000, 5)] }));
@@ -193,6 +202,14 @@ export async function runStorageSoak(options: SoakOptions): Promise<SoakReport> 
     await toy.waitFor(/pairing window open/, 30_000);
     const paired = await asPhone('pair', '--code', code, '--name', 'Parent');
     if (paired.status !== 0) throw new Error(`pairing failed: ${paired.stderr}`);
+    // A second phone, invited, that never fetches: a recording waits until each phone it was sealed
+    // for has fetched it (retention, issue 11), so every recording the toy announced must stay
+    // until a reset, fetched by the parent or not.
+    const invited = await asPhone('members', 'invite');
+    const invitation = /invitation code: (\d{5} \d{5})/.exec(invited.stdout)?.[1];
+    if (invited.status !== 0 || !invitation) throw new Error(`inviting failed: ${invited.stderr}`);
+    const joined = await run(['pair', '--code', invitation, '--name', 'Grandma', '--toy-dir', toyDir, '--phone', grandma]);
+    if (joined.status !== 0) throw new Error(`the invited phone could not pair: ${joined.stderr}`);
     bonded = true;
   };
 
@@ -280,6 +297,8 @@ export async function runStorageSoak(options: SoakOptions): Promise<SoakReport> 
         messages.clear();
         recordings.clear();
       } else {
+        // A message the speaker played is erased by design; its WAV (written before the erase) says so.
+        for (const id of played(speakerDir, messages)) messages.delete(id);
         for (const [kind, expected] of [['messages', messages], ['recordings', recordings]] as const) {
           for (const id of expected) {
             if (!seen[kind].has(id)) {

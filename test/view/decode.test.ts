@@ -88,8 +88,16 @@ describe('the air view decoders', () => {
     expect(laneCounts(hci)).toEqual(packetsPerDeviceOverHci(btsnoop));
     const steps = new Set(hci.packets.map((p) => p.step));
     for (const step of ['PAIR_HELLO', 'PAIR_REPLY', 'PAIR_FINISH', 'SESSION_HELLO', 'TRANSPORT', 'REFUSED']) expect(steps).toContain(step);
-    // The stranger's guessed code, closed window and made-up bond, refused in the clear.
-    expect(hci.packets.filter((p) => p.summary.startsWith('REFUSED')).map((p) => p.summary)).toEqual(expect.arrayContaining(['REFUSED WRONG_CODE', 'REFUSED WINDOW_CLOSED']));
+    // The stranger's closed window and made-up bond, refused by the toy in the clear.
+    expect(hci.packets.filter((p) => p.summary.startsWith('REFUSED')).map((p) => p.summary)).toEqual(expect.arrayContaining(['REFUSED WINDOW_CLOSED', 'REFUSED UNKNOWN_BOND']));
+    // The stranger's two wrong codes (a guess, the tag's) are caught by its own phone at PAIR_REPLY,
+    // which the toy's code confirmation fails (protocol version 2): the phone sends no
+    // PAIR_FINISH, so the air shows two pairings that stop there, and no REFUSED WRONG_CODE.
+    expect(hci.packets.filter((p) => p.summary === 'REFUSED WRONG_CODE')).toEqual([]);
+    const stepsOf = (connection: number): Set<string | undefined> => new Set(hci.packets.filter((p) => p.connection === connection).map((p) => p.step));
+    const connections = new Set(hci.packets.map((p) => p.connection).filter((c): c is number => c !== undefined));
+    const stoppedAtReply = [...connections].filter((c) => stepsOf(c).has('PAIR_REPLY') && !stepsOf(c).has('PAIR_FINISH') && !stepsOf(c).has('REFUSED'));
+    expect(stoppedAtReply).toHaveLength(2);
   });
 
   it('never fails on altered bytes inside records: any packet decodes to something, or the file is refused', () => {
