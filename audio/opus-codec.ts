@@ -29,6 +29,8 @@ export type OpusRate = 8000 | 12000 | 16000 | 24000 | 48000;
 export const VOICE_BITRATE = 16000;
 export const FRAME_MS = 20;
 export const DEFAULT_COMPLEXITY = 10;
+/** Progress is reported once per second of audio. */
+const FRAMES_PER_PROGRESS = 1000 / FRAME_MS;
 
 export interface EncodeOptions {
   /** Rate the encoder runs at; input is resampled to it. Default 16000. */
@@ -39,6 +41,11 @@ export interface EncodeOptions {
   readonly bitrate?: number;
   /** libopus complexity 0-10. Default 10. */
   readonly complexity?: number;
+  /**
+   * Called as encoding goes (every second of audio, and at the end) with frames done and the total:
+   * a long message takes seconds to encode, and the caller can show it.
+   */
+  readonly onProgress?: (framesDone: number, frames: number) => void;
 }
 
 // libopus request codes (opus_defines.h).
@@ -52,7 +59,7 @@ const DECODER_MAX_PACKET_PER_CHANNEL = 3840;
 
 const OPUS_RATES: readonly number[] = [8000, 12000, 16000, 24000, 48000];
 
-function checkOptions(options: EncodeOptions): Required<EncodeOptions> {
+function checkOptions(options: EncodeOptions): Required<Omit<EncodeOptions, 'onProgress'>> {
   const chosen = {
     sampleRate: options.sampleRate ?? VOICE_SAMPLE_RATE,
     channels: options.channels ?? 1,
@@ -97,6 +104,7 @@ export function encodeOpus(pcm: Pcm, options: EncodeOptions = {}): OpusStream {
       const samples = toInt16Interleaved(input, f * frameSize, frameSize);
       const packet = encoder.encode(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength), frameSize);
       packets.push(new Uint8Array(packet));
+      if (options.onProgress && ((f + 1) % FRAMES_PER_PROGRESS === 0 || f + 1 === frames)) options.onProgress(f + 1, frames);
     }
     return {
       channels,

@@ -1,6 +1,6 @@
 // The toy's size limit on a voice message, checked before any work: a WAV longer than the toy
 // takes is refused at once with the limit (encoding it would take seconds for nothing), and a
-// long encode is announced, since Opus encoding runs without progress events.
+// long encode is announced, and its progress shown as it goes.
 import { VOICE_BITRATE } from '../audio/opus-codec';
 import { durationSeconds } from '../audio/pcm';
 import { readWav } from '../audio/wav';

@@ -12,6 +12,17 @@ import { openPhone, PHONE_HELP, PHONE_OPTIONS, withSession } from './phone';
 import { kilobytes, transferProgress } from './progress-bar';
 import { UsageError } from './usage-error';
 
+/** One line per tenth of a long encode: it blocks for seconds, and a silent terminal looks hung. */
+function encodeProgress(status: NodeJS.WritableStream): (framesDone: number, frames: number) => void {
+  let shown = 0;
+  return (done, frames) => {
+    const tenths = Math.floor((10 * done) / frames);
+    if (tenths <= shown) return;
+    shown = tenths;
+    status.write(`encoding: ${tenths * 10}%\n`);
+  };
+}
+
 export const sendCommand: Command = {
   name: 'send',
   summary: 'send a voice message (WAV or Ogg Opus) to a bonded toy',
@@ -42,7 +53,7 @@ ${PHONE_HELP}`,
           out.status.write(`resuming the interrupted send of ${file}\n`);
         } else {
           if (encoding) out.status.write(`${encoding}\n`);
-          envelope = session.sealMessage(recording);
+          envelope = session.sealMessage(recording, encoding ? { onEncodeProgress: encodeProgress(out.status) } : {});
           pending.save(envelope);
         }
         total = envelope.length;

@@ -168,7 +168,7 @@ function introduce(out: Output, toy: RunningToy, airSpec: string, drawQr: boolea
   // The first screen fits 80x24: id and code first, then the QR code, or its payload as text.
   out.print(`toy ${identity.toyId} is on the air at ${airSpec}`);
   out.print(`pairing code: ${formatPairingCode(identity.code)}`);
-  if (drawQr) for (const line of terminalQr(qr)) out.print(line);
+  if (drawQr) for (const line of terminalQr(qr, { colors: process.stdout.isTTY === true })) out.print(line);
   else out.print(`QR payload:   ${qr}`);
   out.print('paw: p + Enter (press), P + Enter (long press); Ctrl-C switches the toy off');
 }

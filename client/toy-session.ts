@@ -41,6 +41,11 @@ export interface Progress {
   readonly total: number;
 }
 
+export interface SealOptions {
+  /** Encoding a WAV to Opus takes about a second per minute of audio: called with frames done of the total. */
+  readonly onEncodeProgress?: (framesDone: number, frames: number) => void;
+}
+
 export interface TransferOptions {
   readonly onProgress?: (progress: Progress) => void;
   /** Gives up when nothing moves for this long. Default 15 s. */
@@ -230,9 +235,10 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
    * Seals a WAV or Ogg Opus recording for this toy alone (signed by this phone), without sending
    * it: keep the envelope to resume with sendSealed() after an interruption, even in a new process.
    */
-  sealMessage(recording: Uint8Array): Uint8Array {
+  sealMessage(recording: Uint8Array, options: SealOptions = {}): Uint8Array {
     try {
-      return sealVoiceMessage(this.sodium, { recording, sender: this.keys, recipients: [this.bond.peer], now: this.now() }).envelope;
+      const encoding = options.onEncodeProgress ? { onProgress: options.onEncodeProgress } : {};
+      return sealVoiceMessage(this.sodium, { recording, sender: this.keys, recipients: [this.bond.peer], now: this.now(), ...encoding }).envelope;
     } catch (error) {
       if (isAudioError(error)) throw new ToyClientError('BAD_INPUT', error.message, { cause: error });
       throw error;

@@ -65,6 +65,13 @@ describe('the Opus voice codec', () => {
     );
   });
 
+  it('reports its progress once per second of audio and at the end, up to every frame it encodes', () => {
+    const calls: [number, number][] = [];
+    const stream = encodeOpus(mono(16000, sine(16000, 440, 2.5)), { onProgress: (done, frames) => calls.push([done, frames]) });
+    const frames = stream.packets.length;
+    expect(calls).toEqual([[50, frames], [100, frames], [frames, frames]]);
+  });
+
   it('downmixes stereo input to one channel, or keeps it when asked', async () => {
     const stereo = { sampleRate: 48000, channels: [sine(48000, 300, 0.2), sine(48000, 300, 0.2)] };
     expect(encodeOpus(stereo).channels).toBe(1);
