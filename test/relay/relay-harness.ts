@@ -132,3 +132,23 @@ export async function sqliteFamily(sodium: Sodium): Promise<TestFamily> {
     },
   };
 }
+
+/** A relay on `backend` for a whole test file: started before the first test, gone after the last. */
+export function useTestRelay(backend: Backend = 'sqlite'): () => { relay: Relay & { url: string }; connection: StoreConnection } {
+  let database: TestDatabase | undefined;
+  let running: { relay: Relay & { url: string }; connection: StoreConnection } | undefined;
+  beforeAll(async () => {
+    database = testDatabase(backend);
+    const connection = await database.open();
+    running = { connection, relay: await startTestRelay(connection) };
+  });
+  afterAll(async () => {
+    await running?.relay.close();
+    await running?.connection.close();
+    await database?.drop();
+  });
+  return () => {
+    if (running === undefined) throw new Error('the test relay is not running');
+    return running;
+  };
+}
