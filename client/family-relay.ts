@@ -10,7 +10,9 @@ import { toHex } from '../pairing/bytes';
 import { type Bond, bondForToy } from '../pairing/bond';
 import { ToyClientError, isToyClientError } from './errors';
 import { type InboxItem, RelayClient } from './relay-client';
-import type { ToyClient } from './toy-client';
+import type { PartyKeys } from '../pairing/keys';
+import type { Sodium } from '../pairing/sodium';
+import type { PhoneStore } from './phone-store';
 import { type FetchedRecording, openToyRecording, sealForToy } from './toy-recording';
 import type { ToySession } from './toy-session';
 
@@ -32,13 +34,20 @@ export interface BridgeReport {
   readonly uploaded: readonly string[];
 }
 
+/** What the family relay needs of a phone: its store and per-toy keys (a ToyClient has them; no radio needed). */
+export interface FamilyPhone {
+  readonly sodium: Sodium;
+  readonly store: PhoneStore;
+  keysFor(toyId: string): PartyKeys;
+}
+
 export class FamilyRelay {
   readonly relay: RelayClient;
   /** Recordings already posted by this bridge (ids as hex): an app may persist and pass it back. */
   readonly uploaded: Set<string>;
 
   constructor(
-    private readonly client: ToyClient,
+    private readonly client: FamilyPhone,
     private readonly options: FamilyRelayOptions,
     uploaded: Iterable<string> = [],
   ) {

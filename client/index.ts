@@ -5,7 +5,7 @@ export { ToyClientError, isToyClientError, type ToyClientErrorCode } from './err
 export { FilePhoneStore, MemoryPhoneStore, type PhoneStore } from './phone-store';
 export type { Bond, Role } from '../pairing/bond';
 export type { RecordingInfo, MemberInfo, ToyStatus } from '../pairing/session-messages';
-export { FamilyRelay, type FamilyRelayOptions, type BridgeReport } from './family-relay';
+export { FamilyRelay, type FamilyPhone, type FamilyRelayOptions, type BridgeReport } from './family-relay';
 export { RelayClient, RelayRefusal, newRelayId, type InboxItem } from './relay-client';
 export {
   newRemoteInvitation,
