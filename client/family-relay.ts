@@ -32,6 +32,8 @@ export interface BridgeReport {
   readonly refused: readonly { readonly id: string; readonly reason: string }[];
   /** Toy recordings posted to the mailbox (ids as hex). */
   readonly uploaded: readonly string[];
+  /** Envelopes (relay ids) that are this phone's own mail, from the toy: left for inbox(), not forwarded. */
+  readonly forThisPhone: readonly string[];
 }
 
 /** What the family relay needs of a phone: its store and per-toy keys (a ToyClient has them; no radio needed). */
@@ -86,9 +88,15 @@ export class FamilyRelay {
     const delivered: string[] = [];
     const refused: { id: string; reason: string }[] = [];
     const uploaded: string[] = [];
+    const forThisPhone: string[] = [];
     const { mailbox } = this.options;
     for (const waiting of await this.relay.pending(mailbox)) {
       const sealed = await this.relay.fetch(mailbox, waiting.id);
+      // A recording another bridge posted is this phone's to read: the toy would refuse it anyway.
+      if (this.isFromToy(sealed)) {
+        forThisPhone.push(waiting.id);
+        continue;
+      }
       try {
         delivered.push(await session.sendSealed(sealed, options));
       } catch (error) {
@@ -104,6 +112,15 @@ export class FamilyRelay {
       this.uploaded.add(id);
       uploaded.push(id);
     }
-    return { delivered, refused, uploaded };
+    return { delivered, refused, uploaded, forThisPhone };
+  }
+
+  private isFromToy(sealed: Uint8Array): boolean {
+    try {
+      this.openRecording(sealed);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

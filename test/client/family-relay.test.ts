@@ -49,7 +49,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('the family relay on %s', (backen
 
     const played = new Promise<PlayedMessage>((resolve) => toy.firmware.once('played', resolve));
     const first = await bridge.bridge(session);
-    expect(first).toEqual({ delivered: [sent], refused: [], uploaded: [] });
+    expect(first).toEqual({ delivered: [sent], refused: [], uploaded: [], forThisPhone: [] });
     expect((await played).id).toBe(sent);
     expect(await bridge.relay.pending(mailbox)).toEqual([]);
 
@@ -58,7 +58,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('the family relay on %s', (backen
     await toy.firmware.pawPress();
     const reply = Buffer.from((await added).id).toString('hex');
     const second = await bridge.bridge(session);
-    expect(second).toEqual({ delivered: [], refused: [], uploaded: [reply] });
+    expect(second).toEqual({ delivered: [], refused: [], uploaded: [reply], forThisPhone: [] });
     expect((await bridge.bridge(session)).uploaded).toEqual([]); // posted once
     await session.disconnect();
 
@@ -71,6 +71,15 @@ describe.each<Backend>(['sqlite', 'postgres'])('the family relay on %s', (backen
     const pcm = (await oggToPcm(heard.ogg)).channels[0]!;
     expect(envelopeCorrelation(childSays, pcm)).toBeGreaterThan(0.97);
     expect(await grandmaSide.relay.pending(mailbox)).toEqual([]);
+
+    // The toy's recording, posted by another phone (here grandma's), is the parent's own mail: a
+    // bridge pass leaves it in the parent's inbox instead of handing the toy its own words.
+    const { id: again } = await grandmaSide.relay.post(mailbox, item.sealed);
+    const home = await parent.connect(toyId);
+    expect(await bridge.bridge(home)).toEqual({ delivered: [], refused: [], uploaded: [], forThisPhone: [again] });
+    await home.disconnect();
+    expect((await bridge.relay.pending(mailbox)).map((e) => e.id)).toEqual([again]);
+    expect(bridge.openRecording(await bridge.relay.fetch(mailbox, again)).id).toBe(reply);
 
     // A stranger, signing with a key of its own, is refused both ways.
     const stranger = new RelayClient({ url: server.relay.url, key: generatePartyKeys(sodium).signing, sodium });
