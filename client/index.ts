@@ -5,3 +5,14 @@ export { ToyClientError, isToyClientError, type ToyClientErrorCode } from './err
 export { FilePhoneStore, MemoryPhoneStore, type PhoneStore } from './phone-store';
 export type { Bond, Role } from '../pairing/bond';
 export type { RecordingInfo, MemberInfo, ToyStatus } from '../pairing/session-messages';
+export { FamilyRelay, type FamilyPhone, type FamilyRelayOptions, type BridgeReport } from './family-relay';
+export { RelayClient, RelayRefusal, newRelayId, type InboxItem } from './relay-client';
+export {
+  newRemoteInvitation,
+  hostRemoteInvitation,
+  joinRemoteInvitation,
+  type HostedInvitation,
+  type JoinResult,
+  type RendezvousOptions,
+} from './remote-invitation';
+export type { InvitationOffer, RemoteInvitation } from '../pairing/remote-invitation';

@@ -3,6 +3,7 @@
 // over the virtual radio or a real adapter alike. Nothing it starts can hang: every wait ends in
 // a value or a typed error (a deadline, the caller's AbortSignal, the radio going away), and
 // close() lets go of the radio so the process can exit by itself.
+import { FamilyRelay } from './family-relay';
 import type { Peripheral } from '@abandonware/noble';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Bond } from '../pairing/bond';
@@ -224,6 +225,14 @@ export class ToyClient {
       this.perToy.set(toyId, keys);
     }
     return keys;
+  }
+
+  /**
+   * This phone's side of the toy's family mailbox on a relay (client/family-relay.ts): sendRemote()
+   * from far away, inbox(), and bridge() over a session when in range.
+   */
+  familyRelay(toyId: string, relay: { readonly url: string; readonly mailbox: string }): FamilyRelay {
+    return new FamilyRelay(this, { ...relay, toyId });
   }
 
   /** Stores the bond an owner's addMember() granted this phone; connect() then opens sessions. */

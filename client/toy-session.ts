@@ -4,13 +4,10 @@
 // with LINK_LOST, or TRANSFER_INTERRUPTED (resumable, its cause the LINK_LOST) for an upload,
 // then emits `closed` once. Long calls take an AbortSignal.
 import { EventEmitter } from 'node:events';
-import { openEnvelope, readEnvelopeHeader } from '../audio/envelope';
-import { isAudioError } from '../audio/errors';
-import { readOggOpus } from '../audio/ogg-opus';
+import { readEnvelopeHeader } from '../audio/envelope';
 import { TransferReceiver } from '../audio/transfer-receiver';
 import { TransferSender } from '../audio/transfer-sender';
 import { transferChunkSize } from '../firmware-sim/profile';
-import { sealVoiceMessage } from '../audio/voice-message';
 import type { Bond } from '../pairing/bond';
 import { fromHex, toHex } from '../pairing/bytes';
 import type { PairingCode } from '../pairing/code';
@@ -33,6 +30,7 @@ import {
 } from '../pairing/session-messages';
 import type { Sodium } from '../pairing/sodium';
 import { abortError } from './abort';
+import { type FetchedRecording, openToyRecording, sealForToy } from './toy-recording';
 import { ToyClientError, type ToyClientErrorCode } from './errors';
 import type { GattLink } from './gatt-link';
 
@@ -57,14 +55,7 @@ export interface TransferOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A recording fetched from the toy, opened and verified as the toy's. */
-export interface FetchedRecording {
-  readonly id: string;
-  /** Ogg Opus bytes, ready to save or decode. */
-  readonly ogg: Uint8Array;
-  /** When the toy recorded it (ms since the epoch, by the toy's clock). */
-  readonly recordedAt: number;
-}
+export type { FetchedRecording } from './toy-recording';
 
 export interface ToySessionEvents {
   'recording-added': [RecordingInfo];
@@ -236,13 +227,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
    * it: keep the envelope to resume with sendSealed() after an interruption, even in a new process.
    */
   sealMessage(recording: Uint8Array, options: SealOptions = {}): Uint8Array {
-    try {
-      const encoding = options.onEncodeProgress ? { onProgress: options.onEncodeProgress } : {};
-      return sealVoiceMessage(this.sodium, { recording, sender: this.keys, recipients: [this.bond.peer], now: this.now(), ...encoding }).envelope;
-    } catch (error) {
-      if (isAudioError(error)) throw new ToyClientError('BAD_INPUT', error.message, { cause: error });
-      throw error;
-    }
+    return sealForToy(this.sodium, recording, this.keys, this.bond.peer, this.now(), options.onEncodeProgress).envelope;
   }
 
   /**
@@ -315,6 +300,14 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
    * sealed by this toy for this phone, and returns its audio.
    */
   async fetchRecording(recording: RecordingInfo | Uint8Array | string, options: TransferOptions = {}): Promise<FetchedRecording> {
+    return openToyRecording(this.sodium, await this.fetchSealedRecording(recording, options), this.keys, this.bond.peer);
+  }
+
+  /**
+   * A recording as the toy sealed it for all its phones, unopened: what a bridge posts to the
+   * family relay for the members far away.
+   */
+  async fetchSealedRecording(recording: RecordingInfo | Uint8Array | string, options: TransferOptions = {}): Promise<Uint8Array> {
     if (this.download) throw new ToyClientError('BUSY', 'a recording is already being fetched on this session');
     if (options.signal?.aborted) throw abortError(options.signal);
     const id = recordingId(recording);
@@ -337,15 +330,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
       arrived.catch(() => undefined);
       throw error;
     }
-    const envelope = await arrived;
-    try {
-      const opened = openEnvelope(this.sodium, envelope, this.keys, { senders: [this.bond.peer] });
-      readOggOpus(opened.audio);
-      return { id: toHex(opened.id), ogg: opened.audio, recordedAt: opened.time };
-    } catch (error) {
-      if (isAudioError(error)) throw new ToyClientError('PROTOCOL', `the recording did not verify: ${error.message}`, { cause: error });
-      throw error;
-    }
+    return arrived;
   }
 
   private onDownloadMessage(bytes: Uint8Array): void {

@@ -15,6 +15,9 @@ export const GRANT_PREFIX = 'plushlink://member?';
 const VERSION = '1';
 const BOND_ID = /^[0-9a-f]{16}$/;
 
+/** Whether `id` is a bond id as the toy writes them (16 hex digits). */
+export const bondIdOk = (id: string): boolean => BOND_ID.test(id);
+
 /** What a new phone shows the owner: its public keys for this toy. */
 export function encodePhoneKeys(keys: PeerPublicKeys): string {
   return `${PHONE_KEYS_PREFIX}v=${VERSION}&s=${toHex(keys.static)}&g=${toHex(keys.signing)}`;
@@ -39,7 +42,7 @@ export function encodeGrant(grant: MembershipGrant): string {
 export function parseGrant(uri: string): MembershipGrant {
   const field = uriFields(uri, GRANT_PREFIX, ['v', 'id', 'bond', 's', 'g'], VERSION);
   const bondId = field('bond');
-  if (!BOND_ID.test(bondId)) throw new PairingError('MALFORMED', 'bond id');
+  if (!bondIdOk(bondId)) throw new PairingError('MALFORMED', 'bond id');
   return { toyId: parseToyId(field('id')), bondId, toy: { static: fromHex(field('s'), 32), signing: fromHex(field('g'), 32) } };
 }
 

@@ -132,3 +132,29 @@ export async function sqliteFamily(sodium: Sodium): Promise<TestFamily> {
     },
   };
 }
+
+export interface RunningRelay {
+  readonly relay: Relay & { url: string };
+  readonly connection: StoreConnection;
+}
+
+/**
+ * A relay on `backend` for a whole test file: started before the first test, gone after the last.
+ * The getter gives undefined when PostgreSQL is unreachable outside CI (the skip is announced).
+ */
+export function useTestRelay(backend: Backend = 'sqlite'): () => RunningRelay | undefined {
+  let database: TestDatabase | undefined;
+  let running: RunningRelay | undefined;
+  beforeAll(async () => {
+    if (backend === 'postgres' && !(await postgresReachable())) return;
+    database = testDatabase(backend);
+    const connection = await database.open();
+    running = { connection, relay: await startTestRelay(connection) };
+  });
+  afterAll(async () => {
+    await running?.relay.close();
+    await running?.connection.close();
+    await database?.drop();
+  });
+  return () => running;
+}

@@ -1,0 +1,126 @@
+// A phone's view of its family's mailbox on the relay, for one toy: what a far-away member and a
+// bridge at home need. `sendRemote` seals a recording for the toy (this phone's per-toy keys, the
+// toy's keys from the bond) and posts it; `inbox()` yields what waits, with `openRecording` for
+// what the toy recorded; `bridge()` runs on a phone in Bluetooth range: it moves each envelope
+// that waits for it to the toy over the session's sealed-send path (the toy checks the sender is
+// a member and the signature holds), acknowledges it, and posts the toy's recordings (sealed by
+// the toy for all its phones) for the members far away. The bridge only carries sealed bytes:
+// envelopes for the toy do not open with its keys, and an altered one is refused by the toy.
+import { toHex } from '../pairing/bytes';
+import { type Bond, bondForToy } from '../pairing/bond';
+import { ToyClientError, isToyClientError } from './errors';
+import { type InboxItem, RelayClient } from './relay-client';
+import type { PartyKeys } from '../pairing/keys';
+import type { Sodium } from '../pairing/sodium';
+import type { PhoneStore } from './phone-store';
+import { type FetchedRecording, openToyRecording, sealForToy } from './toy-recording';
+import type { ToySession } from './toy-session';
+
+export interface FamilyRelayOptions {
+  /** The relay's base URL. */
+  readonly url: string;
+  /** The family mailbox id (from the remote invitation's offer, or the owner's own). */
+  readonly mailbox: string;
+  readonly toyId: string;
+}
+
+/** What one bridge() pass did. */
+export interface BridgeReport {
+  /** Envelopes the toy took (ids as hex), acknowledged on the relay. */
+  readonly delivered: readonly string[];
+  /** Envelopes the toy refused (not from a member, altered, replayed), acknowledged so they stop coming. */
+  readonly refused: readonly { readonly id: string; readonly reason: string }[];
+  /** Toy recordings posted to the mailbox (ids as hex). */
+  readonly uploaded: readonly string[];
+  /** Envelopes (relay ids) that are this phone's own mail, from the toy: left for inbox(), not forwarded. */
+  readonly forThisPhone: readonly string[];
+}
+
+/** What the family relay needs of a phone: its store and per-toy keys (a ToyClient has them; no radio needed). */
+export interface FamilyPhone {
+  readonly sodium: Sodium;
+  readonly store: PhoneStore;
+  keysFor(toyId: string): PartyKeys;
+}
+
+export class FamilyRelay {
+  readonly relay: RelayClient;
+  /** Recordings already posted by this bridge (ids as hex): an app may persist and pass it back. */
+  readonly uploaded: Set<string>;
+
+  constructor(
+    private readonly client: FamilyPhone,
+    private readonly options: FamilyRelayOptions,
+    uploaded: Iterable<string> = [],
+  ) {
+    this.relay = new RelayClient({ url: options.url, key: client.keysFor(options.toyId).signing, sodium: client.sodium });
+    this.uploaded = new Set(uploaded);
+  }
+
+  private bond(): Bond {
+    const bond = bondForToy(this.client.store.bonds, this.options.toyId);
+    if (!bond) throw new ToyClientError('NOT_BONDED', `this phone has no bond with toy ${this.options.toyId}`);
+    return bond;
+  }
+
+  /** Seals a WAV or Ogg Opus recording for the toy and posts it to the family mailbox. */
+  async sendRemote(recording: Uint8Array, now = Date.now()): Promise<string> {
+    const sealed = sealForToy(this.client.sodium, recording, this.client.keysFor(this.options.toyId), this.bond().peer, now);
+    await this.relay.post(this.options.mailbox, sealed.envelope);
+    return sealed.id;
+  }
+
+  /** Every envelope waiting for this phone, as it arrives (RelayClient.inbox). */
+  inbox(options: { readonly signal?: AbortSignal; readonly waitSeconds?: number } = {}): AsyncGenerator<InboxItem> {
+    return this.relay.inbox(this.options.mailbox, options);
+  }
+
+  /** Opens a recording the toy sealed (fetched from the inbox): checks it came from the toy. */
+  openRecording(sealed: Uint8Array): FetchedRecording {
+    return openToyRecording(this.client.sodium, sealed, this.client.keysFor(this.options.toyId), this.bond().peer);
+  }
+
+  /**
+   * One bridge pass over an open session with the toy: relay -> toy, then toy -> relay. A link
+   * lost half-way throws; what was not acknowledged comes again on the next pass.
+   */
+  async bridge(session: ToySession, options: { readonly signal?: AbortSignal } = {}): Promise<BridgeReport> {
+    const delivered: string[] = [];
+    const refused: { id: string; reason: string }[] = [];
+    const uploaded: string[] = [];
+    const forThisPhone: string[] = [];
+    const { mailbox } = this.options;
+    for (const waiting of await this.relay.pending(mailbox)) {
+      const sealed = await this.relay.fetch(mailbox, waiting.id);
+      // A recording another bridge posted is this phone's to read: the toy would refuse it anyway.
+      if (this.isFromToy(sealed)) {
+        forThisPhone.push(waiting.id);
+        continue;
+      }
+      try {
+        delivered.push(await session.sendSealed(sealed, options));
+      } catch (error) {
+        if (!(isToyClientError(error) && (error.code === 'MESSAGE_REFUSED' || error.code === 'BAD_INPUT'))) throw error;
+        refused.push({ id: waiting.id, reason: error.message });
+      }
+      await this.relay.acknowledge(mailbox, waiting.id);
+    }
+    for (const recording of await session.listRecordings()) {
+      const id = toHex(recording.id);
+      if (this.uploaded.has(id)) continue;
+      await this.relay.post(mailbox, await session.fetchSealedRecording(recording, options));
+      this.uploaded.add(id);
+      uploaded.push(id);
+    }
+    return { delivered, refused, uploaded, forThisPhone };
+  }
+
+  private isFromToy(sealed: Uint8Array): boolean {
+    try {
+      this.openRecording(sealed);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
