@@ -9,7 +9,11 @@ export const VIEW_DIST = join(__dirname, 'dist');
 /** The sources a build read, relative to the working directory esbuild ran in (esbuild's metafile). */
 const INPUTS = 'inputs.json';
 
-export async function buildView(outDir: string = VIEW_DIST): Promise<string> {
+/**
+ * Bundles the page into `outDir`. `forPackage` leaves out the list of sources it read: an installed
+ * package has no sources, and its prebuilt page then counts as current (viewBuildIsCurrent).
+ */
+export async function buildView(outDir: string = VIEW_DIST, options: { readonly forPackage?: boolean } = {}): Promise<string> {
   mkdirSync(outDir, { recursive: true });
   // Loaded only to build: esbuild is a development dependency, and the installed package ships the
   // page already built, so its CLI (which imports this file to check the build) must run without it.
@@ -32,7 +36,7 @@ export async function buildView(outDir: string = VIEW_DIST): Promise<string> {
   const files = [
     ...result.outputFiles.map((f) => [f.path, f.contents] as const),
     [join(outDir, 'index.html'), readFileSync(html)] as const,
-    [join(outDir, INPUTS), Buffer.from(JSON.stringify([...Object.keys(result.metafile.inputs).map((f) => resolve(f)), html]))] as const,
+    ...(options.forPackage ? [] : [[join(outDir, INPUTS), Buffer.from(JSON.stringify([...Object.keys(result.metafile.inputs).map((f) => resolve(f)), html]))] as const]),
   ];
   for (const [path, contents] of files) writeAtomically(path, contents);
   return outDir;
@@ -63,7 +67,10 @@ export function viewBuildIsCurrent(outDir: string = VIEW_DIST): boolean {
 }
 
 if (require.main === module) {
-  buildView().then(
+  // `--package DIR`: the page an installed package serves (dist/view/dist, beside the compiled server).
+  const at = process.argv.indexOf('--package');
+  const packageDir = at >= 0 ? process.argv[at + 1] : undefined;
+  buildView(packageDir ?? VIEW_DIST, { forPackage: packageDir !== undefined }).then(
     // On stderr: `npm pack --json` runs this build (prepare) and its stdout must stay the JSON.
     (dir) => console.error(`air view built into ${dir}`),
     (error: unknown) => {

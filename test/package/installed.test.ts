@@ -3,7 +3,7 @@
 // an ES module, as CommonJS and as TypeScript compiled with node16 and bundler resolution; the
 // `plushlink` command and the PLUSHLINK_AIR preload work from it; and it ships nothing else.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
@@ -77,7 +77,10 @@ describe('the installed package', () => {
     expect(paths).toContain('dist/client/index.d.ts');
     expect(paths).toContain('dist/client/index.js.map');
     expect(paths).toContain('cli/plushlink.js');
-    const unexpected = paths.filter((p) => !/^(dist\/.*\.(js|d\.ts|js\.map|d\.ts\.map)|cli\/plushlink\.js|docs\/[A-Z-]+\.md|README\.md|package\.json)$/.test(p));
+    expect(paths).toContain('dist/view/dist/index.html'); // the air view page, built: no bundler needed
+    const unexpected = paths.filter(
+      (p) => !/^(dist\/.*\.(js|d\.ts|js\.map|d\.ts\.map)|dist\/view\/dist\/(index\.html|view\.css(\.map)?)|cli\/plushlink\.js|docs\/[A-Z-]+\.md|README\.md|package\.json)$/.test(p),
+    );
     expect(unexpected).toEqual([]);
     expect(paths.filter((p) => /(^|\/)(test|bench)\//.test(p) || /phone\.json$|\.sealed$|(^|\/)flash\//.test(p))).toEqual([]);
   });
@@ -110,10 +113,11 @@ describe('the installed package', () => {
     expect(run(process.execPath, [join('out', 'quick-start.js')], project)).toMatch(QUICK_START_OUTPUT);
   });
 
-  it('runs the plushlink command from the package, and an unmodified noble app joins its air with -r plushlink/preload', async () => {
+  it('runs the plushlink command from the package: a toy that an unmodified noble app joins with -r plushlink/preload, and the air view of its capture', async () => {
     const bin = join(app, 'node_modules', '.bin', 'plushlink');
     expect(run(bin, ['--version'], app)).toBe(`plushlink ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
-    const toy = spawn(bin, ['toy', '--dir', join(dir, 'toy'), '--port', '0', '--no-qr'], { cwd: app });
+    const captures = join(dir, 'captures');
+    const toy = spawn(bin, ['toy', '--dir', join(dir, 'toy'), '--port', '0', '--no-qr', '--capture', captures], { cwd: app });
     try {
       const air = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -130,6 +134,29 @@ describe('the installed package', () => {
     } finally {
       toy.kill('SIGINT');
       await new Promise((resolve) => toy.once('exit', resolve));
+    }
+    // The air view of the toy's capture, served by the installed command from the page it ships.
+    const capture = join(captures, readdirSync(captures).find((f) => f.startsWith('toy-'))!);
+    const view = spawn(bin, ['view', capture], { cwd: app });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        view.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const found = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (found) resolve(found[1]!);
+        });
+        view.on('exit', () => reject(new Error(`plushlink view exited: ${out}`)));
+      });
+      const page = await fetch(url);
+      expect([page.status, await page.text()]).toEqual([200, expect.stringContaining('view.js')]);
+      const script = await fetch(new URL('view.js', url));
+      expect(script.status).toBe(200);
+      expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+      expect((await fetch(new URL('capture', url))).status).toBe(200);
+    } finally {
+      view.kill('SIGINT');
+      await new Promise((resolve) => view.once('exit', resolve));
     }
   });
 });
