@@ -116,4 +116,22 @@ describe('the family relay from the command line', () => {
     expect(readFileSync(ogg).subarray(0, 4).toString()).toBe('OggS');
     expect(grandma('inbox', '--out', join(dir, 'inbox')).stdout).not.toContain(reply); // acknowledged
   }, 180_000);
+
+  it('keeps bridging with --watch until Ctrl-C', async () => {
+    const watching = startPlushlink(['bridge', '--watch', '--every', '1', '--toy-dir', toyDir, '--phone', parentStore]);
+    const bridged = new OutputWatcher(watching);
+    const exited = new Promise<number | null>((resolve) => watching.once('exit', resolve));
+    try {
+      await bridged.waitFor(/nothing to carry/, 30_000);
+      const wav = join(dir, 'again.wav');
+      writeFileSync(wav, writeWav({ sampleRate: 16000, channels: [speechLike(16000, 7)] }));
+      const id = /message ([0-9a-f]{32}) posted/.exec(grandma('send', '--remote', wav).stdout)![1]!;
+      await bridged.waitFor(new RegExp(`delivered message ${id} to the toy`), 30_000);
+      await watcher.waitFor(new RegExp(`toy: played message ${id}`));
+      watching.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      await stop(watching);
+    }
+  }, 120_000);
 });
