@@ -1,9 +1,13 @@
 // The `plushlink` subcommands and the dispatch between them: `plushlink --help` lists them,
 // `plushlink CMD --help` prints one's help, anything else runs it. main.ts is the process around it.
 import { airCommand } from './air-command';
+import { bridgeCommand } from './bridge-command';
 import type { Command, Output } from './command';
 import { demoCommand } from './demo';
 import { fetchCommand } from './fetch-command';
+import { inboxCommand } from './inbox-command';
+import { inviteCommand } from './invite-command';
+import { joinCommand } from './join-command';
 import { membersCommand } from './members-command';
 import { pairCommand } from './pair-command';
 import { pawCommand } from './paw-command';
@@ -14,7 +18,7 @@ import { toyCommand } from './toy-command';
 import { UsageError } from './usage-error';
 import { viewCommand } from './view-command';
 
-export const COMMANDS: readonly Command[] = [demoCommand, toyCommand, pawCommand, pairCommand, sendCommand, fetchCommand, membersCommand, resetCommand, airCommand, viewCommand, relayCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, toyCommand, pawCommand, pairCommand, sendCommand, fetchCommand, membersCommand, resetCommand, airCommand, viewCommand, relayCommand, inviteCommand, joinCommand, inboxCommand, bridgeCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -2,6 +2,7 @@
 // usage mistake, 1 for everything else. ToyClientErrors say what happened in words a person acts
 // on, followed by the code a script can match ("wrong pairing code (WRONG_CODE)").
 import { isToyClientError, type ToyClientErrorCode } from '../client/errors';
+import { RelayRefusal } from '../client/relay-client';
 import { UsageError } from './usage-error';
 
 const SAYS: Partial<Record<ToyClientErrorCode, string>> = {
@@ -32,6 +33,9 @@ export function errorLine(error: unknown): ErrorLine {
     const retry = error.retryAfterMs ? `; try again in ${Math.ceil(error.retryAfterMs / 1000)} s` : '';
     return { line: oneLine(`${said}${retry} (${error.code})`), exitCode: 1 };
   }
+  if (error instanceof RelayRefusal) return { line: oneLine(`the relay refused: ${error.message} (${error.code})`), exitCode: 1 };
+  const unreachable = relayUnreachable(error);
+  if (unreachable) return { line: unreachable, exitCode: 1 };
   const file = fileError(error);
   if (file) return { line: file, exitCode: 1 };
   return { line: oneLine(error instanceof Error ? error.message : String(error)), exitCode: 1 };
@@ -62,6 +66,14 @@ function fileError(error: unknown): string | undefined {
   if (typeof code !== 'string' || typeof path !== 'string' || typeof syscall !== 'string' || typeof message !== 'string') return undefined;
   const reason = message.slice(code.length + 2).split(',')[0];
   return `cannot ${syscall} ${path}: ${reason}`;
+}
+
+/** undici's bare "fetch failed" says nothing: name the cause (ECONNREFUSED, ENOTFOUND, ...). */
+function relayUnreachable(error: unknown): string | undefined {
+  if (!(error instanceof TypeError) || error.message !== 'fetch failed') return undefined;
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : 'no answer';
+  return `cannot reach the relay (${why})`;
 }
 
 function oneLine(text: string): string {

@@ -1,11 +1,11 @@
 // What every phone command shares: the options that say which air to join, which toy, and which
 // phone store to use, and opening a ToyClient (on the real noble) on the toy's air over TCP.
-import { homedir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { userInfo } from 'node:os';
 import { ToyClient } from '../client/toy-client';
 import { parseAirSpec } from '../radio/air-spec';
 import type { ToySession } from '../client/toy-session';
 import type { OptionValues } from './args';
+import { phoneStorePath } from './far-phone';
 import { runningToy } from './toy-dir';
 import { UsageError } from './usage-error';
 
@@ -35,7 +35,7 @@ export async function openPhone(command: string, values: PhoneOptionValues, labe
   const air = values.air ?? toy?.air;
   if (!air) throw new UsageError(`${command} needs --toy-dir DIR (of a running plushlink toy) or --air tcp:HOST:PORT`);
   if (!parseAirSpec(air)) throw new UsageError(`--air ${air}: expected tcp:HOST:PORT`);
-  const storePath = values.phone ?? join(homedir(), '.plushlink', 'phone.json');
+  const storePath = phoneStorePath(values.phone);
   const client = await ToyClient.create({ radio: { kind: 'remote', air }, store: storePath, label: label ?? defaultLabel() });
   return {
     client,

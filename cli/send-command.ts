@@ -8,6 +8,7 @@ import type { Command } from './command';
 import { UndoneWork } from './error-line';
 import { checkMessageSize, MAX_MESSAGE_SECONDS } from './message-limit';
 import { pendingSend } from './pending-sends';
+import { FarPhone } from './far-phone';
 import { openPhone, PHONE_HELP, PHONE_OPTIONS, withSession } from './phone';
 import { kilobytes, transferProgress } from './progress-bar';
 import { UsageError } from './usage-error';
@@ -23,24 +24,39 @@ function encodeProgress(status: NodeJS.WritableStream): (framesDone: number, fra
   };
 }
 
+const OPTIONS = { ...PHONE_OPTIONS, remote: { type: 'boolean' } } as const;
+
 export const sendCommand: Command = {
   name: 'send',
   summary: 'send a voice message (WAV or Ogg Opus) to a bonded toy',
   help: `usage: plushlink send FILE.wav|FILE.ogg [phone options]
+       plushlink send --remote FILE.wav|FILE.ogg [--toy ID] [--phone FILE]
 
 Seals the recording on this phone for the toy alone (signed by this phone, encrypted to the toy)
 and sends it over the session; the toy stores it and plays it. WAV is encoded to Opus first.
 The toy takes messages up to ${Math.floor(MAX_MESSAGE_SECONDS / 60)} min ${MAX_MESSAGE_SECONDS % 60} s. If a send is cut short (the toy goes away,
 Ctrl-C), running the same command again resumes where it stopped.
 
+  --remote             from far away: seal it for the toy the same way and post it to the
+                       family mailbox on the relay (stored by "plushlink join"); a family phone
+                       in range ("plushlink bridge") carries it to the toy
 ${PHONE_HELP}`,
 
   async run(args, out) {
-    const { values, positionals } = parseCommandLine('send', args, PHONE_OPTIONS, 1);
+    const { values, positionals } = parseCommandLine('send', args, OPTIONS, 1);
     const file = positionals[0];
     if (!file) throw new UsageError('send needs a FILE.wav or FILE.ogg to send');
     const recording = readFileSync(file);
     const encoding = checkMessageSize(file, recording);
+    if (values.remote) {
+      const far = await FarPhone.open(values.phone);
+      const toyId = far.toyId(values.toy);
+      const { relay, settings } = far.familyRelay(toyId);
+      if (encoding) out.status.write(`${encoding}\n`);
+      const id = await relay.sendRemote(recording);
+      out.print(`sent ${file} (${kilobytes(recording.length)} kB): message ${id} posted for toy ${toyId} to mailbox ${settings.mailbox}`);
+      return 0;
+    }
     const phone = await openPhone('send', values);
     const pending = pendingSend(phone.storePath, phone.toyId(), recording);
     let onToy = 0;

@@ -1,0 +1,53 @@
+// `plushlink bridge`: a family phone in Bluetooth range carries the family mailbox to the toy and
+// back: envelopes waiting on the relay go to the toy (it checks the sender and the seal), the
+// toy's new recordings go up for the members far away. Once, or again and again with --watch.
+import { setTimeout as delay } from 'node:timers/promises';
+import type { BridgeReport } from '../client/family-relay';
+import { integerOption, parseCommandLine } from './args';
+import type { Command, Output } from './command';
+import { saveRelaySettings } from './family-relay-settings';
+import { openFamilyRelay } from './far-phone';
+import { openPhone, PHONE_HELP, PHONE_OPTIONS, withSession } from './phone';
+
+const OPTIONS = { ...PHONE_OPTIONS, watch: { type: 'boolean' }, every: { type: 'string' } } as const;
+
+export const bridgeCommand: Command = {
+  name: 'bridge',
+  summary: 'carry the family mailbox to the toy and its recordings back (a phone in range)',
+  help: `usage: plushlink bridge [--watch [--every SECONDS]] [phone options]
+
+Moves sealed envelopes both ways between the family relay and the toy, in one session: what
+waits in the mailbox goes to the toy, which plays it if a member sealed it (an altered or foreign
+one is refused and dropped); the toy's recordings not yet posted go up, sealed by the toy for its
+phones. The bridge cannot open either. Needs the relay this phone stored with "invite --remote"
+or "join".
+
+  --watch              keep bridging until Ctrl-C
+  --every SECONDS      with --watch, the pause between passes (default 5)
+${PHONE_HELP}`,
+
+  async run(args, out) {
+    const { values } = parseCommandLine('bridge', args, OPTIONS);
+    const every = integerOption('bridge', 'every', values.every, 1, 3600) ?? 5;
+    const phone = await openPhone('bridge', values);
+    const toyId = phone.toyId();
+    const { relay, settings } = openFamilyRelay(phone.client, phone.storePath, toyId);
+    return withSession(phone, async (session) => {
+      for (;;) {
+        const report = await relay.bridge(session, out.signal ? { signal: out.signal } : {});
+        saveRelaySettings(phone.storePath, toyId, { ...settings, uploaded: [...relay.uploaded] });
+        describe(report, out);
+        if (!values.watch) return 0;
+        await delay(every * 1000, undefined, out.signal ? { signal: out.signal } : {});
+      }
+    }, out.signal);
+  },
+};
+
+function describe(report: BridgeReport, out: Output): void {
+  for (const id of report.delivered) out.print(`delivered message ${id} to the toy`);
+  for (const { id, reason } of report.refused) out.print(`the toy refused envelope ${id}: ${reason}`);
+  for (const id of report.uploaded) out.print(`posted recording ${id} to the family mailbox`);
+  for (const id of report.forThisPhone) out.print(`left envelope ${id} for this phone's inbox (plushlink inbox)`);
+  if (Object.values(report).every((list: readonly unknown[]) => list.length === 0)) out.print('nothing to carry');
+}

@@ -1,0 +1,39 @@
+// Where a phone keeps its family relays: beside its phone store (phone.json -> phone.relay.json),
+// per toy, the relay URL, the family mailbox, the owner's relay key, and which of the toy's
+// recordings this phone has already bridged up. None of it is secret (the keys stay in the store).
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+export interface ToyRelaySettings {
+  readonly url: string;
+  readonly mailbox: string;
+  /** The owner's relay key id: the roster's signer. */
+  readonly owner: string;
+  /** Recording ids (hex) this phone's bridge already posted. */
+  readonly uploaded?: readonly string[];
+}
+
+type SettingsFile = Record<string, ToyRelaySettings>;
+
+export function relaySettingsPath(storePath: string): string {
+  return storePath.endsWith('.json') ? `${storePath.slice(0, -'.json'.length)}.relay.json` : `${storePath}.relay.json`;
+}
+
+function readAll(storePath: string): SettingsFile {
+  const path = relaySettingsPath(storePath);
+  if (!existsSync(path)) return {};
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  if (typeof parsed !== 'object' || parsed === null) throw new Error(`${path}: not a relay settings file`);
+  return parsed as SettingsFile;
+}
+
+export function relaySettings(storePath: string, toyId: string): ToyRelaySettings | undefined {
+  return readAll(storePath)[toyId];
+}
+
+/** Saves the settings for one toy (write-then-rename, so a crash leaves the old file whole). */
+export function saveRelaySettings(storePath: string, toyId: string, settings: ToyRelaySettings): void {
+  const path = relaySettingsPath(storePath);
+  const all = { ...readAll(storePath), [toyId]: settings };
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
+}
