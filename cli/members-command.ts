@@ -1,5 +1,7 @@
 // `plushlink members`: who is on the toy (owner and members), and for the owner, inviting one
-// more phone and removing one. A member may remove only itself.
+// more phone and removing one. A member may remove only itself. A phone may also join by its
+// public keys (HomeKit's Add Pairing): `keys` on the new phone, `add` on the owner's, `accept`
+// with the grant back on the new phone; no code, so nothing for a stranger to guess.
 import { formatPairingCode } from '../pairing/code';
 import type { MemberInfo } from '../pairing/session-messages';
 import { parseCommandLine } from './args';
@@ -7,26 +9,50 @@ import type { Command } from './command';
 import { openPhone, PHONE_HELP, PHONE_OPTIONS, withSession } from './phone';
 import { UsageError } from './usage-error';
 
+const OPTIONS = { ...PHONE_OPTIONS, keys: { type: 'string' }, label: { type: 'string' } } as const;
+const ACTIONS = ['list', 'invite', 'remove', 'keys', 'add', 'accept'];
+
 export const membersCommand: Command = {
   name: 'members',
   summary: "list the toy's phones; the owner invites or removes one",
   help: `usage: plushlink members [list] [phone options]
        plushlink members invite [phone options]
        plushlink members remove BOND [phone options]
+       plushlink members keys [phone options]
+       plushlink members add --keys PHONE_KEYS [--label NAME] [phone options]
+       plushlink members accept GRANT [phone options]
 
   list          the phones bonded with the toy, with their bond ids and roles (the default)
   invite        owner only: prints a one-time code with which one more phone pairs as a
                 member within the next 2 minutes (the tag's code pairs the first owner only)
   remove BOND   owner: removes any phone (its sessions end at once); a member: only itself
+  keys          on a new phone: prints its public keys for the toy (a QR payload) to show the owner
+  add           owner only: bonds the phone whose keys --keys gives (listed as --label NAME,
+                default "member") and prints the grant to hand back to it
+  accept GRANT  on the new phone: stores the bond the owner's grant gives; it may then connect
 ${PHONE_HELP}`,
 
   async run(args, out) {
-    const { values, positionals } = parseCommandLine('members', args, PHONE_OPTIONS, 2);
-    const [action = 'list', bondId] = positionals;
-    if (!['list', 'invite', 'remove'].includes(action)) throw new UsageError(`members: unknown action "${action}" (list, invite or remove BOND)`);
-    if (action === 'remove' && !bondId) throw new UsageError('members remove needs the BOND id (see plushlink members list)');
-    if (action !== 'remove' && bondId) throw new UsageError(`members ${action}: unexpected argument "${bondId}"`);
+    const { values, positionals } = parseCommandLine('members', args, OPTIONS, 2);
+    const [action = 'list', operand] = positionals;
+    if (!ACTIONS.includes(action)) throw new UsageError(`members: unknown action "${action}" (${ACTIONS.join(', ')})`);
+    const needs = action === 'remove' ? 'the BOND id (see plushlink members list)' : action === 'accept' ? 'the GRANT (plushlink://member?...) the owner printed' : undefined;
+    if (needs && !operand) throw new UsageError(`members ${action} needs ${needs}`);
+    if (!needs && operand) throw new UsageError(`members ${action}: unexpected argument "${operand}"`);
+    if (action === 'add' && !values.keys) throw new UsageError('members add needs --keys PHONE_KEYS (what plushlink members keys printed on the new phone)');
+    if (action !== 'add' && (values.keys !== undefined || values.label !== undefined)) throw new UsageError(`members ${action}: --keys and --label go with members add`);
     const phone = await openPhone('members', values);
+    if (action === 'keys') {
+      const toyId = phone.toyId();
+      out.print(`phone keys: ${phone.client.phoneKeys(toyId)}`);
+      out.print(`the toy's owner adds this phone with: plushlink members add --keys PHONE_KEYS --toy ${toyId}`);
+      return 0;
+    }
+    if (action === 'accept') {
+      const bond = phone.client.acceptGrant(operand!);
+      out.print(`bonded with toy ${bond.toyId} as member (bond ${bond.bondId}); bond stored in ${phone.storePath}`);
+      return 0;
+    }
     await withSession(phone, async (session) => {
       if (action === 'list') {
         for (const member of await session.members()) out.print(describe(member, member.bondId === session.bond.bondId));
@@ -35,10 +61,15 @@ ${PHONE_HELP}`,
         out.print(`invitation code: ${formatPairingCode(code)}`);
         out.print(`invitation QR payload: ${qr}`);
         out.print(`one more phone may pair as a member with this one-time code within ${Math.round(validForMs / 1000)} s: plushlink pair --code ${code}`);
+      } else if (action === 'add') {
+        const { bondId, grant } = await session.addMember(values.keys!, values.label ?? 'member');
+        out.print(`added ${bondId} as member`);
+        out.print(`grant: ${grant}`);
+        out.print('on the new phone: plushlink members accept GRANT');
       } else {
-        await session.removeMember(bondId!);
-        if (bondId === session.bond.bondId) phone.client.forget(session.bond.toyId);
-        out.print(`removed ${bondId}`);
+        await session.removeMember(operand!);
+        if (operand === session.bond.bondId) phone.client.forget(session.bond.toyId);
+        out.print(`removed ${operand}`);
       }
     }, out.signal);
     return 0;

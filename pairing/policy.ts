@@ -1,6 +1,8 @@
 // The toy's pairing policy as pure functions over a serialisable state. A paw press opens a
 // pairing window (120 s by default); three wrong codes close it and start a lockout that doubles
-// each time (1 min, 2, 4, ... up to a day) until a pairing succeeds. The state is small and the
+// each time (1 min, 2, 4, ... up to a day) until a pairing succeeds, and each quiet day (no wrong
+// code, no lockout) counts one past lockout less, so one stranger's bout does not punish the
+// family for ever while a patient guesser gains little (docs/THREAT-MODEL.md). The state is small and the
 // toy persists it on every change, so neither a lockout nor the strike count is undone by pulling
 // the battery; across a power cycle a running lockout keeps its remaining time and an expired one
 // stays expired (the time is an input: the toy's clock).
@@ -12,6 +14,8 @@ export interface PolicyConfig {
   readonly strikesPerLockout: number;
   readonly lockoutBaseMs: number;
   readonly lockoutMaxMs: number;
+  /** Each full quiet period (no wrong code, no running lockout) forgives one past lockout. */
+  readonly lockoutDecayMs: number;
 }
 
 export const DEFAULT_POLICY: PolicyConfig = {
@@ -19,6 +23,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
   strikesPerLockout: 3,
   lockoutBaseMs: 60_000,
   lockoutMaxMs: 24 * 60 * 60_000,
+  lockoutDecayMs: 24 * 60 * 60_000,
 };
 
 export interface PolicyState {
@@ -30,9 +35,15 @@ export interface PolicyState {
   readonly lockouts: number;
   /** End of the current lockout (toy clock, ms), or null. */
   readonly lockedUntil: number | null;
+  /**
+   * Since when it has been quiet (toy clock, ms): the last wrong code, or the end of the lockout it
+   * started; null when nothing is known (no wrong code since the last success, or a record from
+   * before decay, until the next boot starts the count).
+   */
+  readonly quietSince: number | null;
 }
 
-export const INITIAL_POLICY: PolicyState = { windowUntil: null, strikes: 0, lockouts: 0, lockedUntil: null };
+export const INITIAL_POLICY: PolicyState = { windowUntil: null, strikes: 0, lockouts: 0, lockedUntil: null, quietSince: null };
 
 export type PairingStatus =
   | { readonly open: true; readonly closesInMs: number }
@@ -69,16 +80,19 @@ export function openForInvitation(state: PolicyState, until: number): PolicyStat
   return { ...state, windowUntil: until, strikes: 0, lockedUntil: null };
 }
 
+/** Past lockouts after the quiet periods that ended by `now` have each forgiven one. */
+function decayedLockouts(state: PolicyState, now: number, config: PolicyConfig): number {
+  if (state.quietSince === null || now <= state.quietSince) return state.lockouts;
+  return Math.max(0, state.lockouts - Math.floor((now - state.quietSince) / config.lockoutDecayMs));
+}
+
 export function recordWrongCode(state: PolicyState, now: number, config = DEFAULT_POLICY): PolicyState {
   checkTime(now);
   const strikes = state.strikes + 1;
-  if (strikes < config.strikesPerLockout) return { ...state, strikes };
-  return {
-    windowUntil: null,
-    strikes: 0,
-    lockouts: state.lockouts + 1,
-    lockedUntil: now + lockoutMs(state.lockouts, config),
-  };
+  const lockouts = decayedLockouts(state, now, config);
+  if (strikes < config.strikesPerLockout) return { ...state, strikes, lockouts, quietSince: now };
+  const lockedUntil = now + lockoutMs(lockouts, config);
+  return { windowUntil: null, strikes: 0, lockouts: lockouts + 1, lockedUntil, quietSince: lockedUntil };
 }
 
 /** A bond was made: the window closes (another phone needs another paw press) and strikes clear. */
@@ -89,38 +103,47 @@ export function recordSuccess(_state: PolicyState, now: number): PolicyState {
 
 /**
  * On boot: no window survives; a lockout still running keeps only its remaining time (never more
- * than its full length, should the clock have gone back), and one that ran out stays over.
+ * than its full length, should the clock have gone back), and one that ran out stays over. The
+ * quiet period is likewise capped, and starts now for a record that did not know it.
  */
 export function afterPowerCycle(state: PolicyState, now: number, config = DEFAULT_POLICY): PolicyState {
   checkTime(now);
   const running = state.lockedUntil !== null && now < state.lockedUntil;
   const fullEnd = now + lockoutMs(Math.max(0, state.lockouts - 1), config);
+  const lockedUntil = running ? Math.min(state.lockedUntil!, fullEnd) : null;
+  const pastWrongCodes = state.lockouts > 0 || state.strikes > 0;
   return {
     ...state,
     windowUntil: null,
-    lockedUntil: running ? Math.min(state.lockedUntil!, fullEnd) : null,
+    lockedUntil,
+    quietSince: state.quietSince !== null ? Math.min(state.quietSince, fullEnd) : pastWrongCodes ? (lockedUntil ?? now) : null,
   };
 }
 
-const POLICY_FORMAT = 1;
+/** Format 1 (before decay) had no quiet time; it is still read. */
+const POLICY_FORMAT_1 = 1;
+const POLICY_FORMAT = 2;
 const HAS_WINDOW = 1;
 const HAS_LOCK = 2;
+const HAS_QUIET = 4;
 
-/** 20 bytes for the toy's flash: format, flags, window end, strikes, lockouts, lockout end. */
+/** 28 bytes for the toy's flash: format, flags, window end, strikes, lockouts, lockout end, quiet since. */
 export function encodePolicy(state: PolicyState): Uint8Array {
-  const flags = (state.windowUntil !== null ? HAS_WINDOW : 0) | (state.lockedUntil !== null ? HAS_LOCK : 0);
+  const flags = (state.windowUntil !== null ? HAS_WINDOW : 0) | (state.lockedUntil !== null ? HAS_LOCK : 0) | (state.quietSince !== null ? HAS_QUIET : 0);
   const time = (t: number | null) => u64le(BigInt(Math.max(0, Math.floor(t ?? 0))));
   return concat(
     Uint8Array.of(POLICY_FORMAT, flags),
     time(state.windowUntil),
     Uint8Array.of(Math.min(255, state.strikes), Math.min(255, state.lockouts)),
     time(state.lockedUntil),
+    time(state.quietSince),
   );
 }
 
 export function decodePolicy(bytes: Uint8Array): PolicyState {
   const reader = new ByteReader(bytes, 'policy state');
-  if (reader.u8() !== POLICY_FORMAT) throw new PairingError('UNSUPPORTED_VERSION', 'policy state format');
+  const format = reader.u8();
+  if (format !== POLICY_FORMAT && format !== POLICY_FORMAT_1) throw new PairingError('UNSUPPORTED_VERSION', 'policy state format');
   const flags = reader.u8();
   const time = () => {
     const t = reader.u64();
@@ -131,12 +154,14 @@ export function decodePolicy(bytes: Uint8Array): PolicyState {
   const strikes = reader.u8();
   const lockouts = reader.u8();
   const lockedUntil = time();
+  const quietSince = format === POLICY_FORMAT ? time() : 0;
   reader.end();
-  if (flags & ~(HAS_WINDOW | HAS_LOCK)) throw new PairingError('MALFORMED', 'policy flags');
+  if (flags & ~(format === POLICY_FORMAT ? HAS_WINDOW | HAS_LOCK | HAS_QUIET : HAS_WINDOW | HAS_LOCK)) throw new PairingError('MALFORMED', 'policy flags');
   return {
     windowUntil: flags & HAS_WINDOW ? windowUntil : null,
     strikes,
     lockouts,
     lockedUntil: flags & HAS_LOCK ? lockedUntil : null,
+    quietSince: flags & HAS_QUIET ? quietSince : null,
   };
 }

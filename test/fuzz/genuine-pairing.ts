@@ -122,7 +122,7 @@ export function buildGenuinePairing(sodium: Sodium): GenuinePairing {
     encodeIdentity(identity),
     encodePartyKeys(owner),
     encodePolicy(INITIAL_POLICY),
-    encodePolicy({ windowUntil: 120000, strikes: 2, lockouts: 3, lockedUntil: 999 }),
+    encodePolicy({ windowUntil: 120000, strikes: 2, lockouts: 3, lockedUntil: 999, quietSince: 999 }),
   ];
   return {
     identity,

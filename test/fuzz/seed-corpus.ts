@@ -47,6 +47,10 @@ async function main(): Promise<void> {
   add('records', 'bond list record version 2', { codec: 0, bytes: new TextEncoder().encode(bonds.replace('"v":1', '"v":2')) });
   add('records', 'identity as a JSON array', { codec: 1, bytes: new TextEncoder().encode('[1]') });
   add('records', 'policy with a time above 2^53', { codec: 3, bytes: b(1, 1, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) });
+  const zeros = (n: number): number[] => new Array<number>(n).fill(0);
+  add('records', 'policy written before decay (format 1) with a lockout', { codec: 3, bytes: b(1, 2, ...zeros(8), 0, 4, 0x20, 0xa1, 0x07, 0, 0, 0, 0, 0) });
+  add('records', 'policy format 1 claiming a quiet time', { codec: 3, bytes: b(1, 4, ...zeros(18)) });
+  add('records', 'policy with a quiet time above 2^53', { codec: 3, bytes: b(2, 4, ...zeros(18), 255, 255, 255, 255, 255, 255, 255, 255) });
 
   const qr = g.qrPayloads[0] as string;
   add('qr-payload', 'fingerprint in upper case hex', qr.replace(/fp=([0-9a-f]+)/, (_m, fp: string) => `fp=${fp.toUpperCase()}`));

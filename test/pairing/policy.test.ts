@@ -1,6 +1,7 @@
 // The pairing policy as pure logic: window, strikes, growing lockouts, power cycles, and a
 // persisted form that decodes back exactly (and rejects anything else with a typed error).
 import fc from 'fast-check';
+import { u64le } from '../../pairing/bytes';
 import {
   DEFAULT_POLICY,
   INITIAL_POLICY,
@@ -78,9 +79,50 @@ describe('pairing policy', () => {
     expect(pairingStatus(clockBack, 0)).toMatchObject({ reason: 'LOCKED_OUT', retryAfterMs: 60_000 });
   });
 
+  it('forgives one past lockout per quiet day, but none to a guesser who keeps at it', () => {
+    const DAY = DEFAULT_POLICY.lockoutDecayMs;
+    let state = INITIAL_POLICY;
+    let now = 0;
+    for (let round = 0; round < 12; round++) {
+      state = wrong(pawPress(state, now), now, 3);
+      now = state.lockedUntil!;
+    }
+    // Guessing again the moment each lockout ends: still a day each, the count keeps growing.
+    expect(state.lockouts).toBe(12);
+    expect(recordWrongCode(wrong(pawPress(state, now), now, 2), now)).toMatchObject({ lockouts: 13, lockedUntil: now + DEFAULT_POLICY.lockoutMaxMs });
+
+    // The stranger left; a day after the last lockout ended, one is forgiven; twelve days, all.
+    const dayLater = now + DAY;
+    expect(recordWrongCode(pawPress(state, dayLater), dayLater)).toMatchObject({ lockouts: 11, strikes: 1 });
+    const later = now + 12 * DAY + 1;
+    const fresh = wrong(pawPress(state, later), later, 3);
+    expect(fresh).toMatchObject({ lockouts: 1, lockedUntil: later + DEFAULT_POLICY.lockoutBaseMs });
+    // A day not yet over forgives nothing.
+    expect(recordWrongCode(pawPress(state, now + DAY - 1), now + DAY - 1).lockouts).toBe(12);
+    // The quiet time survives a power cycle and the clock being set back does not stretch it.
+    expect(afterPowerCycle(decodePolicy(encodePolicy(state)), now + DAY).quietSince).toBe(now);
+    expect(afterPowerCycle(state, 0).quietSince).toBeLessThanOrEqual(DEFAULT_POLICY.lockoutMaxMs);
+  });
+
+  it('reads a record written before decay (format 1), whose quiet time starts at the next boot', () => {
+    const at = (t: number) => [...u64le(BigInt(t))];
+    // format 1, a lockout flag, no window, 0 strikes, 4 lockouts, locked until 500_000
+    const old = Uint8Array.of(1, 2, ...at(0), 0, 4, ...at(500_000));
+    const decoded = decodePolicy(old);
+    expect(decoded).toEqual({ windowUntil: null, strikes: 0, lockouts: 4, lockedUntil: 500_000, quietSince: null });
+    expect(afterPowerCycle(decoded, 400_000)).toMatchObject({ lockedUntil: 500_000, quietSince: 500_000 });
+    expect(afterPowerCycle(decoded, 900_000)).toMatchObject({ lockedUntil: null, quietSince: 900_000 });
+    expect(afterPowerCycle(decodePolicy(Uint8Array.of(1, 0, ...at(0), 0, 0, ...at(0))), 5).quietSince).toBeNull();
+    // Once written again it is format 2, and reads back the same.
+    const rewritten = encodePolicy(afterPowerCycle(decoded, 900_000));
+    expect(rewritten[0]).toBe(2);
+    expect(decodePolicy(rewritten)).toMatchObject({ lockouts: 4, quietSince: 900_000 });
+    expect(errorCode(() => decodePolicy(Uint8Array.of(1, 4, ...at(0), 0, 0, ...at(0))))).toBe('MALFORMED');
+  });
+
   it('property: the persisted form round-trips', () => {
     const time = fc.option(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), { nil: null });
-    const state = fc.record({ windowUntil: time, strikes: fc.nat(255), lockouts: fc.nat(255), lockedUntil: time });
+    const state = fc.record({ windowUntil: time, strikes: fc.nat(255), lockouts: fc.nat(255), lockedUntil: time, quietSince: time });
     fc.assert(fc.property(state, (s) => expect(decodePolicy(encodePolicy(s))).toEqual(s)), { numRuns: 200 });
   });
 

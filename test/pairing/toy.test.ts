@@ -94,7 +94,7 @@ describe('pairing a phone with a toy', () => {
     expect(toy.status(60_020)).toMatchObject({ reason: 'LOCKED_OUT', retryAfterMs: 120_000 - 8 });
     toy.pawPress(200_000);
     expect(eventTypes(pairPhone(sodium(), toy, 200_001).exchange.phone)).toEqual(['paired']);
-    expect(toy.policy).toEqual({ windowUntil: null, strikes: 0, lockouts: 0, lockedUntil: null });
+    expect(toy.policy).toEqual({ windowUntil: null, strikes: 0, lockouts: 0, lockedUntil: null, quietSince: null });
   });
 
   it('gives no bond to a phone that believes it is talking to another toy', () => {
