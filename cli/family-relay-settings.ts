@@ -10,6 +10,8 @@ export interface ToyRelaySettings {
   readonly owner: string;
   /** Recording ids (hex) this phone's bridge already posted. */
   readonly uploaded?: readonly string[];
+  /** Owner: the relay key id each remotely invited member's bond id brought to the roster. */
+  readonly relayKeys?: Readonly<Record<string, string>>;
 }
 
 type SettingsFile = Record<string, ToyRelaySettings>;

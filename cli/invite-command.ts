@@ -60,6 +60,9 @@ ${PHONE_HELP}`,
     const { bondId } = await withSession(phone, (session) => session.addMember(hosted.keys, values.label ?? 'far-away member'), out.signal);
     const roster = await relay.roster(settings.mailbox, relay.keyId);
     await relay.putRoster(settings.mailbox, roster.version + 1, [...roster.members, hosted.relayKey]);
+    // Remember whose key it is, so `members remove` can take it off the roster again.
+    const latest = relaySettings(storePath, toyId) ?? settings;
+    saveRelaySettings(storePath, toyId, { ...latest, relayKeys: { ...latest.relayKeys, [bondId]: hosted.relayKey } });
     await hosted.complete(bondId);
     out.print(`added ${values.label ?? 'far-away member'} to toy ${toyId} as member ${bondId}; they share mailbox ${settings.mailbox}`);
     return 0;

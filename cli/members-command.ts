@@ -2,10 +2,13 @@
 // more phone and removing one. A member may remove only itself. A phone may also join by its
 // public keys (HomeKit's Add Pairing): `keys` on the new phone, `add` on the owner's, `accept`
 // with the grant back on the new phone; no code, so nothing for a stranger to guess.
+import { RelayClient } from '../client/relay-client';
 import { formatPairingCode } from '../pairing/code';
 import type { MemberInfo } from '../pairing/session-messages';
 import { parseCommandLine } from './args';
 import type { Command } from './command';
+import { errorLine } from './error-line';
+import { relaySettings, saveRelaySettings } from './family-relay-settings';
 import { openPhone, PHONE_HELP, PHONE_OPTIONS, withSession } from './phone';
 import { UsageError } from './usage-error';
 
@@ -25,7 +28,8 @@ export const membersCommand: Command = {
   list          the phones bonded with the toy, with their bond ids and roles (the default)
   invite        owner only: prints a one-time code with which one more phone pairs as a
                 member within the next 2 minutes (the tag's code pairs the first owner only)
-  remove BOND   owner: removes any phone (its sessions end at once); a member: only itself
+  remove BOND   owner: removes any phone (its sessions end at once, and a member invited with
+                invite --remote leaves the family mailbox's roster); a member: only itself
   keys          on a new phone: prints its public keys for the toy (a QR payload) to show the owner
   add           owner only: bonds the phone whose keys --keys gives (listed as --label NAME,
                 default "member") and prints the grant to hand back to it
@@ -53,6 +57,7 @@ ${PHONE_HELP}`,
       out.print(`bonded with toy ${bond.toyId} as member (bond ${bond.bondId}); bond stored in ${phone.storePath}`);
       return 0;
     }
+    let removedOther = false;
     await withSession(phone, async (session) => {
       if (action === 'list') {
         for (const member of await session.members()) out.print(describe(member, member.bondId === session.bond.bondId));
@@ -69,12 +74,32 @@ ${PHONE_HELP}`,
       } else {
         await session.removeMember(operand!);
         if (operand === session.bond.bondId) phone.client.forget(session.bond.toyId);
+        else removedOther = true;
         out.print(`removed ${operand}`);
       }
     }, out.signal);
+    if (removedOther) await dropFromRoster(phone, operand!, out);
     return 0;
   },
 };
+
+/** Owner: a removed member invited over the relay also leaves the family mailbox's roster. */
+async function dropFromRoster(phone: Awaited<ReturnType<typeof openPhone>>, bondId: string, out: { print(line: string): void }): Promise<void> {
+  const toyId = phone.toyId();
+  const settings = relaySettings(phone.storePath, toyId);
+  const relayKey = settings?.relayKeys?.[bondId];
+  if (!settings || !relayKey) return;
+  try {
+    const relay = new RelayClient({ url: settings.url, key: phone.client.keysFor(toyId).signing, sodium: phone.client.sodium });
+    const roster = await relay.roster(settings.mailbox, settings.owner);
+    if (roster.members.includes(relayKey)) await relay.putRoster(settings.mailbox, roster.version + 1, roster.members.filter((k) => k !== relayKey));
+  } catch (error) {
+    throw new Error(`removed ${bondId} from the toy, but the relay roster was not updated: ${errorLine(error).line}`);
+  }
+  const { [bondId]: _dropped, ...relayKeys } = settings.relayKeys ?? {};
+  saveRelaySettings(phone.storePath, toyId, { ...settings, relayKeys });
+  out.print(`removed ${bondId} from the family mailbox roster`);
+}
 
 function describe(member: MemberInfo, me: boolean): string {
   const since = new Date(member.createdAt).toISOString().slice(0, 19).replace('T', ' ');

@@ -134,4 +134,36 @@ describe('the family relay from the command line', () => {
       await stop(watching);
     }
   }, 120_000);
+
+  it("takes a removed member off the family mailbox's roster too: her inbox and sends are refused", async () => {
+    const bond = /^([0-9a-f]{16})  member .*Grandma$/m.exec(parent('members').stdout)![1]!;
+    const removed = parent('members', 'remove', bond);
+    expect(removed.stderr).not.toMatch(/plushlink:/);
+    expect(removed.status).toBe(0);
+    expect(removed.stdout).toContain(`removed ${bond} from the family mailbox roster`);
+    const inbox = grandma('inbox');
+    expect(inbox.status).toBe(1);
+    expect(inbox.stderr).toMatch(/^plushlink: the relay refused: .*\n$/);
+    const wav = join(dir, 'after.wav');
+    writeFileSync(wav, writeWav({ sampleRate: 16000, channels: [speechLike(16000, 9)] }));
+    const sent = grandma('send', '--remote', wav);
+    expect(sent.status).toBe(1);
+    expect(sent.stderr).toMatch(/^plushlink: the relay refused: .*\n$/);
+  }, 60_000);
+
+  it('still removes the member from the toy when the relay is unreachable, but says the roster was not updated', async () => {
+    const uncleStore = join(dir, 'uncle.json');
+    const code = /^invitation code: (\d{5} \d{5})$/m.exec(parent('members', 'invite').stdout)![1]!;
+    const paired = plushlink(['pair', '--code', code, '--name', 'Uncle', '--toy-dir', toyDir, '--phone', uncleStore], { timeoutMs: 60_000 });
+    expect(paired.status).toBe(0);
+    const bond = /^([0-9a-f]{16})  member .*Uncle$/m.exec(parent('members').stdout)![1]!;
+    const settingsPath = join(dir, 'parent.relay.json');
+    const settings = JSON.parse(readFileSync(settingsPath, 'utf8')) as Record<string, { url: string; relayKeys?: Record<string, string> }>;
+    for (const toy of Object.values(settings)) Object.assign(toy, { url: `http://127.0.0.1:${await closedPort()}`, relayKeys: { ...toy.relayKeys, [bond]: 'uncle-relay-key' } });
+    writeFileSync(settingsPath, JSON.stringify(settings));
+    const removed = parent('members', 'remove', bond);
+    expect(removed.status).toBe(1);
+    expect(removed.stderr).toMatch(new RegExp(`^plushlink: removed ${bond} from the toy, but the relay roster was not updated: cannot reach the relay \\(ECONNREFUSED\\)\n$`));
+    expect(parent('members').stdout).not.toContain(bond);
+  }, 60_000);
 });
