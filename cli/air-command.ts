@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { formatPairingCode } from '../pairing/code';
 import { Air } from '../radio/air';
 import { PHONES } from '../radio/link-policy';
+import { parseAirSpec } from '../radio/air-spec';
 import { serveH4OverTcp } from '../radio/h4-tcp-server';
 import { integerOption, parseCommandLine } from './args';
 import type { Command } from './command';
@@ -51,8 +52,8 @@ HCI H4. Join it from another process with an unmodified noble or bleno app:
     const { values } = parseCommandLine('air', args, OPTIONS);
     const spec = values.serve;
     if (!spec) throw new UsageError('air needs --serve tcp:HOST:PORT');
-    const match = /^tcp:([^:]+):(\d+)$/.exec(spec);
-    if (!match) throw new UsageError(`--serve ${spec}: expected tcp:HOST:PORT`);
+    const where = parseAirSpec(spec);
+    if (!where) throw new UsageError(`--serve ${spec}: expected tcp:HOST:PORT`);
     const seed = integerOption('air', 'seed', values.seed, 0, 2 ** 31) ?? 1;
     const clock = values.clock ?? 'fast';
     if (clock !== 'fast' && clock !== 'realistic') throw new UsageError(`--clock ${clock}: expected fast or realistic`);
@@ -73,7 +74,7 @@ HCI H4. Join it from another process with an unmodified noble or bleno app:
       ...(snifferPath ? { snifferPath } : {}),
     });
     const view = snifferPath ? await startLiveView(out, snifferPath, () => snifferPath) : undefined;
-    const server = await serveH4OverTcp(air, { host: match[1]!, port: Number(match[2]), log });
+    const server = await serveH4OverTcp(air, { ...where, log });
     const toy = values.toy ? await startToyOnAir(air, { dir: join(values.toy, 'flash'), speakerDir: join(values.toy, 'speaker'), log: (line) => out.print(`toy: ${line}`) }) : undefined;
     if (toy) out.print(`toy ${toy.firmware.identity.toyId} is on this air (pairing code ${formatPairingCode(toy.firmware.identity.code)}; paw: SIGUSR1, long press SIGUSR2)`);
     const stopPaw = toy ? listenForPaw(out, (long) => toy.firmware.pawPress({ long })) : () => undefined;
