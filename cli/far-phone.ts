@@ -2,12 +2,12 @@
 // and `inbox` need (the family relay and the invitee's side of a remote invitation).
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { acceptGrant } from '../client/accept-grant';
 import type { FamilyPhone } from '../client/family-relay';
 import { FamilyRelay } from '../client/family-relay';
 import { FilePhoneStore, type PhoneStore } from '../client/phone-store';
 import type { InviteeClient } from '../client/remote-invitation';
 import { type Bond, bondForToy } from '../pairing/bond';
-import { bondFromGrant, parseGrant } from '../pairing/grant';
 import { keysForToy } from '../pairing/identity';
 import type { PartyKeys } from '../pairing/keys';
 import { parseToyId } from '../pairing/qr';
@@ -46,9 +46,7 @@ export class FarPhone implements FamilyPhone, InviteeClient {
   }
 
   acceptGrant(grant: string): Bond {
-    const bond = bondFromGrant(parseGrant(grant), Date.now());
-    this.store.bonds.put(bond);
-    return bond;
+    return acceptGrant(this.store, grant, Date.now());
   }
 
   /** The toy `--toy` names, or the only one this phone is bonded with. */

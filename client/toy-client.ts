@@ -10,7 +10,7 @@ import type { Bond } from '../pairing/bond';
 import { bondForToy } from '../pairing/bond';
 import { parsePairingCode } from '../pairing/code';
 import { isPairingError, type PairingError } from '../pairing/errors';
-import { bondFromGrant, encodePhoneKeys, parseGrant } from '../pairing/grant';
+import { encodePhoneKeys } from '../pairing/grant';
 import { keysForToy, publicKeys } from '../pairing/identity';
 import type { PartyKeys } from '../pairing/keys';
 import { PhoneConnection } from '../pairing/phone';
@@ -18,6 +18,7 @@ import { parseQrPayload, parseToyId } from '../pairing/qr';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
 import { parseAdvert, PLUSHLINK_SERVICE } from '../firmware-sim/profile';
 import { type LoadedNoble, loadNoble, type Noble, type Radio } from '../radio/loaders';
+import { acceptGrant } from './accept-grant';
 import { abortable, eitherSignal, throwIfAborted } from './abort';
 import { ToyClientError, type ToyClientErrorCode } from './errors';
 import { GattLink, withTimeout } from './gatt-link';
@@ -237,16 +238,7 @@ export class ToyClient {
 
   /** Stores the bond an owner's addMember() granted this phone; connect() then opens sessions. */
   acceptGrant(grant: string): Bond {
-    let parsed;
-    try {
-      parsed = parseGrant(grant);
-    } catch (error) {
-      if (isPairingError(error)) throw new ToyClientError('BAD_INPUT', `not a membership grant: ${error.message}`, { cause: error });
-      throw error;
-    }
-    const bond = bondFromGrant(parsed, this.now());
-    this.store.bonds.put(bond);
-    return bond;
+    return acceptGrant(this.store, grant, this.now());
   }
 
   /** Forgets a bond on this phone only (the owner removes it on the toy with removeMember). */
