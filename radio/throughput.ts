@@ -32,8 +32,6 @@ export interface ThroughputResult {
 /** One full PDU per write: the value fills the data length after the L2CAP and ATT headers. */
 export async function measureWriteThroughput(run: ThroughputRun): Promise<ThroughputResult> {
   const wallStart = performance.now();
-  // bleno hooks SIGINT and exit on every load; the stacks of one measurement leave none behind.
-  const hooked = new Set<unknown>([...process.listeners('SIGINT'), ...process.listeners('exit')]);
   const air = new Air({
     seed: run.seed ?? 1,
     clock: 'realistic',
@@ -82,8 +80,8 @@ export async function measureWriteThroughput(run: ThroughputRun): Promise<Throug
       wallSeconds: (performance.now() - wallStart) / 1000,
     };
   } finally {
+    // The stacks' SIGINT and exit listeners never reach `process`: the loaders adopt them
+    // (process-listeners.ts), so there is nothing to sweep here.
     air.close();
-    for (const listener of process.listeners('SIGINT')) if (!hooked.has(listener)) process.removeListener('SIGINT', listener);
-    for (const listener of process.listeners('exit')) if (!hooked.has(listener)) process.removeListener('exit', listener);
   }
 }
