@@ -1,5 +1,6 @@
-// Where `plushlink demo` writes: one folder per device (what it sent, received, stored) and one
-// btsnoop capture per device. A folder from an earlier demo run is replaced; any other non-empty
+// Where `plushlink demo` writes: one folder per device (what it sent, received, stored), one
+// btsnoop capture per device, the embedded relay's and the legacy cloud's databases, and the
+// breach: what a thief dumps from each. A folder from an earlier demo run is replaced; any other non-empty
 // folder is left alone and refused, so --out never erases someone's files.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -23,6 +24,16 @@ export interface DemoLayout {
   received(from: string): string;
   /** The child's recording as the parent's phone fetched it. */
   fetched(kind: 'ogg' | 'wav'): string;
+  /** The child's recording as `who`'s phone fetched it (from the toy or through the relay). */
+  fetchedBy(who: string, kind: 'ogg' | 'wav'): string;
+  /** A voice message `from` sent, as the Ogg Opus file that was sealed. */
+  sentOgg(from: string, name?: string): string;
+  /** The embedded family relay's folder (its SQLite database). */
+  readonly relay: string;
+  /** The legacy CloudPets cloud's folder (its database and bucket). */
+  readonly legacyCloud: string;
+  /** What a thief dumps from each cloud: breach/relay/, breach/legacy/, breach/SUMMARY.txt. */
+  readonly breach: string;
   /** `path` relative to the output folder, for narration. */
   relative(path: string): string;
 }
@@ -44,9 +55,14 @@ export function prepareDemoOutput(dir: string): DemoLayout {
     sent: (from) => join(device(from), 'sent-message.wav'),
     received: (from) => join(device('toy'), `message-from-${from.toLowerCase()}.ogg`),
     fetched: (kind) => join(device('parent'), `recording-from-toy.${kind}`),
+    fetchedBy: (who, kind) => join(device(who), `recording-from-toy.${kind}`),
+    sentOgg: (from, name = 'sent-message') => join(device(from), `${name}.ogg`),
+    relay: join(root, 'relay'),
+    legacyCloud: join(root, 'legacy-cloud'),
+    breach: join(root, 'breach'),
     relative: (path) => relative(root, path),
   };
-  for (const folder of [layout.captures, layout.toyFlash, device('parent'), device('grandma'), device('stranger')]) mkdirSync(folder, { recursive: true });
+  for (const folder of [layout.captures, layout.toyFlash, device('parent'), device('grandma'), device('granny'), device('stranger')]) mkdirSync(folder, { recursive: true });
   writeFileSync(join(root, MARKER), 'written by plushlink demo; the next run replaces this folder\n');
   return layout;
 }

@@ -17,6 +17,7 @@ import type { RecordingInfo } from '../pairing/session-messages';
 import type { Air } from '../radio/air';
 import { saveVoice } from './audio-files';
 import { type Checklist, ensure, nextEvent } from './checklist';
+import { DEMO_FAMILY } from './demo-family';
 import type { DemoLayout } from './demo-layout';
 import { kilobytes } from './progress-bar';
 import { startToyOnAir } from './toy-on-air';
@@ -39,11 +40,20 @@ const EVENT_MS = 10_000;
 /** How long the toy records per paw press. */
 const RECORD_SECONDS = 3;
 
-export async function tellStory(context: StoryContext): Promise<void> {
+/** What the story at home leaves for the part far away: the toy, and the owner's phone. */
+export interface StoryAtHome {
+  readonly firmware: ToyFirmware;
+  readonly parent: ToyClient;
+  /** How long the child's answer is, in seconds (what the toy records of the microphone). */
+  readonly childSeconds: number;
+}
+
+export async function tellStory(context: StoryContext): Promise<StoryAtHome> {
   const { air, layout, steps, say, phone } = context;
+  const { parent: parentPerson, grandma: grandmaPerson, child } = DEMO_FAMILY;
 
   say('1. A new toy is switched on. It makes its own keys and its own pairing code, printed on its tag.');
-  const childVoice = speak('I love you too. Good night!', { seed: 7, seconds: 2.5, espeakVoice: 'en+f4', ...preference(context) });
+  const childVoice = speak(child.says, { seed: 7, seconds: 2.5, espeakVoice: 'en+f4', ...preference(context) });
   writeFileSync(layout.microphone, childVoice.wav);
   const childSeconds = Math.min(RECORD_SECONDS, wavSeconds(childVoice.wav));
   const { firmware } = await steps.expectOk(
@@ -54,14 +64,14 @@ export async function tellStory(context: StoryContext): Promise<void> {
   const toyId = firmware.identity.toyId;
 
   say('2. The parent presses the paw, which opens the pairing window, and types the code into their phone.');
-  const parent = await phone('Parent');
+  const parent = await phone(parentPerson.label);
   await pressPawForPairing(context, firmware, false);
   const parentSession = await pairWithCode(context, firmware, parent, "the parent's", 'owner');
 
   say('3. The parent records a good-night message and sends it, sealed on the phone for this toy alone.');
-  const parentVoice = speak('Good night, little bear. Sleep tight.', { seed: 3, seconds: 3, ...preference(context) });
-  writeFileSync(layout.sent('Parent'), parentVoice.wav);
-  await sendAndHear(context, firmware, parentSession, 'Parent', parentVoice.wav);
+  const parentVoice = speak(parentPerson.says, { seed: 3, seconds: 3, ...preference(context) });
+  writeFileSync(layout.sent(parentPerson.label), parentVoice.wav);
+  await sendAndHear(context, firmware, parentSession, parentPerson.label, parentVoice.wav);
 
   say('4. The child presses the paw and answers; the toy records, seals it for its phones, and the parent fetches it.');
   const recorded = await steps.expectOk(
@@ -105,19 +115,19 @@ export async function tellStory(context: StoryContext): Promise<void> {
   const stranger = await phone('Stranger');
   await steps.expectRefused("the stranger's guessed code", () => stranger.pair(toyId, { code: wrongCode(invitation.code) }), 'WRONG_CODE');
   await steps.expectRefused("the stranger's tag code", () => stranger.pair(toyId, { code: firmware.identity.code }), 'WRONG_CODE');
-  const grandma = await phone('Grandma');
+  const grandma = await phone(grandmaPerson.label);
   const grandmaSession = await pairWithCode(context, firmware, grandma, "grandma's", 'member', invitation.code);
 
   say('6. Grandma sends a message too, and sees who else is on the toy.');
-  const grandmaVoice = speak('Hello sweetheart, it is grandma. See you on Sunday!', { seed: 5, seconds: 3, espeakVoice: 'en+f2', ...preference(context) });
-  writeFileSync(layout.sent('Grandma'), grandmaVoice.wav);
-  await sendAndHear(context, firmware, grandmaSession, 'Grandma', grandmaVoice.wav);
+  const grandmaVoice = speak(grandmaPerson.says, { seed: 5, seconds: 3, espeakVoice: 'en+f2', ...preference(context) });
+  writeFileSync(layout.sent(grandmaPerson.label), grandmaVoice.wav);
+  await sendAndHear(context, firmware, grandmaSession, grandmaPerson.label, grandmaVoice.wav);
   await steps.expectOk(
     "grandma's phone lists the toy's phones",
     () => grandmaSession.members(),
     (members) => {
       const listed = members.map((m) => `${m.label} (${m.role})`).join(', ');
-      ensure(listed === 'Parent (owner), Grandma (member)', `the toy lists ${listed}`);
+      ensure(listed === `${parentPerson.label} (owner), ${grandmaPerson.label} (member)`, `the toy lists ${listed}`);
       return listed;
     },
   );
@@ -137,10 +147,11 @@ export async function tellStory(context: StoryContext): Promise<void> {
     'the stranger got nothing',
     async () => firmware.storage.bonds.list().map((b) => b.label),
     (labels) => {
-      ensure(labels.join(', ') === 'Parent, Grandma', `the toy holds bonds for ${labels.join(', ')}`);
-      return 'the toy still knows only Parent and Grandma; no session, no recording';
+      ensure(labels.join(', ') === `${parentPerson.label}, ${grandmaPerson.label}`, `the toy holds bonds for ${labels.join(', ')}`);
+      return `the toy still knows only ${parentPerson.label} and ${grandmaPerson.label}; no session, no recording`;
     },
   );
+  return { firmware, parent, childSeconds };
 }
 
 function wavSeconds(wav: Uint8Array): number {
@@ -180,29 +191,36 @@ function pairWithCode(context: StoryContext, firmware: ToyFirmware, phone: ToyCl
 
 /** Sends a voice message, waits for the toy to play it, and keeps what the toy received. */
 async function sendAndHear(context: StoryContext, firmware: ToyFirmware, session: ToySession, from: string, wav: Uint8Array): Promise<void> {
-  const { steps, layout } = context;
-  const heard = await steps.expectOk(
+  await context.steps.expectOk(
     `${from}'s message reaches the speaker`,
-    async () => {
-      const played = nextEvent<PlayedMessage>(firmware, 'played', EVENT_MS);
-      // Kept as it arrives: the toy erases a message once it has played it.
-      const stored = nextEvent<{ id: string; envelope: Uint8Array }>(firmware, 'message-stored', EVENT_MS);
-      const progress = context.transfer('sending');
-      let id: string;
-      try {
-        id = await session.sendMessage(wav, progress);
-      } finally {
-        progress.finish();
-      }
-      return { id, played: await played, envelope: (await stored).envelope };
-    },
-    ({ id, played }) => {
-      ensure(played.id === id, `the toy played ${played.id}, not ${id}`);
-      return `message ${id} stored and played (${played.durationSeconds.toFixed(1)} s) → ${layout.relative(played.wavPath ?? '(no file)')}`;
-    },
+    () =>
+      toyPlays(context, firmware, from, async () => {
+        const progress = context.transfer('sending');
+        try {
+          return await session.sendMessage(wav, progress);
+        } finally {
+          progress.finish();
+        }
+      }),
+    (detail) => detail,
   );
+}
+
+/**
+ * Runs `deliver` (it hands the toy a message and resolves with its id), waits for the toy to play
+ * it, keeps what the toy received as `from`'s message, and says so.
+ */
+export async function toyPlays(context: Pick<StoryContext, 'layout'>, firmware: ToyFirmware, from: string, deliver: () => Promise<string>): Promise<string> {
+  const played = nextEvent<PlayedMessage>(firmware, 'played', EVENT_MS);
+  // Kept as it arrives: the toy erases a message once it has played it.
+  const stored = nextEvent<{ id: string; envelope: Uint8Array }>(firmware, 'message-stored', EVENT_MS);
+  for (const waiting of [played, stored]) waiting.catch(() => undefined); // a failed delivery is reported, not left unhandled
+  const id = await deliver();
+  const [heard, { envelope }] = await Promise.all([played, stored]);
+  ensure(heard.id === id, `the toy played ${heard.id}, not ${id}`);
   // What the toy received is sealed; opened with the toy's own key it is the Ogg file the phone sent.
-  await saveVoice(layout.received(from), openEnvelope(firmware.sodium, heard.envelope, firmware.identity.keys).audio);
+  await saveVoice(context.layout.received(from), openEnvelope(firmware.sodium, envelope, firmware.identity.keys).audio);
+  return `message ${id} stored and played (${heard.durationSeconds.toFixed(1)} s) → ${context.layout.relative(heard.wavPath ?? '(no file)')}`;
 }
 
 /** A well-formed code (right length, right check digit) that is not the toy's. */
@@ -228,4 +246,4 @@ function madeUpBond(firmware: ToyFirmware, stranger: ToyClient): Bond {
 }
 
 /** The devices on the story's air, each with its own capture. */
-export const STORY_DEVICES = ['toy', 'Parent', 'Stranger', 'Grandma'] as const;
+export const STORY_DEVICES = ['toy', DEMO_FAMILY.parent.label, 'Stranger', DEMO_FAMILY.grandma.label] as const;

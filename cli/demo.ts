@@ -5,13 +5,17 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToyClient } from '../client/toy-client';
 import { Air } from '../radio/air';
+import { DEFAULT_RELAY_CONFIG } from '../relay/config';
+import { type Relay, startRelay } from '../relay/server';
 import { integerOption, parseCommandLine } from './args';
 import { Checklist, ensure, StepFailed } from './checklist';
 import type { Command } from './command';
 import { captureIn, startLiveView } from './live-view';
 import { untilInterrupted } from './signals';
 import { type DemoLayout, prepareDemoOutput } from './demo-layout';
-import { STORY_DEVICES, tellStory } from './demo-story';
+import { tellBreach } from './demo-breach';
+import { tellFarAwayStory } from './demo-far-away';
+import { STORY_DEVICES, type StoryContext, tellStory } from './demo-story';
 import { transferProgress } from './progress-bar';
 
 const OPTIONS = {
@@ -50,23 +54,30 @@ prints ✓ or ✗; the exit code is 0 only if every step passed.
     const air = new Air({ seed, captureDir: layout.captures });
     const view = values.view ? await startLiveView(out, "the toy's btsnoop capture", captureIn(layout.captures, 'toy-')) : undefined;
     const steps = new Checklist(out.print);
+    const context: StoryContext = {
+      air,
+      layout,
+      steps,
+      say: (line) => out.print(line),
+      phone: (label) => ToyClient.create({ radio: { kind: 'virtual', air }, store: layout.phoneStore(label), label }),
+      transfer: (label) => transferProgress(label, out.status, { plainLines: false }),
+      ...(values['generated-voice'] ? { voice: 'generated' as const } : {}),
+    };
+    let relay: (Relay & { readonly url: string }) | undefined;
     try {
-      await tellStory({
-        air,
-        layout,
-        steps,
-        say: (line) => out.print(line),
-        phone: (label) => ToyClient.create({ radio: { kind: 'virtual', air }, store: layout.phoneStore(label), label }),
-        transfer: (label) => transferProgress(label, out.status, { plainLines: false }),
-        ...(values['generated-voice'] ? { voice: 'generated' as const } : {}),
-      });
+      const home = await tellStory(context);
+      // The family relay, embedded: in this process, its SQLite database in the output folder.
+      relay = await startRelay({ ...DEFAULT_RELAY_CONFIG, port: 0, dir: layout.relay, logLevel: 'silent' });
+      const far = await tellFarAwayStory(context, relay.url, home);
+      await tellBreach(context, far);
     } catch (error) {
       if (!(error instanceof StepFailed)) steps.unexpected(error);
     } finally {
+      await relay?.close().catch((error: unknown) => steps.unexpected(error));
       air.close();
     }
     if (steps.failed === 0) {
-      out.print('8. What went over the air, as each device saw it.');
+      out.print('11. What went over the air, as each device saw it.');
       await steps.expectOk('one btsnoop capture per device, no audio in the clear', async () => checkCaptures(layout), (detail) => detail).catch(() => undefined);
     }
     out.print('files:');
@@ -102,7 +113,7 @@ function listFiles(layout: DemoLayout): string[] {
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
-      if (path === layout.toyFlash || name.startsWith('.')) continue;
+      if (path === layout.toyFlash || name.startsWith('.') || /-(wal|shm)$/.test(name)) continue;
       if (statSync(path).isDirectory()) walk(path);
       else found.push(layout.relative(path));
     }

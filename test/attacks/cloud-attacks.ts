@@ -6,9 +6,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { oggToPcm } from '../../audio/voice-message';
 import type { Outcome } from './attacks';
-import { type CloudTarget, type Delivery, type DumpedTable, dumpBlobs, dumpDatabase, dumpToJson, dumpValues } from './cloud-target';
+import { BCRYPT_HASH, type DumpedTable, appraiseDump, dumpBlobs, dumpThrough, dumpToJson, playsAsAudio } from '../../cli/database-dump';
+import type { CloudTarget, Delivery } from './cloud-target';
 import { voiceClip } from './targets';
 
 export interface CloudAttack {
@@ -22,24 +22,8 @@ export interface CloudAttack {
 /** A small dictionary of the most common passwords (and the two the tutorial and grandma used). */
 export const DICTIONARY = ['123456', 'password', '12345678', 'qwerty', '123456789', '12345', '111111', 'abc123', 'iloveyou', 'qwe', 'a', 'cloudpets', 'teddybear', 'monkey', 'letmein', 'dragon'];
 
-const BCRYPT = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
-
 async function dump(target: CloudTarget): Promise<{ how: string; tables: DumpedTable[] }> {
-  const access = await target.database();
-  try {
-    return { how: access.how, tables: await dumpDatabase(access) };
-  } finally {
-    await access.close();
-  }
-}
-
-/** Whether bytes are a playable voice message: our Opus decoder turns them into sound. */
-async function playable(bytes: Uint8Array): Promise<boolean> {
-  try {
-    return (await oggToPcm(bytes)).channels[0]!.length > 0;
-  } catch {
-    return false;
-  }
+  return dumpThrough(await target.database());
 }
 
 /** opusinfo's verdict on a file (when opus-tools is installed), as a second, independent decoder. */
@@ -101,12 +85,8 @@ export const CLOUD_ATTACKS: readonly CloudAttack[] = [
     async run(target) {
       await target.grandmaSends(voiceClip(60)); // waiting at the server, as messages do until the parent's phone fetches them
       const { how, tables } = await dump(target);
-      const values = dumpValues(tables);
       const facts = [...target.facts.names, ...target.facts.birthdates, ...target.facts.relations, ...target.facts.emails];
-      const leaked = facts.filter((fact) => values.some((v) => v.includes(fact)));
-      const hashes = values.filter((v) => BCRYPT.test(v)).length;
-      const blobs = dumpBlobs(tables);
-      const audio = (await Promise.all(blobs.map(playable))).filter(Boolean).length;
+      const { leaked, passwordHashes: hashes, blobs, playable: audio } = await appraiseDump(tables, facts);
       const columns = tables.map((t) => `${t.name}(${t.columns.join(', ')})`).join('; ');
       // PLUSHLINK_DUMP_DIR=... keeps each dump as a file a person can open.
       const keep = process.env.PLUSHLINK_DUMP_DIR;
@@ -127,7 +107,7 @@ export const CLOUD_ATTACKS: readonly CloudAttack[] = [
     async run(target) {
       const { tables } = await dump(target);
       const accounts = tables.flatMap((t) => t.rows).flatMap((row) => {
-        const hash = Object.values(row).find((v): v is string => typeof v === 'string' && BCRYPT.test(v));
+        const hash = Object.values(row).find((v): v is string => typeof v === 'string' && BCRYPT_HASH.test(v));
         const email = Object.values(row).find((v): v is string => typeof v === 'string' && v.includes('@'));
         return hash ? [{ email: email ?? '?', hash }] : [];
       });
@@ -167,10 +147,10 @@ export const CLOUD_ATTACKS: readonly CloudAttack[] = [
       for (const url of candidates) {
         const { status, body } = await target.attackerFetch(url);
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
-        if (status === 200 && (await playable(body))) stolen.push(body);
+        if (status === 200 && (await playsAsAudio(body))) stolen.push(body);
       }
       const stored = dumpBlobs(tables);
-      const storedAudio = (await Promise.all(stored.map(playable))).filter(Boolean).length;
+      const storedAudio = (await Promise.all(stored.map(playsAsAudio))).filter(Boolean).length;
       const answers = [...statuses].map(([s, n]) => `${n}× HTTP ${s}`).join(', ');
       return {
         succeeded: stolen.length > 0 || storedAudio > 0,
@@ -228,7 +208,7 @@ export const CLOUD_ATTACKS: readonly CloudAttack[] = [
       await target.grandmaSends(voiceClip(42));
       await target.grandmaSends(voiceClip(43));
       const waiting = (await target.insider.held()).filter((h) => !known.has(h.key));
-      const read = (await Promise.all(waiting.map((h) => playable(h.bytes)))).filter(Boolean).length;
+      const read = (await Promise.all(waiting.map((h) => playsAsAudio(h.bytes)))).filter(Boolean).length;
       await target.insider.overwrite(waiting[0]!.key, target.insider.forge(voiceClip(44), waiting[0]!.bytes));
       const flipped = Buffer.from(waiting[1]!.bytes);
       flipped[Math.floor(flipped.length / 4)]! ^= 0x01;

@@ -1,10 +1,9 @@
 // The two clouds under attack, behind one interface so each breach is written once: the legacy
 // CloudPets cloud (firmware-sim/legacy-cloud/) and plushlink's family relay (relay/), each with
 // the same family (a parent at home with the toy, a grandmother far away, a child) using it the
-// way its product intends. Also the thief's way into each database and what a dump holds.
-import Database from 'better-sqlite3';
-import pg from 'pg';
-import { SQLITE_TABLES_QUERY, type SqlRow, runSql, sqliteColumnsQuery } from '../../firmware-sim/legacy-cloud/database';
+// way its product intends. The thief's ways into each database, and the dump itself, are
+// cli/database-dump.ts (shared with `plushlink demo`).
+import type { DatabaseAccess } from '../../cli/database-dump';
 
 export type CloudKind = 'legacy' | 'relay-sqlite' | 'relay-postgres';
 
@@ -22,17 +21,6 @@ export interface Delivery {
   readonly played: number;
   /** Why the others were not played (the toy's or the relay's reason). */
   readonly refused: readonly string[];
-}
-
-/** A thief's way into a cloud's database, with read and write access. */
-export interface DatabaseAccess {
-  /** How the thief got in, for the report. */
-  readonly how: string;
-  tables(): Promise<string[]>;
-  columns(table: string): Promise<string[]>;
-  /** Any SQL text; rows for a query. */
-  query(text: string): Promise<SqlRow[]>;
-  close(): Promise<void>;
 }
 
 /** A message as the server holds it, and what an insider can do with what it holds. */
@@ -68,76 +56,4 @@ export interface CloudTarget {
   /** The company goes bust: its servers vanish. */
   shutDown(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Access to SQLite through something that runs SQL text (an open port, a copied file). */
-export function sqliteAccess(how: string, run: (text: string) => Promise<SqlRow[]>, close: () => Promise<void> = async () => undefined): DatabaseAccess {
-  return {
-    how,
-    tables: async () => (await run(SQLITE_TABLES_QUERY)).map((r) => String(r.name)),
-    columns: async (table) => (await run(sqliteColumnsQuery(table))).map((r) => String(r.name)),
-    query: run,
-    close,
-  };
-}
-
-/** The open database port: SQL over HTTP with no credentials. */
-export function openPortAccess(url: string): DatabaseAccess {
-  return sqliteAccess(`the open database port ${url} (no credentials)`, async (text) => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: text });
-    const answer = (await response.json()) as { rows?: SqlRow[]; error?: string };
-    if (!response.ok) throw new Error(`the database refused: ${answer.error}`);
-    return answer.rows ?? [];
-  });
-}
-
-/** The relay's SQLite file, opened by whoever copied or reached it. */
-export function sqliteFileAccess(file: string): DatabaseAccess {
-  const db = new Database(file);
-  return sqliteAccess(`the relay's SQLite file (${file})`, async (text) => runSql(db, text), async () => void db.close());
-}
-
-/** The relay's PostgreSQL, with the relay's own credentials. */
-export async function postgresAccess(url: string, schema: string | undefined): Promise<DatabaseAccess> {
-  const client = new pg.Client({ connectionString: url, ...(schema !== undefined && { options: `-c search_path=${schema}` }) });
-  await client.connect();
-  const run = async (text: string, values: unknown[] = []): Promise<SqlRow[]> => (await client.query(text, values)).rows as SqlRow[];
-  return {
-    how: "the relay's PostgreSQL database, with the relay's credentials",
-    tables: async () => (await run("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1")).map((r) => String(r.name)),
-    columns: async (table) =>
-      (await run('SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position', [table])).map((r) => String(r.name)),
-    query: (text) => run(text),
-    close: () => client.end(),
-  };
-}
-
-export interface DumpedTable {
-  readonly name: string;
-  readonly columns: readonly string[];
-  readonly rows: readonly SqlRow[];
-}
-
-/** Everything in the database: every table, every column, every row. */
-export async function dumpDatabase(access: DatabaseAccess): Promise<DumpedTable[]> {
-  const tables: DumpedTable[] = [];
-  for (const name of await access.tables()) {
-    tables.push({ name, columns: await access.columns(name), rows: await access.query(`SELECT * FROM "${name}"`) });
-  }
-  return tables;
-}
-
-/** Every value in a dump, as text (binary values as Latin-1, so embedded text shows). */
-export function dumpValues(dump: readonly DumpedTable[]): string[] {
-  return dump.flatMap((t) => t.rows.flatMap((row) => Object.values(row).map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : String(v)))));
-}
-
-/** Every binary value in a dump. */
-export function dumpBlobs(dump: readonly DumpedTable[]): Buffer[] {
-  return dump.flatMap((t) => t.rows.flatMap((row) => Object.values(row).filter((v): v is Buffer => Buffer.isBuffer(v))));
-}
-
-/** A dump as a file a person can open: JSON, binary values in base64. */
-export function dumpToJson(dump: readonly DumpedTable[]): string {
-  return JSON.stringify(dump, (_key, value: unknown) => (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer' ? { base64: Buffer.from((value as { data: number[] }).data).toString('base64') } : value), 2);
 }

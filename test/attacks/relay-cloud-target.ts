@@ -25,7 +25,8 @@ import { keyIdOf } from '../../relay/request-signing';
 import type { Relay } from '../../relay/server';
 import { SQLITE_FILE, type StoreConnection } from '../../relay/store/open-store';
 import { type Backend, startTestRelay, testDatabase } from '../relay/relay-harness';
-import { type CloudTarget, postgresAccess, sqliteFileAccess } from './cloud-target';
+import { postgresAccess, sqliteFileAccess } from '../../cli/database-dump';
+import type { CloudTarget } from './cloud-target';
 import { FAMILY, FAMILY_FACTS } from './legacy-cloud-target';
 import { voiceClip } from './targets';
 

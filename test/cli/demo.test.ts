@@ -1,4 +1,5 @@
-// `npm start` runs `plushlink demo`: a toy and three phones on one virtual radio. It narrates
+// `npm start` runs `plushlink demo`: a toy and three phones on one virtual radio, then a fourth far
+// away through an embedded relay (the breach at its end: demo-breach.test.ts). It narrates
 // every step with ✓, ends by itself with exit code 0, and leaves behind what each side received
 // (Ogg Opus and WAV) and one btsnoop capture per device that tshark opens.
 import { spawnSync } from 'node:child_process';
@@ -43,12 +44,12 @@ describe('plushlink demo', () => {
   });
 
   it('writes the audio each side received and sent', () => {
-    const ogg = ['parent/recording-from-toy.ogg', 'toy/message-from-parent.ogg', 'toy/message-from-grandma.ogg'];
-    const wav = ['parent/recording-from-toy.wav', 'parent/sent-message.wav', 'grandma/sent-message.wav', 'toy/microphone.wav'];
+    const ogg = ['parent/recording-from-toy.ogg', 'toy/message-from-parent.ogg', 'toy/message-from-grandma.ogg', 'toy/message-from-granny.ogg', 'granny/recording-from-toy.ogg'];
+    const wav = ['parent/recording-from-toy.wav', 'parent/sent-message.wav', 'grandma/sent-message.wav', 'granny/recording-from-toy.wav', 'toy/microphone.wav'];
     for (const file of ogg) expect(readFileSync(join(out, file)).subarray(0, 4).toString()).toBe('OggS');
     for (const file of wav) expect(readFileSync(join(out, file)).subarray(0, 4).toString()).toBe('RIFF');
     const played = readdirSync(join(out, 'toy', 'speaker'));
-    expect(played).toHaveLength(2);
+    expect(played).toHaveLength(3); // the parent's and grandma's in range, granny's through the relay
     for (const file of played) expect(readFileSync(join(out, 'toy', 'speaker', file)).subarray(0, 4).toString()).toBe('RIFF');
   });
 
