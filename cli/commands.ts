@@ -9,6 +9,7 @@ import { inboxCommand } from './inbox-command';
 import { inviteCommand } from './invite-command';
 import { joinCommand } from './join-command';
 import { membersCommand } from './members-command';
+import { moveCommand } from './move-command';
 import { pairCommand } from './pair-command';
 import { pawCommand } from './paw-command';
 import { relayCommand } from './relay-command';
@@ -18,7 +19,7 @@ import { toyCommand } from './toy-command';
 import { UsageError } from './usage-error';
 import { viewCommand } from './view-command';
 
-export const COMMANDS: readonly Command[] = [demoCommand, toyCommand, pawCommand, pairCommand, sendCommand, fetchCommand, membersCommand, resetCommand, airCommand, viewCommand, relayCommand, inviteCommand, joinCommand, inboxCommand, bridgeCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, toyCommand, pawCommand, pairCommand, sendCommand, fetchCommand, membersCommand, resetCommand, airCommand, viewCommand, relayCommand, inviteCommand, joinCommand, inboxCommand, bridgeCommand, moveCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -12,6 +12,8 @@ export interface ToyRelaySettings {
   readonly uploaded?: readonly string[];
   /** Owner: the relay key id each remotely invited member's bond id brought to the roster. */
   readonly relayKeys?: Readonly<Record<string, string>>;
+  /** When the family last moved to this relay (the signed move's time): older move links are refused. */
+  readonly movedAt?: number;
 }
 
 type SettingsFile = Record<string, ToyRelaySettings>;

@@ -12,6 +12,7 @@ import { sealVoiceMessage } from '../../audio/voice-message';
 import { isToyClientError } from '../../client/errors';
 import { MemoryPhoneStore } from '../../client/phone-store';
 import { RelayClient, RelayRefusal, newRelayId } from '../../client/relay-client';
+import { moveFamily, parseMoveLink } from '../../client/relay-move';
 import { ToyClient } from '../../client/toy-client';
 import { ToyFirmware } from '../../firmware-sim/firmware';
 import { ToyGattServer } from '../../firmware-sim/gatt-server';
@@ -122,6 +123,9 @@ async function familyOnRelay(
   const grandmaKey = keyIdOf(grandmaStore.keys.signing);
   let mailbox = newRelayId(sodium);
   await client(parentStore.keys).putRoster(mailbox, 1, [grandmaKey]);
+  // Where grandma's phone posts: the mailbox until the family moves, then the one the move link names.
+  let grandmaMailbox = mailbox;
+  let movedAt = 0;
   // An insider watching the relay sees every envelope that passes (and its cleartext header).
   const seen: Buffer[] = [];
 
@@ -160,7 +164,7 @@ async function familyOnRelay(
     async grandmaSends(ogg) {
       const bond = grandma.bonds()[0]!;
       const { envelope } = sealVoiceMessage(sodium, { recording: ogg, sender: grandma.keysFor(toyId), recipients: [bond.peer], now: Date.now() });
-      await client(grandmaStore.keys).post(mailbox, envelope);
+      await client(grandmaStore.keys).post(grandmaMailbox, envelope);
     },
     async deliver() {
       const bridge = client(parentStore.keys);
@@ -204,12 +208,17 @@ async function familyOnRelay(
       return { played: played > before, detail: 'sent over Bluetooth, no server involved' };
     },
     async moveToNewServer() {
-      // The old relay is gone (bust, or in a thief's hands): the family stops using it.
+      // The old relay is gone (bust, or in a thief's hands): the family stops using it. The
+      // owner's phone moves with the command's own code (plushlink move); grandma follows the
+      // signed link it passes on, checked against the owner key she learnt when she joined.
       await stopRelay(server(), true);
       servers.push(await openRelay(backend));
-      mailbox = newRelayId(sodium);
-      await client(parentStore.keys).putRoster(mailbox, 1, [grandmaKey]);
-      return { ok: true, detail: `a new relay (${backend}) with a new mailbox: the owner's phone signed its roster again` };
+      const moved = await moveFamily(sodium, { toyId, url: server().relay.url, owner: parentStore.keys.signing, members: [grandmaKey] });
+      mailbox = moved.move.mailbox;
+      const followed = parseMoveLink(sodium, moved.link, parentKey, { toyId, after: movedAt });
+      movedAt = followed.time;
+      grandmaMailbox = followed.mailbox;
+      return { ok: true, detail: `a new relay (${backend}): the owner's phone made a mailbox there and signed its roster (plushlink move), grandma followed the owner's signed move link` };
     },
     insider: {
       async held() {
