@@ -1,6 +1,8 @@
-// `plushlink demo` (and `npm start`): the whole story on an embedded virtual radio, narrated and
-// checked step by step, with every file each side received and one btsnoop capture per device
-// written to an output folder. Exits 0 only when every step did what it should.
+// `plushlink demo` (and `npm start`): the whole story, narrated and checked step by step: at home on
+// an embedded virtual radio (demo-story.ts), far away through an embedded family relay
+// (demo-far-away.ts), and the breach of that relay beside a legacy cloud's (demo-breach.ts). Every
+// file each side received, both databases and their dumps, and one btsnoop capture per device go
+// to an output folder. Exits 0 only when every step did what it should.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToyClient } from '../client/toy-client';
@@ -27,19 +29,24 @@ const OPTIONS = {
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'the whole story on an embedded virtual radio (what npm start runs)',
+  summary: 'the whole story: toy, phones, a relay far away and the 2017 breach (what npm start runs)',
   help: `usage: plushlink demo [--out DIR] [--seed N] [--generated-voice] [--view]
 
 Runs a toy (bleno), a parent's, a grandparent's and a stranger's phone (noble), all unmodified, on
 one embedded virtual radio, and narrates: the toy is provisioned; the parent pairs with the code
 after a paw press; sends a voice message the toy plays; the child presses the paw and the parent
-fetches the recording; the owner invites grandma, who pairs after a long paw press and sends a
-message; a stranger in range is refused (wrong code, closed window, a made-up bond). Each step
-prints ✓ or ✗; the exit code is 0 only if every step passed.
+fetches the recording; the owner invites grandma, who pairs with a one-time code and sends a
+message; a stranger in range is refused (wrong code, closed window, a made-up bond). Then Granny,
+far away, joins by a remote invitation over an embedded family relay, her message is bridged to
+the toy by the parent's phone and the child's answer comes back to her. Last, the breach: the
+relay's database and a legacy CloudPets cloud's (the same family in it) are dumped as a thief
+would, side by side. Each step prints ✓ or ✗; the exit code is 0 only if every step passed.
 
   --out DIR          output folder (default ./plushlink-demo; replaced if an earlier demo made it):
                      per device what it sent and received (Ogg Opus and WAV), the toy's flash,
-                     and captures/NAME-ID.btsnoop (open with Wireshark or tshark -r FILE)
+                     relay/ and legacy-cloud/ (the two clouds' databases), breach/ (each dump as
+                     dump.json and a CSV per table, and SUMMARY.txt), and
+                     captures/NAME-ID.btsnoop (open with Wireshark or tshark -r FILE)
   --seed N           seed of the air (addresses, ordering), default 1
   --generated-voice  use a generated speech-like voice even when espeak-ng is installed
   --view             serve the air view of the toy's capture live on loopback (the URL is
@@ -50,7 +57,7 @@ prints ✓ or ✗; the exit code is 0 only if every step passed.
     const seed = integerOption('demo', 'seed', values.seed, 0, 2 ** 31) ?? 1;
     const layout = prepareDemoOutput(values.out ?? 'plushlink-demo');
     const started = performance.now();
-    out.print(`plushlink demo: a toy and three phones on one virtual radio (seed ${seed}); output in ${layout.root}`);
+    out.print(`plushlink demo: a toy and three phones on one virtual radio, a fourth far away on a relay (seed ${seed}); output in ${layout.root}`);
     const air = new Air({ seed, captureDir: layout.captures });
     const view = values.view ? await startLiveView(out, "the toy's btsnoop capture", captureIn(layout.captures, 'toy-')) : undefined;
     const steps = new Checklist(out.print);

@@ -16,3 +16,4 @@ export {
   type RendezvousOptions,
 } from './remote-invitation';
 export type { InvitationOffer, RemoteInvitation } from '../pairing/remote-invitation';
+export { moveFamily, encodeMoveLink, parseMoveLink, type FamilyMove, type MovedFamily } from './relay-move';

@@ -24,7 +24,7 @@ describe('plushlink --help', () => {
   it('lists every command', async () => {
     const help = await run(['--help']);
     expect(help.status).toBe(0);
-    expect(NAMES).toEqual(['demo', 'toy', 'paw', 'pair', 'send', 'fetch', 'members', 'reset', 'air', 'view', 'relay', 'invite', 'join', 'inbox', 'bridge']);
+    expect(NAMES).toEqual(['demo', 'toy', 'paw', 'pair', 'send', 'fetch', 'members', 'reset', 'air', 'view', 'relay', 'invite', 'join', 'inbox', 'bridge', 'move']);
     for (const command of NAMES) expect(help.stdout).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
   });
 
