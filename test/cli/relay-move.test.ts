@@ -2,16 +2,13 @@
 // the family moves to a relay of its own with one command, every step a real `plushlink` process.
 // The owner runs `move --relay URL`; grandma, far away, cannot reach the old relay, runs `move
 // LINK` with the link the owner passed on, and her next message reaches the toy through the new
-// relay. A link the owner did not sign, or the same move replayed, is refused.
+// relay. The same move replayed is refused.
 import { type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWav } from '../../audio/wav';
-import { encodeMoveLink, parseMoveLink } from '../../client/relay-move';
 import { speechLike } from '../../firmware-sim/microphone';
-import { generatePartyKeys } from '../../pairing/identity';
-import { sodiumReady } from '../../pairing/sodium';
 import { OutputWatcher, plushlink, plushlinkAsync, startPlushlink } from './run';
 
 /** `plushlink relay` in a folder of its own on a free port; resolves once it takes requests. */
@@ -93,23 +90,14 @@ describe('plushlink move: the family moves to a new relay with one command', () 
     expect(followed.stdout).toMatch(new RegExp(`^moved: the family mailbox of toy [0-9a-f]{16} is now [A-Za-z0-9_-]{22} on ${own.url} \\(signed by the owner\\)$`, 'm'));
     await sendAndPlay('after', 3);
 
-    // The same move again (a replay) and a link in the owner's format signed by someone else: refused.
+    // The same move again (a replay) is refused; test/client/relay-move.test.ts has every other refusal.
     const replayed = grandma('move', moveLink);
     expect(replayed.status).toBe(1);
-    expect(replayed.stderr).toMatch(/older than the move this phone already followed \(BAD_INPUT\)\n$/);
-    const sodium = await sodiumReady();
-    const [settings] = Object.values(JSON.parse(readFileSync(join(dir, 'grandma.relay.json'), 'utf8')) as Record<string, { owner: string }>);
-    const genuine = parseMoveLink(sodium, moveLink, settings!.owner);
-    const forged = encodeMoveLink(sodium, { ...genuine, url: 'http://127.0.0.1:9', time: genuine.time + 1 }, generatePartyKeys(sodium).signing);
-    const refused = grandma('move', forged);
-    expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/^plushlink: the move link is not signed by this family's owner \(BAD_INPUT\)\n$/);
+    expect(replayed.stderr).toMatch(/^plushlink: the move link is older than the move this phone already followed \(BAD_INPUT\)\n$/);
   }, 180_000);
 
   it('says in one line what is wrong with a move', () => {
     expect(grandma('move').stderr).toMatch(/^plushlink: move needs --relay URL \(the owner\) or the LINK/);
     expect(grandma('move', '--relay', 'http://127.0.0.1:9').stderr).toMatch(/^plushlink: only the owner moves the family/);
-    expect(grandma('move', 'plushlink://moved?v=1').stderr).toMatch(/^plushlink: the move link has no time \(BAD_INPUT\)\n$/);
-    expect(plushlink(['move', '--relay', 'http://127.0.0.1:9', '--phone', join(dir, 'nobody.json')]).stderr).toMatch(/^plushlink: which toy\? pass --toy ID/);
   });
 });
