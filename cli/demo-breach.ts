@@ -111,7 +111,20 @@ export async function tellBreach(context: StoryContext, far: StoryFarAway): Prom
   }
   const summary = join(layout.breach, 'SUMMARY.txt');
   writeFileSync(summary, summarize(relayLoot, legacyLoot));
-  say(`    Side by side: ${layout.relative(summary)}`);
+  for (const line of sideBySide(relayLoot, legacyLoot)) say(`    ${line}`);
+  say(`    Every table, row and column: ${layout.relative(summary)}, and each dump's dump.json and CSV files.`);
+}
+
+/** The two thieves' takings in a few lines, for the narration. */
+function sideBySide(relay: Loot, legacy: Loot): string[] {
+  const all = familyStrings(DEMO_FAMILY).length;
+  const rowsOf = (label: string, r: string, l: string): string => `${label.padEnd(42)}${r.padEnd(24)}${l}`;
+  return [
+    rowsOf('what the thief gets', 'plushlink relay', 'legacy CloudPets cloud'),
+    rowsOf("the family's names, e-mails, dates, ...", `${relay.leaked.length} of ${all}`, `${legacy.leaked.length} of ${all} (${legacy.leaked.slice(0, 2).join(', ')}, ...)`),
+    rowsOf('password hashes to crack', String(relay.passwordHashes), `${legacy.passwordHashes} (bcrypt)`),
+    rowsOf('voice messages that play', `${relay.playable} of ${relay.blobs.length} blobs`, `${legacy.playable} of ${legacy.blobs.length} files`),
+  ];
 }
 
 function describe(title: string, loot: Loot): string[] {
