@@ -19,7 +19,7 @@ const request = fc.oneof(
   fc.record({ command: fc.constantFrom('fetch-recording' as const, 'delete-recording' as const), id }),
   fc.record({ command: fc.constant('remove-member' as const), bondId: fc.stringMatching(/^[0-9a-f]{16}$/) }),
   fc.record({ command: fc.constant('set-volume' as const), level: fc.nat({ max: 100 }) }),
-  fc.record({ command: fc.constant('add-member' as const), keys: fc.record({ static: key32, signing: key32 }), label: text }),
+  fc.record({ command: fc.constant('add-member' as const), keys: fc.record({ static: key32, envelope: key32, signing: key32 }), label: text }),
 );
 
 const response = fc.oneof(
@@ -45,7 +45,7 @@ const response = fc.oneof(
   }),
   fc.record({ command: fc.constant('invite-member' as const), validForMs: u32, code: fc.stringMatching(/^[0-9]{9}$/).map((body) => parsePairingCode(body + String(dammCheckDigit(body)))) }),
   fc.record({ command: fc.constant('factory-reset' as const), pawWithinMs: u32 }),
-  fc.record({ command: fc.constant('add-member' as const), bondId: fc.stringMatching(/^[0-9a-f]{16}$/) }),
+  fc.record({ command: fc.constant('add-member' as const), bondId: fc.stringMatching(/^[0-9a-f]{16}$/), destinationKey: key32 }),
   fc.constantFrom('delete-recording', 'remove-member', 'set-volume').map((command) => ({ command }) as const),
 );
 
