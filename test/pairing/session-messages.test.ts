@@ -89,6 +89,14 @@ describe('session messages', () => {
     );
   });
 
+  it('encode add-member as docs/PROTOCOL.md §11 says: three role keys in, bond id and destination key out (vector)', () => {
+    const hex = (m: SessionMessage): string => Buffer.from(encodeSessionMessage(m)).toString('hex');
+    const keys = { static: new Uint8Array(32).fill(1), envelope: new Uint8Array(32).fill(3), signing: new Uint8Array(32).fill(2) };
+    expect(hex({ kind: 'request', id: 3, request: { command: 'add-member', keys, label: 'Gran' } })).toBe(`0103000a${'01'.repeat(32)}${'03'.repeat(32)}${'02'.repeat(32)}044772616e`);
+    const answer: SessionMessage = { kind: 'response', id: 3, result: { command: 'add-member', bondId: '0011223344556677', destinationKey: new Uint8Array(32).fill(5) } };
+    expect(hex(answer)).toBe(`0203000a10${Buffer.from('0011223344556677').toString('hex')}${'05'.repeat(32)}`);
+  });
+
   it('refuse trailing bytes and an out-of-range volume', () => {
     const ok = encodeSessionMessage({ kind: 'request', id: 1, request: { command: 'status' } });
     expect(() => decodeSessionMessage(Uint8Array.of(...ok, 0))).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
