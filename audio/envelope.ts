@@ -4,8 +4,9 @@
 // - body: XChaCha20-Poly1305 under a random one-time content key, the cleartext header as
 //   associated data;
 // - the content key wrapped for each recipient with XChaCha20-Poly1305 under crypto_kx keys
-//   from a fresh ephemeral X25519 key and the recipient's static key, in a slot named by a
-//   keyed hash only that recipient can compute (no recipient public key in the clear);
+//   from a fresh ephemeral X25519 key and the recipient's envelope key (never its Noise static
+//   key: each key serves one construction, pairing/keys.ts), in a slot named by a keyed hash only
+//   that recipient can compute (no recipient public key in the clear);
 // - an Ed25519 signature by the sender over the header (version, id, time, ephemeral key,
 //   recipient list with their wrapped keys, body length), the sender's keys and a hash of the
 //   audio. The signature and the sender's keys travel inside the encrypted body, so a relay
@@ -17,8 +18,11 @@ import { ByteReader, ByteWriter, asciiBytes, bytesEqual, concatBytes } from './b
 import { AudioError } from './errors';
 
 export const ENVELOPE_MAGIC = asciiBytes('PLVM');
-/** 2: recipients' slots named by keyed hashes, not by their public keys (docs/PROTOCOL.md §10.3). */
-export const ENVELOPE_VERSION = 2;
+/**
+ * 3: wrapped for the recipients' envelope keys and carrying the sender's envelope key (2 used the
+ * Noise static keys for both); slots named by keyed hashes, not public keys (docs/PROTOCOL.md §10.3).
+ */
+export const ENVELOPE_VERSION = 3;
 /** What the sealed audio is; 1: an Ogg Opus file (RFC 7845). */
 export const CONTENT_OGG_OPUS = 1;
 export const ENVELOPE_ID_BYTES = 16;
@@ -28,13 +32,13 @@ const KEY_BYTES = 32;
 const TAG_BYTES = 16;
 const WRAPPED_KEY_BYTES = KEY_BYTES + TAG_BYTES;
 const SIGNATURE_BYTES = 64;
-/** Sender signing key, sender static key, signature: what precedes the audio inside the body. */
+/** Sender signing key, sender envelope key, signature: what precedes the audio inside the body. */
 const INNER_HEADER_BYTES = 2 * KEY_BYTES + SIGNATURE_BYTES;
 /** Every key in this design encrypts exactly one message, so a fixed nonce is safe. */
 const ZERO_NONCE = new Uint8Array(24);
-const SIGNATURE_CONTEXT = asciiBytes('plushlink voice envelope v2\0');
-const WRAP_CONTEXT = asciiBytes('plushlink envelope key wrap v2\0');
-const SLOT_CONTEXT = asciiBytes('plushlink envelope slot v2\0');
+const SIGNATURE_CONTEXT = asciiBytes('plushlink voice envelope v3\0');
+const WRAP_CONTEXT = asciiBytes('plushlink envelope key wrap v3\0');
+const SLOT_CONTEXT = asciiBytes('plushlink envelope slot v3\0');
 export const SLOT_ID_BYTES = 16;
 
 /** The cleartext part of an envelope: what a relay can see and route by. */
@@ -50,13 +54,16 @@ export interface EnvelopeHeader {
   readonly bodyLength: number;
 }
 
+/** Who sealed an envelope, as the envelope names them: the sender's signing and envelope keys. */
+export type EnvelopeSender = Pick<PeerPublicKeys, 'signing' | 'envelope'>;
+
 /** An envelope opened and verified by one of its recipients. */
 export interface Envelope {
   readonly id: Uint8Array;
   readonly time: number;
   readonly contentType: number;
   /** The sender's long-term keys, proven by the signature. */
-  readonly sender: PeerPublicKeys;
+  readonly sender: EnvelopeSender;
   /** How many recipients the sender sealed it for (who they are is not in the envelope). */
   readonly recipientCount: number;
   readonly audio: Uint8Array;
@@ -65,8 +72,9 @@ export interface Envelope {
 export interface SealInput {
   /** The voice message: an Ogg Opus file for content type 1. */
   readonly audio: Uint8Array;
-  readonly sender: PartyKeys;
-  readonly recipients: readonly PeerPublicKeys[];
+  readonly sender: Pick<PartyKeys, 'signing' | 'envelope'>;
+  /** Sealed to each one's `envelope` key. */
+  readonly recipients: readonly Pick<PeerPublicKeys, 'envelope'>[];
   /** Milliseconds since the Unix epoch: the time the replay guard judges by. */
   readonly time: number;
   /** 16 bytes; random when absent. */
@@ -135,8 +143,8 @@ function slotId(sodium: Sodium, id: Uint8Array, key: Uint8Array): Uint8Array {
   return sodium.crypto_generichash(SLOT_ID_BYTES, concatBytes([SLOT_CONTEXT, id]), key);
 }
 
-function signedTranscript(sodium: Sodium, header: Uint8Array, sender: PeerPublicKeys, audio: Uint8Array): Uint8Array {
-  return concatBytes([SIGNATURE_CONTEXT, header, sender.signing, sender.static, sodium.crypto_generichash(32, audio, null)]);
+function signedTranscript(sodium: Sodium, header: Uint8Array, sender: EnvelopeSender, audio: Uint8Array): Uint8Array {
+  return concatBytes([SIGNATURE_CONTEXT, header, sender.signing, sender.envelope, sodium.crypto_generichash(32, audio, null)]);
 }
 
 function checkKey(key: Uint8Array, length: number, what: string): void {
@@ -148,14 +156,14 @@ export function sealEnvelope(sodium: Sodium, input: SealInput): Uint8Array {
   const { audio, sender, time } = input;
   // A key listed twice would make the envelope CORRUPT for every recipient (readHeader refuses
   // it): one slot per distinct key, first occurrence kept.
-  const recipients = input.recipients.filter((r, i, all) => all.findIndex((o) => bytesEqual(o.static, r.static)) === i);
+  const recipients = input.recipients.filter((r, i, all) => all.findIndex((o) => bytesEqual(o.envelope, r.envelope)) === i);
   const id = input.id ?? sodium.randombytes_buf(ENVELOPE_ID_BYTES);
   checkKey(id, ENVELOPE_ID_BYTES, 'envelope id');
   if (!Number.isSafeInteger(time) || time < 0) throw new AudioError('INVALID_ARGUMENT', `envelope time ${time} is not a non-negative integer`);
   if (recipients.length === 0 || recipients.length > MAX_RECIPIENTS) {
     throw new AudioError('INVALID_ARGUMENT', `an envelope needs 1-${MAX_RECIPIENTS} recipients, got ${recipients.length}`);
   }
-  recipients.forEach((r, i) => checkKey(r.static, KEY_BYTES, `recipient ${i} static key`));
+  recipients.forEach((r, i) => checkKey(r.envelope, KEY_BYTES, `recipient ${i} envelope key`));
   checkKey(sender.signing.secretKey, 64, 'sender signing secret key');
   const bodyLength = INNER_HEADER_BYTES + audio.length + TAG_BYTES;
   if (bodyLength > 0xffffffff) throw new AudioError('TOO_LARGE', `audio of ${audio.length} bytes does not fit an envelope`);
@@ -164,7 +172,7 @@ export function sealEnvelope(sodium: Sodium, input: SealInput): Uint8Array {
   const ephemeral = sodium.crypto_kx_keypair();
   try {
     const wrapped = recipients.map((r) => {
-      const { sharedRx, sharedTx } = sodium.crypto_kx_client_session_keys(ephemeral.publicKey, ephemeral.privateKey, r.static);
+      const { sharedRx, sharedTx } = sodium.crypto_kx_client_session_keys(ephemeral.publicKey, ephemeral.privateKey, r.envelope);
       const slot = slotId(sodium, id, sharedRx);
       const wrappedKey = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(contentKey, wrapAd(id, slot), null, ZERO_NONCE, sharedTx);
       sodium.memzero(sharedTx);
@@ -180,9 +188,9 @@ export function sealEnvelope(sodium: Sodium, input: SealInput): Uint8Array {
       recipients: wrapped,
       bodyLength,
     });
-    const senderPublic = { static: sender.static.publicKey, signing: sender.signing.publicKey };
+    const senderPublic = { envelope: sender.envelope.publicKey, signing: sender.signing.publicKey };
     const signature = sodium.crypto_sign_detached(signedTranscript(sodium, header, senderPublic, audio), sender.signing.secretKey);
-    const plaintext = concatBytes([senderPublic.signing, senderPublic.static, signature, audio]);
+    const plaintext = concatBytes([senderPublic.signing, senderPublic.envelope, signature, audio]);
     const body = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, header, null, ZERO_NONCE, contentKey);
     return concatBytes([header, body]);
   } finally {
@@ -192,8 +200,8 @@ export function sealEnvelope(sodium: Sodium, input: SealInput): Uint8Array {
 }
 
 export interface OpenOptions {
-  /** When given, the sender must be one of these (both keys), else UNKNOWN_SENDER. */
-  readonly senders?: readonly PeerPublicKeys[];
+  /** When given, the sender must be one of these (signing and envelope keys), else UNKNOWN_SENDER. */
+  readonly senders?: readonly EnvelopeSender[];
 }
 
 function decrypt(sodium: Sodium, what: string, ciphertext: Uint8Array, ad: Uint8Array, key: Uint8Array): Uint8Array {
@@ -209,11 +217,11 @@ function decrypt(sodium: Sodium, what: string, ciphertext: Uint8Array, ad: Uint8
  * signature. Any altered byte gives a typed error; nothing is returned unverified. Check the
  * replay guard after this succeeds (never before: a forged envelope must not burn a real id).
  */
-export function openEnvelope(sodium: Sodium, bytes: Uint8Array, me: PartyKeys, options: OpenOptions = {}): Envelope {
-  checkKey(me.static.publicKey, KEY_BYTES, 'recipient static public key');
+export function openEnvelope(sodium: Sodium, bytes: Uint8Array, me: Pick<PartyKeys, 'envelope'>, options: OpenOptions = {}): Envelope {
+  checkKey(me.envelope.publicKey, KEY_BYTES, 'recipient envelope public key');
   options.senders?.forEach((s, i) => {
     checkKey(s.signing, KEY_BYTES, `trusted sender ${i} signing key`);
-    checkKey(s.static, KEY_BYTES, `trusted sender ${i} static key`);
+    checkKey(s.envelope, KEY_BYTES, `trusted sender ${i} envelope key`);
   });
   const r = new ByteReader(bytes, 'envelope');
   const header = readHeader(r);
@@ -222,7 +230,7 @@ export function openEnvelope(sodium: Sodium, bytes: Uint8Array, me: PartyKeys, o
   r.end();
   let keys: { sharedRx: Uint8Array; sharedTx: Uint8Array };
   try {
-    keys = sodium.crypto_kx_server_session_keys(me.static.publicKey, me.static.secretKey, header.ephemeral);
+    keys = sodium.crypto_kx_server_session_keys(me.envelope.publicKey, me.envelope.secretKey, header.ephemeral);
   } catch {
     throw new AudioError('INTEGRITY', 'envelope ephemeral key is not a usable X25519 key');
   }
@@ -239,7 +247,7 @@ export function openEnvelope(sodium: Sodium, bytes: Uint8Array, me: PartyKeys, o
   sodium.memzero(contentKey);
 
   const inner = new ByteReader(plaintext, 'envelope body');
-  const sender = { signing: inner.bytes(KEY_BYTES, 'sender signing key'), static: inner.bytes(KEY_BYTES, 'sender static key') };
+  const sender = { signing: inner.bytes(KEY_BYTES, 'sender signing key'), envelope: inner.bytes(KEY_BYTES, 'sender envelope key') };
   const signature = inner.bytes(SIGNATURE_BYTES, 'signature');
   const audio = inner.rest();
   let valid = false;
@@ -249,14 +257,14 @@ export function openEnvelope(sodium: Sodium, bytes: Uint8Array, me: PartyKeys, o
     valid = false;
   }
   if (!valid) throw new AudioError('BAD_SIGNATURE', "the sender's signature over the envelope does not verify");
-  if (options.senders && !options.senders.some((s) => sodium.memcmp(s.signing, sender.signing) && sodium.memcmp(s.static, sender.static))) {
+  if (options.senders && !options.senders.some((s) => sodium.memcmp(s.signing, sender.signing) && sodium.memcmp(s.envelope, sender.envelope))) {
     throw new AudioError('UNKNOWN_SENDER', 'the envelope is signed by a key that is not among the trusted senders');
   }
   return {
     id: header.id.slice(),
     time: header.time,
     contentType: header.contentType,
-    sender: { signing: sender.signing.slice(), static: sender.static.slice() },
+    sender: { signing: sender.signing.slice(), envelope: sender.envelope.slice() },
     recipientCount: header.recipients.length,
     audio: audio.slice(),
   };

@@ -242,6 +242,7 @@ function madeUpBond(firmware: ToyFirmware, stranger: ToyClient): Bond {
     createdAt: Date.now(),
     joined: 'tag-code',
     label: 'Stranger',
+    destinationKey: stranger.sodium.randombytes_buf(32),
   };
 }
 

@@ -57,13 +57,14 @@ ${PHONE_HELP}`,
     out.status.write(`waiting for the invitee (up to ${waitSeconds} s)...\n`);
     const offer = { toyId, toy: bond.peer, mailbox: settings.mailbox, owner: relay.keyId };
     const hosted = await hostRemoteInvitation(client.sodium, relay, invitation, offer, { timeoutMs: waitSeconds * 1000, ...(out.signal && { signal: out.signal }) });
-    const { bondId } = await withSession(phone, (session) => session.addMember(hosted.keys, values.label ?? 'far-away member'), out.signal);
+    const added = await withSession(phone, (session) => session.addMember(hosted.keys, values.label ?? 'far-away member'), out.signal);
+    const { bondId } = added;
     const roster = await relay.roster(settings.mailbox, relay.keyId);
     await relay.putRoster(settings.mailbox, roster.version + 1, [...roster.members, hosted.relayKey]);
     // Remember whose key it is, so `members remove` can take it off the roster again.
     const latest = relaySettings(storePath, toyId) ?? settings;
     saveRelaySettings(storePath, toyId, { ...latest, relayKeys: { ...latest.relayKeys, [bondId]: hosted.relayKey } });
-    await hosted.complete(bondId);
+    await hosted.complete(added);
     out.print(`added ${values.label ?? 'far-away member'} to toy ${toyId} as member ${bondId}; they share mailbox ${settings.mailbox}`);
     return 0;
   },

@@ -1,13 +1,16 @@
 // What a phone keeps: its own long-term keys and its bonds with toys. An app supplies its own
 // PhoneStore (keychain, database...); the default is one JSON file, written atomically (temporary
-// file, flush, rename) so a crash never leaves a half-written store.
+// file, flush, rename) so a crash never leaves a half-written store. Format 2 (protocol 3): three
+// role keys and, per bond, the toy's envelope key and the destination key. A format-1 store (one
+// X25519 key for Noise and envelopes) is refused as BAD_INPUT and left as it is: its bonds cannot
+// seal to the toys, which make new keys themselves when they update, so the phone pairs again.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Bond, type BondStore, MemoryBondStore, supersedes } from '../pairing/bond';
 import { isPairingError } from '../pairing/errors';
 import { generatePartyKeys } from '../pairing/identity';
 import type { PartyKeys } from '../pairing/keys';
-import { bondFromJson, bondToJson, partyKeysFromJson, partyKeysToJson } from '../pairing/records';
+import { RECORD_VERSION, bondFromJson, bondToJson, partyKeysFromJson, partyKeysToJson } from '../pairing/records';
 import type { Sodium } from '../pairing/sodium';
 import { ToyClientError } from './errors';
 
@@ -77,7 +80,8 @@ export class FilePhoneStore implements PhoneStore {
     }
     try {
       const json = JSON.parse(readFileSync(path, 'utf8')) as { v?: unknown; keys?: unknown; bonds?: unknown };
-      if (json.v !== 1 || !Array.isArray(json.bonds)) throw new Error('not a plushlink phone store');
+      if (json.v === 1) throw new Error('format 1, written before protocol 3 gave envelopes their own keys: move it aside and pair again');
+      if (json.v !== RECORD_VERSION || !Array.isArray(json.bonds)) throw new Error('not a plushlink phone store');
       return new FilePhoneStore(path, partyKeysFromJson(json.keys), json.bonds.map(bondFromJson));
     } catch (error) {
       const why = isPairingError(error) ? error.message : (error as Error).message;
@@ -90,7 +94,7 @@ export class FilePhoneStore implements PhoneStore {
     const temp = `${this.path}.tmp`;
     const fd = openSync(temp, 'w', 0o600);
     try {
-      writeSync(fd, JSON.stringify({ v: 1, keys: partyKeysToJson(this.keys), bonds: bonds.map(bondToJson) }, null, 2));
+      writeSync(fd, JSON.stringify({ v: RECORD_VERSION, keys: partyKeysToJson(this.keys), bonds: bonds.map(bondToJson) }, null, 2));
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -22,6 +22,7 @@ import {
 import type { Sodium } from '../pairing/sodium';
 import type { Bond } from '../pairing/bond';
 import { ToyClientError } from './errors';
+import type { AddedMember } from './toy-session';
 import { RelayClient, RelayRefusal } from './relay-client';
 
 /** How long a phone waits for the other one by default (the relay keeps a rendezvous 15 minutes). */
@@ -75,7 +76,7 @@ export interface HostedInvitation {
   /** The invitee's relay key id (for the mailbox roster). */
   readonly relayKey: string;
   /** Sends the invitee the bond id the toy gave it (from addMember's result). */
-  complete(bondId: string): Promise<void>;
+  complete(added: Pick<AddedMember, 'bondId' | 'destinationKey'>): Promise<void>;
 }
 
 /**
@@ -100,7 +101,7 @@ export async function hostRemoteInvitation(
   return {
     keys,
     relayKey: sodium.to_base64(keys.signing, sodium.base64_variants.URLSAFE_NO_PADDING),
-    complete: async (bondId) => post(relay, rendezvous, step(() => host.bondMessage(bondId))),
+    complete: async (added) => post(relay, rendezvous, step(() => host.bondMessage(added.bondId, added.destinationKey))),
   };
 }
 

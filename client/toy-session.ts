@@ -79,6 +79,14 @@ interface Pending<T> {
   reject(error: ToyClientError): void;
 }
 
+/** A phone the owner added by its keys: the bond the toy made, and the grant to hand that phone. */
+export interface AddedMember {
+  readonly bondId: string;
+  /** The bond's destination key (also inside the grant): a remote invitation sends it on. */
+  readonly destinationKey: Uint8Array;
+  readonly grant: string;
+}
+
 export class ToySession extends EventEmitter<ToySessionEvents> {
   private nextId = 1;
   private readonly requests = new Map<number, Pending<ResponseBody> & { timer: NodeJS.Timeout }>();
@@ -144,15 +152,15 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
    * Returns the membership grant (`plushlink://member?...`) to hand to that phone, which stores it
    * with ToyClient.acceptGrant() and then connects as a member.
    */
-  async addMember(phoneKeys: string | PeerPublicKeys, label: string): Promise<{ bondId: string; grant: string }> {
+  async addMember(phoneKeys: string | PeerPublicKeys, label: string): Promise<AddedMember> {
     let keys: PeerPublicKeys;
     try {
       keys = typeof phoneKeys === 'string' ? parsePhoneKeys(phoneKeys) : phoneKeys;
     } catch (error) {
       throw new ToyClientError('BAD_INPUT', `not a phone's keys: ${(error as Error).message}`, { cause: error });
     }
-    const { bondId } = expect(await this.request({ command: 'add-member', keys, label }), 'add-member');
-    return { bondId, grant: encodeGrant({ toyId: this.bond.toyId, bondId, toy: this.bond.peer }) };
+    const { bondId, destinationKey } = expect(await this.request({ command: 'add-member', keys, label }), 'add-member');
+    return { bondId, destinationKey, grant: encodeGrant({ toyId: this.bond.toyId, bondId, toy: this.bond.peer, destinationKey }) };
   }
 
   /** The owner removes anyone; a member only itself. */

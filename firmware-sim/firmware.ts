@@ -17,7 +17,7 @@ import { decodeTransferMessage } from '../audio/transfer-wire';
 import type { AudioError } from '../audio/errors';
 import { authorizeRevoke, type Bond } from '../pairing/bond';
 import { toHex } from '../pairing/bytes';
-import { provisionToy, type ToyIdentity } from '../pairing/identity';
+import { provisionToy, rotateToyKeys, type ToyIdentity } from '../pairing/identity';
 import type { PolicyState } from '../pairing/policy';
 import type { MessageRejection, Request, ResponseBody, ToyStatus } from '../pairing/session-messages';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
@@ -120,9 +120,12 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     this.microphone = new Microphone(options.microphone);
     this.speaker = new Speaker(options.speakerDir);
     this.storageGuard = new StorageGuard(storage.flash, (line) => this.log(line), (record) => this.emit('record-quarantined', record));
-    let identity = storage.loadIdentity();
-    if (!identity) {
-      identity = provisionToy(sodium);
+    // A pre-protocol-3 identity still here means its upgrade at boot could not be saved: the toy
+    // keeps its id and tag with new keys in memory (never a new id: the printed tag must pair).
+    const legacy = storage.loadLegacyIdentity();
+    let identity = legacy ? rotateToyKeys(sodium, legacy) : storage.loadIdentity();
+    if (!identity || legacy) {
+      identity ??= provisionToy(sodium);
       const provisioned = identity;
       this.storageGuard.attempt('saving a new identity', () => storage.saveIdentity(provisioned));
     }
@@ -139,11 +142,12 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     const sodium = await sodiumReady();
     const flash = Flash.mount(options.dir, { capacityBytes: options.capacityBytes ?? DEFAULT_CAPACITY_BYTES, ...(options.flashIO ? { io: options.flashIO } : {}) });
     const storage = new ToyStorage(flash);
-    const { recovered, keysKept } = bootResets(sodium, storage, options.pawHeldMs ?? 0);
+    const { recovered, upgraded, keysKept } = bootResets(sodium, storage, options.pawHeldMs ?? 0);
     const toy = new ToyFirmware(sodium, storage, options.now ?? Date.now, options);
     toy.persistPolicy(toy.pairing.powerOn(toy.now()));
     if (toy.storage.resumedReset) toy.log('factory reset interrupted by a power cut: finished now, new keys made');
     if (recovered) toy.log('physical recovery (paw held through power-on): everything erased, new keys made');
+    if (upgraded) toy.log('flash written before protocol 3 (one key for Noise and envelopes): everything erased, new keys made; the tag pairs a new owner');
     if (keysKept) toy.log(`new keys not saved on this disk (${keysKept.message}): the next boot on a working disk makes them`);
     toy.reportUnfinishedReset();
     toy.storageGuard.reportBoot();
@@ -373,7 +377,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
         requireOwner('add members');
         const added = this.pairing.addMember(bond.bondId, request.keys, request.label, this.now());
         this.log(`member added by the owner: ${added.role} "${added.label}"`);
-        return { command: 'add-member', bondId: added.bondId };
+        return { command: 'add-member', bondId: added.bondId, destinationKey: added.destinationKey };
       }
       case 'set-volume':
         requireOwner('change settings');

@@ -11,9 +11,9 @@ import { decodeReceiverSnapshot, encodeReceiverSnapshot } from '../audio/transfe
 import type { ReceiverSnapshot } from '../audio/transfer-receiver';
 import { type Bond, type BondStore, supersedes } from '../pairing/bond';
 import { toHex } from '../pairing/bytes';
-import type { ToyIdentity } from '../pairing/identity';
+import type { LastingIdentity, ToyIdentity } from '../pairing/identity';
 import { decodePolicy, encodePolicy, INITIAL_POLICY, type PolicyState } from '../pairing/policy';
-import { decodeBonds, decodeIdentity, encodeBonds, encodeIdentity } from '../pairing/records';
+import { decodeBonds, decodeIdentity, decodeLegacyIdentity, encodeBonds, encodeIdentity } from '../pairing/records';
 import { MESSAGE_REJECTIONS, type MessageRejection, type RecordingInfo } from '../pairing/session-messages';
 import { type Flash, isStorageFailure } from './flash';
 
@@ -117,6 +117,20 @@ export class ToyStorage {
 
   loadIdentity(): ToyIdentity | undefined {
     return readDecoded(this.flash, 'identity', decodeIdentity);
+  }
+
+  /**
+   * The lasting part of an identity stored before protocol 3 (one X25519 key for Noise and
+   * envelopes), or undefined: such a toy must make new keys (physical-recovery.ts does, at boot).
+   */
+  loadLegacyIdentity(): LastingIdentity | undefined {
+    const stored = this.flash.read('identity');
+    if (!stored) return undefined;
+    try {
+      return decodeLegacyIdentity(stored);
+    } catch {
+      return undefined; // malformed: loadIdentity quarantines it
+    }
   }
 
   saveIdentity(identity: ToyIdentity): void {

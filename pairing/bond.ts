@@ -1,5 +1,5 @@
 // Bonds and roles. A bond is what each side keeps after pairing: the peer's public keys, the toy
-// id, the phone's role on that toy and when it was made. The toy's first bond is its owner; later
+// id, the phone's role on that toy, when it was made, and the bond's destination key. The toy's first bond is its owner; later
 // phones become members only through an owner's invitation; owners revoke anyone, members only
 // themselves. Storage is an interface: firmware-sim/ keeps bonds in its flash model, client/ in
 // the app's storage; pairing/ ships only the in-memory store used by tests.
@@ -17,11 +17,13 @@ export type JoinMethod = 'tag-code' | 'invitation' | 'added-by-owner';
 export const JOIN_METHODS: readonly JoinMethod[] = ['tag-code', 'invitation', 'added-by-owner'];
 /** How many phones one toy holds bonds for. */
 export const MAX_BONDS = 16;
+/** A bond's destination key: random, drawn by the toy, known to the bond's two holders only. */
+export const DESTINATION_KEY_BYTES = 32;
 /** How long an owner's invitation stays good. */
 export const DEFAULT_INVITE_MS = 120_000;
 
 export interface Bond {
-  /** 16 hex digits the toy assigns at pairing; the phone names the bond with it in SESSION_HELLO. */
+  /** 16 hex digits the toy assigns at pairing: its name for the bond (member lists, remove-member). */
   readonly bondId: string;
   readonly toyId: string;
   /** The other side's long-term public keys: the phone's on the toy, the toy's on the phone. */
@@ -34,6 +36,12 @@ export interface Bond {
   readonly joined: JoinMethod;
   /** The phone's self-chosen name, shown in the toy's member list. */
   readonly label: string;
+  /**
+   * The secret SESSION_HELLO's destination id is keyed with (key-schedule.ts destinationId): the
+   * toy draws it when it makes the bond and both sides keep it, so opening a session costs no DH
+   * beyond Noise KK's own.
+   */
+  readonly destinationKey: Uint8Array;
 }
 
 /** Synchronous by design: the toy's flash is, and the state machines stay free of I/O scheduling. */
@@ -132,11 +140,19 @@ export function roleForNewPairing(bonds: readonly Bond[], invite: Invite | undef
  * The bond for a phone the owner `actorBondId` adds by its keys: a member (an owner adding its own
  * key again stays owner); TOO_LARGE when the toy is full.
  */
-export function addedBond(bonds: readonly Bond[], actorBondId: string, peer: PeerPublicKeys, bondId: string, toyId: string, now: number, label: string): Bond {
+export function addedBond(
+  bonds: readonly Bond[],
+  actorBondId: string,
+  peer: PeerPublicKeys,
+  made: { readonly bondId: string; readonly destinationKey: Uint8Array },
+  toyId: string,
+  now: number,
+  label: string,
+): Bond {
   ownerBond(bonds, actorBondId);
   const replaces = bonds.some((b) => samePeerKey(b.peer.static, peer.static));
   if (!replaces && bonds.length >= MAX_BONDS) throw new PairingError('TOO_LARGE', `at most ${MAX_BONDS} bonds`);
-  return { bondId, toyId, peer, role: roleAfterPairing(bonds, peer.static, 'member'), createdAt: now, joined: 'added-by-owner', label };
+  return { ...made, toyId, peer, role: roleAfterPairing(bonds, peer.static, 'member'), createdAt: now, joined: 'added-by-owner', label };
 }
 
 /** An invitation made by `actorBondId`, which must be the owner, with a freshly drawn `code`. */

@@ -19,6 +19,12 @@ export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** `bytes` when it is exactly `length` long (an encoder's argument check), else INVALID_ARGUMENT. */
+export function fixedBytes(bytes: Uint8Array, length: number, what: string): Uint8Array {
+  if (bytes.length !== length) throw new PairingError('INVALID_ARGUMENT', `${what} must be ${length} bytes`);
+  return bytes;
+}
+
 export function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }

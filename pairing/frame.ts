@@ -1,13 +1,13 @@
 // The versioned wire format of every plushlink protocol message: one frame is
-//   version (u8, = 2) | type (u8) | body
+//   version (u8, = 3) | type (u8) | body
 // and travels fragmented (./fragment.ts) over the secure profile's GATT characteristics. Only
 // pairing and session-opening frames are readable on the air; everything after a handshake is a
 // TRANSPORT frame whose body is a Session ciphertext.
-import { ByteReader, concat } from './bytes';
+import { ByteReader, concat, fixedBytes } from './bytes';
 import { PairingError, type PairingErrorCode } from './errors';
 
-/** 2: the family model, version 2 (docs/PROTOCOL.md, "Changes in version 2"). */
-export const PROTOCOL_VERSION = 2;
+/** 3: one key per role, destination ids from a per-bond key (docs/PROTOCOL.md, "Changes in version 3"). */
+export const PROTOCOL_VERSION = 3;
 export const SID_BYTES = 16;
 export const SHARE_BYTES = 32;
 export const BOND_ID_BYTES = 8;
@@ -72,22 +72,17 @@ function withLength(bytes: Uint8Array): Uint8Array {
   return concat(Uint8Array.of(bytes.length), bytes);
 }
 
-function fixed(bytes: Uint8Array, length: number, what: string): Uint8Array {
-  if (bytes.length !== length) throw new PairingError('INVALID_ARGUMENT', `${what} must be ${length} bytes`);
-  return bytes;
-}
-
 function body(message: Message): Uint8Array {
   switch (message.type) {
     case 'PAIR_HELLO':
-      return concat(fixed(message.sid, SID_BYTES, 'sid'), fixed(message.share, SHARE_BYTES, 'share'), withLength(message.ad), message.noise);
+      return concat(fixedBytes(message.sid, SID_BYTES, 'sid'), fixedBytes(message.share, SHARE_BYTES, 'share'), withLength(message.ad), message.noise);
     case 'PAIR_REPLY':
-      return concat(fixed(message.share, SHARE_BYTES, 'share'), withLength(message.ad), message.noise);
+      return concat(fixedBytes(message.share, SHARE_BYTES, 'share'), withLength(message.ad), message.noise);
     case 'PAIR_FINISH':
     case 'SESSION_ACCEPT':
       return message.noise;
     case 'SESSION_HELLO':
-      return concat(fixed(message.nonce, HELLO_NONCE_BYTES, 'nonce'), fixed(message.destinationId, DESTINATION_ID_BYTES, 'destination id'), message.noise);
+      return concat(fixedBytes(message.nonce, HELLO_NONCE_BYTES, 'nonce'), fixedBytes(message.destinationId, DESTINATION_ID_BYTES, 'destination id'), message.noise);
     case 'TRANSPORT':
       return message.message;
     case 'REFUSED': {

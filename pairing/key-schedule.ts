@@ -10,7 +10,7 @@ import { PSKLEN } from './noise/handshake-state';
 import type { Sodium } from './sodium';
 
 /** Names the protocol version in every label, so a peer of another version derives nothing. */
-const LABEL = 'plushlink/2';
+const LABEL = 'plushlink/3';
 /** CPace associated data: fixed per side, so a peer of another protocol version gets no key. */
 export const PHONE_AD = utf8(`${LABEL} phone`);
 export const TOY_AD = utf8(`${LABEL} toy`);
@@ -30,20 +30,16 @@ export function sessionPrologue(toyId: string, nonce: Uint8Array, destinationId:
 }
 
 /**
- * SESSION_HELLO's destination id (after Matter CASE's): HMAC-SHA256 over the fresh nonce under a
- * key from the static-static DH of the bond, cut to 16 bytes. Only the two bonded parties can
- * compute it, and a fresh nonce makes every hello's id different, so a sniffer cannot link one
- * phone's sessions; the toy finds the bond by trying each of its bonds (at most 16 DHs).
- * The key comes from destinationKey(dh), `dh` = X25519(own static secret, peer static public),
- * the same value on both sides.
+ * SESSION_HELLO's destination id (after Matter CASE's, whose key is the fabric's IPK): HMAC-SHA256
+ * over the label, the toy id and the fresh nonce under the bond's destination key, cut to 16
+ * bytes. The destination key is 32 random bytes the toy drew for the bond and handed to the phone
+ * inside the pairing session (pair confirm) or, for a phone added by its keys, to the owner inside
+ * its session (add-member) for the grant. Only the bond's holders know it, and a fresh nonce makes
+ * every hello's id different, so a sniffer cannot link one phone's sessions; the toy finds the
+ * bond by trying each of its bonds (at most 16 HMACs, no DH: the static keys serve Noise alone).
  */
-export function destinationId(sodium: Sodium, key: Uint8Array, nonce: Uint8Array): Uint8Array {
-  return hmacSha256(sodium, key, nonce).slice(0, DESTINATION_ID_BYTES);
-}
-
-/** The bond's destination-id key, from `dh` (see destinationId); the toy caches one per bond. */
-export function destinationKey(sodium: Sodium, toyId: string, dh: Uint8Array): Uint8Array {
-  return hkdfSha256(sodium, utf8(`${LABEL} destination id`), dh, fromHex(toyId), 32);
+export function destinationId(sodium: Sodium, key: Uint8Array, toyId: string, nonce: Uint8Array): Uint8Array {
+  return hmacSha256(sodium, key, utf8(`${LABEL} destination id`), fromHex(toyId), nonce).slice(0, DESTINATION_ID_BYTES);
 }
 
 /** The XXpsk3 psk: HKDF-SHA256 of CPace's ISK, as the draft recommends, salted by purpose. */

@@ -1,9 +1,10 @@
 // What rides inside the pairing handshake: each side's intro (Ed25519 public key, proof that it
-// holds the secret half, and who it is), and the toy's confirmation. Intros are Noise payloads,
+// holds the secret half, its envelope key, and who it is), and the toy's confirmation (with the
+// bond's destination key). Intros are Noise payloads,
 // encrypted and bound to the transcript; the confirmation is the first transport message, so
 // the phone knows the toy accepted its code before it stores anything.
-import { ByteReader, concat, fromHex, toHex, utf8 } from './bytes';
-import { type JoinMethod, type Role, JOIN_METHODS, ROLES } from './bond';
+import { ByteReader, concat, fixedBytes, fromHex, toHex, utf8 } from './bytes';
+import { type JoinMethod, type Role, DESTINATION_KEY_BYTES, JOIN_METHODS, ROLES } from './bond';
 import { PairingError, guard } from './errors';
 import { BOND_ID_BYTES } from './frame';
 import { TOY_ID_BYTES } from './identity';
@@ -12,17 +13,21 @@ import { introSignedBytes } from './key-schedule';
 import type { Sodium } from './sodium';
 
 const SIGN_PUBLIC = 32;
+const ENVELOPE_PUBLIC = 32;
 const SIGNATURE = 64;
 const CONFIRM = 32;
 export const MAX_LABEL_BYTES = 64;
 
 /**
- * XXpsk3 message 2 payload (toy): toy id, Ed25519 key, signature over the handshake hash, and
- * the toy's attestation key with its certificate over the toy's current static and signing keys.
+ * XXpsk3 message 2 payload (toy): toy id, Ed25519 key, envelope key, signature over the handshake
+ * hash, and the toy's attestation key with its certificate over the toy's current static,
+ * envelope and signing keys.
  */
 export interface ToyIntro {
   readonly toyId: string;
   readonly signingKey: Uint8Array;
+  /** X25519, for sealed envelopes only (never in Noise). */
+  readonly envelopeKey: Uint8Array;
   readonly signature: Uint8Array;
   readonly attestationKey: Uint8Array;
   readonly certificate: Uint8Array;
@@ -30,9 +35,10 @@ export interface ToyIntro {
   readonly confirm: Uint8Array;
 }
 
-/** XXpsk3 message 3 payload (phone): Ed25519 key, signature, the phone's display label. */
+/** XXpsk3 message 3 payload (phone): Ed25519 key, envelope key, signature, the phone's display label. */
 export interface PhoneIntro {
   readonly signingKey: Uint8Array;
+  readonly envelopeKey: Uint8Array;
   readonly signature: Uint8Array;
   readonly label: string;
 }
@@ -42,6 +48,8 @@ export interface PairConfirm {
   readonly bondId: string;
   readonly role: Role;
   readonly joined: JoinMethod;
+  /** The bond's secret for SESSION_HELLO destination ids (key-schedule.ts destinationId). */
+  readonly destinationKey: Uint8Array;
 }
 
 export function signIntro(sodium: Sodium, who: 'toy' | 'phone', key: SigningKeyPair, handshakeHash: Uint8Array): Uint8Array {
@@ -62,7 +70,7 @@ export function verifyIntro(
 }
 
 export function encodeToyIntro(intro: ToyIntro): Uint8Array {
-  return concat(fromHex(intro.toyId, TOY_ID_BYTES), intro.signingKey, intro.signature, intro.attestationKey, intro.certificate, intro.confirm);
+  return concat(fromHex(intro.toyId, TOY_ID_BYTES), intro.signingKey, intro.envelopeKey, intro.signature, intro.attestationKey, intro.certificate, intro.confirm);
 }
 
 export function decodeToyIntro(bytes: Uint8Array): ToyIntro {
@@ -70,6 +78,7 @@ export function decodeToyIntro(bytes: Uint8Array): ToyIntro {
   const intro = {
     toyId: toHex(r.bytesOf(TOY_ID_BYTES)),
     signingKey: r.bytesOf(SIGN_PUBLIC),
+    envelopeKey: r.bytesOf(ENVELOPE_PUBLIC),
     signature: r.bytesOf(SIGNATURE),
     attestationKey: r.bytesOf(SIGN_PUBLIC),
     certificate: r.bytesOf(SIGNATURE),
@@ -82,22 +91,27 @@ export function decodeToyIntro(bytes: Uint8Array): ToyIntro {
 export function encodePhoneIntro(intro: PhoneIntro): Uint8Array {
   const label = utf8(intro.label);
   if (label.length > MAX_LABEL_BYTES) throw new PairingError('TOO_LARGE', `label over ${MAX_LABEL_BYTES} bytes`);
-  return concat(intro.signingKey, intro.signature, Uint8Array.of(label.length), label);
+  return concat(intro.signingKey, intro.envelopeKey, intro.signature, Uint8Array.of(label.length), label);
 }
 
 export function decodePhoneIntro(bytes: Uint8Array): PhoneIntro {
   const r = new ByteReader(bytes, 'phone intro');
   const signingKey = r.bytesOf(SIGN_PUBLIC);
+  const envelopeKey = r.bytesOf(ENVELOPE_PUBLIC);
   const signature = r.bytesOf(SIGNATURE);
   const labelBytes = r.shortBytes();
   r.end();
   if (labelBytes.length > MAX_LABEL_BYTES) throw new PairingError('MALFORMED', 'label too long');
   const label = guard('MALFORMED', () => new TextDecoder('utf-8', { fatal: true }).decode(labelBytes), 'label not UTF-8');
-  return { signingKey, signature, label };
+  return { signingKey, envelopeKey, signature, label };
 }
 
 export function encodePairConfirm(confirm: PairConfirm): Uint8Array {
-  return concat(fromHex(confirm.bondId, BOND_ID_BYTES), Uint8Array.of(ROLES.indexOf(confirm.role), JOIN_METHODS.indexOf(confirm.joined)));
+  return concat(
+    fromHex(confirm.bondId, BOND_ID_BYTES),
+    Uint8Array.of(ROLES.indexOf(confirm.role), JOIN_METHODS.indexOf(confirm.joined)),
+    fixedBytes(confirm.destinationKey, DESTINATION_KEY_BYTES, 'destination key'),
+  );
 }
 
 export function decodePairConfirm(bytes: Uint8Array): PairConfirm {
@@ -105,10 +119,11 @@ export function decodePairConfirm(bytes: Uint8Array): PairConfirm {
   const bondId = toHex(r.bytesOf(BOND_ID_BYTES));
   const role = ROLES[r.u8()];
   const joined = JOIN_METHODS[r.u8()];
+  const destinationKey = r.bytesOf(DESTINATION_KEY_BYTES);
   r.end();
   if (role === undefined) throw new PairingError('MALFORMED', 'role');
   if (joined === undefined) throw new PairingError('MALFORMED', 'join method');
-  return { bondId, role, joined };
+  return { bondId, role, joined, destinationKey };
 }
 
 /**

@@ -7,10 +7,10 @@ import type { Bond } from './bond';
 import type { PairingCode } from './code';
 import { Connection } from './connection';
 import { CPace } from './cpace';
-import { PairingError, guard } from './errors';
+import { PairingError } from './errors';
 import { HELLO_NONCE_BYTES, type Message, SID_BYTES, encodeFrame } from './frame';
 import { attestationFingerprint, keyFingerprint, verifyToyKeys } from './identity';
-import { PHONE_AD, TOY_AD, cpaceInputs, destinationId, destinationKey, pairingPrologue, pskFromIsk, sessionPrologue, toyConfirm } from './key-schedule';
+import { PHONE_AD, TOY_AD, cpaceInputs, destinationId, pairingPrologue, pskFromIsk, sessionPrologue, toyConfirm } from './key-schedule';
 import type { PartyKeys } from './keys';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
@@ -79,9 +79,7 @@ export class PhoneConnection extends Connection {
   /** Opens a KK session for a stored bond: returns the connection and the SESSION_HELLO frame. */
   static resume(sodium: Sodium, keys: PartyKeys, bond: Bond): { connection: PhoneConnection; frame: Uint8Array } {
     const nonce = sodium.randombytes_buf(HELLO_NONCE_BYTES);
-    const dh = guard('INVALID_POINT', () => sodium.crypto_scalarmult(keys.static.secretKey, bond.peer.static));
-    const destination = destinationId(sodium, destinationKey(sodium, bond.toyId, dh), nonce);
-    sodium.memzero(dh);
+    const destination = destinationId(sodium, bond.destinationKey, bond.toyId, nonce);
     const handshake = new HandshakeState(sodium, {
       pattern: KK,
       initiator: true,
@@ -129,7 +127,7 @@ export class PhoneConnection extends Connection {
     }
     verifyIntro(this.sodium, 'toy', intro, hashBeforeIntro);
     if (intro.toyId !== this.toyId) throw new PairingError('FINGERPRINT_MISMATCH', 'another toy answered');
-    const toyKeys = { static: step.handshake.remoteStatic as Uint8Array, signing: intro.signingKey };
+    const toyKeys = { static: step.handshake.remoteStatic as Uint8Array, envelope: intro.envelopeKey, signing: intro.signingKey };
     verifyToyKeys(this.sodium, intro.toyId, toyKeys, intro.attestationKey, intro.certificate);
     const expected = this.pairOptions?.fingerprint;
     if (expected !== undefined) {
@@ -143,6 +141,7 @@ export class PhoneConnection extends Connection {
     const hashBeforeOurs = step.handshake.getHandshakeHash();
     const payload = encodePhoneIntro({
       signingKey: this.keys.signing.publicKey,
+      envelopeKey: this.keys.envelope.publicKey,
       signature: signIntro(this.sodium, 'phone', this.keys.signing, hashBeforeOurs),
       label: this.pairOptions?.label ?? '',
     });
@@ -156,11 +155,12 @@ export class PhoneConnection extends Connection {
     const bond: Bond = {
       bondId: confirm.bondId,
       toyId: this.toyId,
-      peer: { static: step.session.remoteStatic, signing: step.intro.signingKey },
+      peer: { static: step.session.remoteStatic, envelope: step.intro.envelopeKey, signing: step.intro.signingKey },
       role: confirm.role,
       createdAt: now,
       joined: confirm.joined,
       label: '',
+      destinationKey: confirm.destinationKey,
     };
     this.step = { kind: 'done' };
     this.establish(step.session, bond, 'paired');

@@ -2,12 +2,14 @@
 // secret out of band (a `plushlink://invite?` link), run CPace on it over a relay's rendezvous,
 // and under keys derived from CPace's ISK exchange what the invitee needs to join: the toy's id and
 // public keys and the family mailbox (owner -> guest), the guest's per-toy public keys
-// (guest -> owner), and finally the bond id the toy gave the guest when the owner added it by key.
+// (guest -> owner), and finally the bond id and destination key the toy gave the guest's bond when
+// the owner added it by key.
 // The relay carries numbered opaque messages and never sees the secret; an operator who swaps a
 // share has one online guess at a 128-bit secret, and otherwise the first sealed message fails to
 // open on the other side (DECRYPT_FAILED), so neither phone accepts anything from it.
 //
 // Rendezvous message numbers: 0 owner's share, 1 guest's share, 2 offer, 3 guest's keys, 4 bond id.
+import { DESTINATION_KEY_BYTES } from './bond';
 import { bondIdOk, type MembershipGrant } from './grant';
 import { concat, fromHex, toHex, u16le, utf8 } from './bytes';
 import { CPace, type CPaceInputs } from './cpace';
@@ -18,10 +20,12 @@ import { parseToyId, uriFields } from './qr';
 import type { Sodium } from './sodium';
 
 export const INVITE_PREFIX = 'plushlink://invite?';
-const VERSION = '1';
+/** 2 (protocol 3): three role keys per party, and the bond's destination key in message 4. */
+const VERSION = '2';
 const SECRET_BYTES = 16;
+const KEY_BYTES = 32;
 const RENDEZVOUS_BYTES = 16;
-const CHANNEL = utf8('plushlink remote invitation v1');
+const CHANNEL = utf8('plushlink remote invitation v2');
 const OWNER_AD = utf8('owner');
 const GUEST_AD = utf8('guest');
 const MAX_SEALED_BYTES = 2048;
@@ -153,7 +157,8 @@ class InvitationChannel {
 }
 
 function encodeOffer(offer: InvitationOffer): Uint8Array {
-  return utf8(JSON.stringify({ id: offer.toyId, s: toHex(offer.toy.static), g: toHex(offer.toy.signing), m: offer.mailbox, o: offer.owner }));
+  const { toy } = offer;
+  return utf8(JSON.stringify({ id: offer.toyId, s: toHex(toy.static), e: toHex(toy.envelope), g: toHex(toy.signing), m: offer.mailbox, o: offer.owner }));
 }
 
 function decodeOffer(sodium: Sodium, bytes: Uint8Array): InvitationOffer {
@@ -168,7 +173,8 @@ function decodeOffer(sodium: Sodium, bytes: Uint8Array): InvitationOffer {
   const owner = field('o');
   fromBase64url(sodium, mailbox, RENDEZVOUS_BYTES, 'mailbox id');
   fromBase64url(sodium, owner, 32, 'owner key');
-  return { toyId: parseToyId(field('id')), toy: { static: fromHex(field('s'), 32), signing: fromHex(field('g'), 32) }, mailbox, owner };
+  const toy = { static: fromHex(field('s'), KEY_BYTES), envelope: fromHex(field('e'), KEY_BYTES), signing: fromHex(field('g'), KEY_BYTES) };
+  return { toyId: parseToyId(field('id')), toy, mailbox, owner };
 }
 
 type HostState = 'await-share' | 'await-keys' | 'await-member' | 'done';
@@ -207,18 +213,19 @@ export class InvitationHost {
     return this.channel.run(() => {
       this.expect('await-keys');
       const plain = this.channel.open('guest->owner', INVITATION_SEQ.guestKeys, body);
-      if (plain.length !== 64) throw new PairingError('MALFORMED', 'guest keys');
+      if (plain.length !== 3 * KEY_BYTES) throw new PairingError('MALFORMED', 'guest keys');
       this.state = 'await-member';
-      return { static: plain.slice(0, 32), signing: plain.slice(32) };
+      return { static: plain.slice(0, KEY_BYTES), envelope: plain.slice(KEY_BYTES, 2 * KEY_BYTES), signing: plain.slice(2 * KEY_BYTES) };
     });
   }
 
-  /** Message 4 out: the bond id the toy gave the guest when the owner added its keys. */
-  bondMessage(bondId: string): RendezvousPost {
+  /** Message 4 out: the bond id and destination key the toy gave the guest's bond (add-member). */
+  bondMessage(bondId: string, destinationKey: Uint8Array): RendezvousPost {
     return this.channel.run(() => {
       this.expect('await-member');
       if (!bondIdOk(bondId)) throw new PairingError('INVALID_ARGUMENT', 'bond id');
-      const post = this.channel.seal('owner->guest', INVITATION_SEQ.bond, utf8(bondId));
+      if (destinationKey.length !== DESTINATION_KEY_BYTES) throw new PairingError('INVALID_ARGUMENT', 'destination key');
+      const post = this.channel.seal('owner->guest', INVITATION_SEQ.bond, concat(utf8(bondId), destinationKey));
       this.state = 'done';
       this.channel.close();
       return post;
@@ -269,9 +276,9 @@ export class InvitationGuest {
   keysMessage(keys: PeerPublicKeys): RendezvousPost {
     return this.channel.run(() => {
       this.expect('send-keys');
-      if (keys.static.length !== 32 || keys.signing.length !== 32) throw new PairingError('INVALID_ARGUMENT', 'phone keys');
+      if ([keys.static, keys.envelope, keys.signing].some((k) => k.length !== KEY_BYTES)) throw new PairingError('INVALID_ARGUMENT', 'phone keys');
       this.state = 'await-bond';
-      return this.channel.seal('guest->owner', INVITATION_SEQ.guestKeys, concat(keys.static, keys.signing));
+      return this.channel.seal('guest->owner', INVITATION_SEQ.guestKeys, concat(keys.static, keys.envelope, keys.signing));
     });
   }
 
@@ -279,12 +286,14 @@ export class InvitationGuest {
   onBond(body: Uint8Array): MembershipGrant {
     return this.channel.run(() => {
       this.expect('await-bond');
-      const bondId = guard('MALFORMED', () => new TextDecoder('utf-8', { fatal: true }).decode(this.channel.open('owner->guest', INVITATION_SEQ.bond, body)), 'bond id');
+      const plain = this.channel.open('owner->guest', INVITATION_SEQ.bond, body);
+      if (plain.length !== 16 + DESTINATION_KEY_BYTES) throw new PairingError('MALFORMED', 'bond message');
+      const bondId = guard('MALFORMED', () => new TextDecoder('utf-8', { fatal: true }).decode(plain.subarray(0, 16)), 'bond id');
       if (!bondIdOk(bondId)) throw new PairingError('MALFORMED', 'bond id');
       const offer = this.offer as InvitationOffer;
       this.state = 'done';
       this.channel.close();
-      return { toyId: offer.toyId, bondId, toy: offer.toy };
+      return { toyId: offer.toyId, bondId, toy: offer.toy, destinationKey: plain.slice(16) };
     });
   }
 }

@@ -2,9 +2,9 @@
 // requests and the toy's responses, the toy's unsolicited events, and audio transfer messages
 // on two streams (voice messages up to the toy, recordings down to the phone). Binary, so a C
 // firmware can parse it; every decoder failure is a PairingError('MALFORMED').
-import { ByteReader, concat, u16le, u64le, utf8 } from './bytes';
+import { ByteReader, concat, fixedBytes, u16le, u64le, utf8 } from './bytes';
 import { PairingError } from './errors';
-import { type JoinMethod, type Role, JOIN_METHODS } from './bond';
+import { type JoinMethod, type Role, DESTINATION_KEY_BYTES, JOIN_METHODS } from './bond';
 import { CODE_LENGTH, type PairingCode, parsePairingCode } from './code';
 import type { PeerPublicKeys } from './keys';
 
@@ -66,7 +66,8 @@ export type ResponseBody =
   /** A one-time code for one more phone; `validForMs` from now. */
   | { readonly command: 'invite-member'; readonly validForMs: number; readonly code: PairingCode }
   | { readonly command: 'factory-reset'; readonly pawWithinMs: number }
-  | { readonly command: 'add-member'; readonly bondId: string }
+  /** The new bond: its id, and its destination key for the grant (pairing/grant.ts). */
+  | { readonly command: 'add-member'; readonly bondId: string; readonly destinationKey: Uint8Array }
   | { readonly command: 'delete-recording' | 'remove-member' | 'set-volume' };
 
 /** Why the toy refused a request; a client turns these into typed errors. */
@@ -163,7 +164,7 @@ function encodeRequest(request: Request): Uint8Array {
     case 'set-volume':
       return concat(head, u8(request.level));
     case 'add-member':
-      return concat(head, request.keys.static, request.keys.signing, short(request.label));
+      return concat(head, request.keys.static, request.keys.envelope, request.keys.signing, short(request.label));
     default:
       return head;
   }
@@ -183,7 +184,7 @@ function readRequest(r: ByteReader): Request {
       return { command, level };
     }
     case 'add-member':
-      return { command, keys: { static: r.bytesOf(32), signing: r.bytesOf(32) }, label: readText(r) };
+      return { command, keys: { static: r.bytesOf(32), envelope: r.bytesOf(32), signing: r.bytesOf(32) }, label: readText(r) };
     default:
       return { command };
   }
@@ -211,7 +212,7 @@ function encodeResponse(result: ResponseBody): Uint8Array {
     case 'factory-reset':
       return concat(head, u32le(result.pawWithinMs));
     case 'add-member':
-      return concat(head, short(result.bondId));
+      return concat(head, short(result.bondId), fixedBytes(result.destinationKey, DESTINATION_KEY_BYTES, 'destination key'));
     default:
       return head;
   }
@@ -256,7 +257,7 @@ function readResponse(r: ByteReader): ResponseBody {
     case 'factory-reset':
       return { command, pawWithinMs: u32(r) };
     case 'add-member':
-      return { command, bondId: readText(r) };
+      return { command, bondId: readText(r), destinationKey: r.bytesOf(DESTINATION_KEY_BYTES) };
     default:
       return { command };
   }

@@ -7,6 +7,7 @@ import { toHex, utf8 } from './bytes';
 import {
   type Bond,
   type BondStore,
+  DESTINATION_KEY_BYTES,
   type Invite,
   type JoinMethod,
   type Role,
@@ -23,7 +24,7 @@ import { PairingError, checkTime } from './errors';
 import { BOND_ID_BYTES, REFUSAL_REASONS, type Message, type RefusalReason, encodeFrame } from './frame';
 import { type ToyIdentity, certifyToyKeys, rotateToyKeys } from './identity';
 import type { PeerPublicKeys } from './keys';
-import { PHONE_AD, TOY_AD, cpaceInputs, destinationId, destinationKey, pairingPrologue, pskFromIsk, sessionPrologue, toyConfirm } from './key-schedule';
+import { PHONE_AD, TOY_AD, cpaceInputs, destinationId, pairingPrologue, pskFromIsk, sessionPrologue, toyConfirm } from './key-schedule';
 import { HandshakeState } from './noise/handshake-state';
 import { KK, XXpsk3 } from './noise/patterns';
 import { MAX_LABEL_BYTES, decodePhoneAck, decodePhoneIntro, encodePairConfirm, encodeToyIntro, signIntro, verifyIntro } from './payloads';
@@ -57,8 +58,6 @@ export class Toy {
   readonly config: PolicyConfig;
   private policyState: PolicyState;
   private invitation: Invite | undefined;
-  /** Per bond id: the peer key it was made for and the destination-id key (cleared at a reset). */
-  private readonly destinationKeys = new Map<string, { peer: Uint8Array; key: Uint8Array }>();
 
   constructor(
     readonly sodium: Sodium,
@@ -112,7 +111,7 @@ export class Toy {
   addMember(actorBondId: string, peer: PeerPublicKeys, label: string, now: number): Bond {
     checkTime(now);
     if (utf8(label).length > MAX_LABEL_BYTES) throw new PairingError('TOO_LARGE', `label over ${MAX_LABEL_BYTES} bytes`);
-    const bond = addedBond(this.bonds.list(), actorBondId, peer, toHex(this.sodium.randombytes_buf(BOND_ID_BYTES)), this.identity.toyId, now, label);
+    const bond = addedBond(this.bonds.list(), actorBondId, peer, newBondNames(this.sodium), this.identity.toyId, now, label);
     this.bonds.put(bond);
     return bond;
   }
@@ -132,7 +131,6 @@ export class Toy {
     this.bonds.clear();
     this.invitation = undefined;
     this.currentIdentity = rotateToyKeys(this.sodium, this.currentIdentity);
-    this.destinationKeys.clear();
     this.policyState = INITIAL_POLICY;
     return { policy: this.policyState, identity: this.currentIdentity };
   }
@@ -143,30 +141,17 @@ export class Toy {
       setPolicy: (state) => (this.policyState = state),
       invite: () => this.invitation,
       consumeInvite: () => (this.invitation = undefined),
-      destinationKey: (bond) => this.destinationKey(bond),
     });
   }
+}
 
-  private destinationKey(bond: Bond): Uint8Array | undefined {
-    const cached = this.destinationKeys.get(bond.bondId);
-    if (cached && cached.peer === bond.peer.static) return cached.key;
-    let dh: Uint8Array;
-    try {
-      dh = this.sodium.crypto_scalarmult(this.currentIdentity.keys.static.secretKey, bond.peer.static);
-    } catch {
-      return undefined;
-    }
-    const key = destinationKey(this.sodium, this.currentIdentity.toyId, dh);
-    this.sodium.memzero(dh);
-    this.destinationKeys.set(bond.bondId, { peer: bond.peer.static, key });
-    return key;
-  }
+/** A new bond's id and destination key, both drawn by the toy. */
+function newBondNames(sodium: Sodium): { bondId: string; destinationKey: Uint8Array } {
+  return { bondId: toHex(sodium.randombytes_buf(BOND_ID_BYTES)), destinationKey: sodium.randombytes_buf(DESTINATION_KEY_BYTES) };
 }
 
 /** The parts of Toy a connection may change; kept off Toy's public surface. */
 interface ToyInternals {
-  /** The bond's destination-id key (a DH, so cached: a stranger's hellos must stay cheap). */
-  destinationKey(bond: Bond): Uint8Array | undefined;
   policy(): PolicyState;
   setPolicy(state: PolicyState): void;
   invite(): Invite | undefined;
@@ -243,6 +228,7 @@ export class ToyConnection extends Connection {
     const intro = encodeToyIntro({
       toyId: identity.toyId,
       signingKey: identity.keys.signing.publicKey,
+      envelopeKey: identity.keys.envelope.publicKey,
       signature: signIntro(sodium, 'toy', identity.keys.signing, handshake.getHandshakeHash()),
       attestationKey: identity.attestation.publicKey,
       certificate: certifyToyKeys(sodium, identity),
@@ -275,16 +261,16 @@ export class ToyConnection extends Connection {
     const session = new Session(step.handshake.split());
     const role = roleAfterPairing(this.toy.bonds.list(), session.remoteStatic, admitted.role);
     const bond: Bond = {
-      bondId: toHex(this.toy.sodium.randombytes_buf(BOND_ID_BYTES)),
+      ...newBondNames(this.toy.sodium),
       toyId: this.toy.identity.toyId,
-      peer: { static: session.remoteStatic, signing: intro.signingKey },
+      peer: { static: session.remoteStatic, envelope: intro.envelopeKey, signing: intro.signingKey },
       role,
       createdAt: now,
       joined: admitted.joined,
       label: intro.label,
     };
     this.step = { kind: 'await-ack', session, bond };
-    return [encodeFrame({ type: 'TRANSPORT', message: session.seal(encodePairConfirm({ bondId: bond.bondId, role, joined: bond.joined })) })];
+    return [encodeFrame({ type: 'TRANSPORT', message: session.seal(encodePairConfirm({ bondId: bond.bondId, role, joined: bond.joined, destinationKey: bond.destinationKey })) })];
   }
 
   /** The phone has the bond: only now does the toy store it, so it never keeps a bond its phone lacks. */
@@ -324,14 +310,14 @@ export class ToyConnection extends Connection {
     return [encodeFrame({ type: 'SESSION_ACCEPT', noise })];
   }
 
-  /** The bond whose destination id over `nonce` is `id`: every bond is tried, in constant time each. */
+  /** The bond whose destination id over `nonce` is `id`: every bond is tried (one HMAC each), compared in constant time. */
   private bondFor(nonce: Uint8Array, id: Uint8Array): Bond | undefined {
     const { sodium } = this.toy;
     let found: Bond | undefined;
     for (const bond of this.toy.bonds.list()) {
-      const key = this.internals.destinationKey(bond);
-      if (key === undefined) continue; // a stored key that gives no shared secret names nothing
-      if (found === undefined && sodium.memcmp(destinationId(sodium, key, nonce), id)) found = bond;
+      // Every bond is hashed whichever matches, so the time taken does not tell which bond it was.
+      const match = sodium.memcmp(destinationId(sodium, bond.destinationKey, bond.toyId, nonce), id);
+      if (match && found === undefined) found = bond;
     }
     return found;
   }

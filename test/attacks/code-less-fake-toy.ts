@@ -26,6 +26,7 @@ export function fakeToyAnswers(sodium: Sodium, toyId: string, phone: PhoneConnec
   const intro = encodeToyIntro({
     toyId,
     signingKey: fake.keys.signing.publicKey,
+    envelopeKey: fake.keys.envelope.publicKey,
     signature: signIntro(sodium, 'toy', fake.keys.signing, hash),
     attestationKey: fake.attestation.publicKey,
     certificate: certifyToyKeys(sodium, fake),

@@ -145,7 +145,7 @@ async function familyOnRelay(
       const [sender, recipient] = [generatePartyKeys(sodium), generatePartyKeys(sodium)];
       const own = newRelayId(sodium);
       await client(sender).putRoster(own, 1, [keyIdOf(recipient.signing)]);
-      const sealed = sealEnvelope(sodium, { audio: voiceClip(seed + 1000), sender, recipients: [{ static: recipient.static.publicKey, signing: recipient.signing.publicKey }], time: Date.now() });
+      const sealed = sealEnvelope(sodium, { audio: voiceClip(seed + 1000), sender, recipients: [publicKeys(recipient)], time: Date.now() });
       const { id } = await client(sender).post(own, sealed);
       attackerKeys = recipient;
       return `${server().relay.url}/v1/mailboxes/${own}/envelopes/${id}`;

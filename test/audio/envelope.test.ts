@@ -8,7 +8,7 @@ import { sodiumReady } from '../../pairing/sodium';
 import { ByteReader, ByteWriter, concatBytes } from '../../audio/bytes';
 import { ENVELOPE_MAGIC, openEnvelope, readEnvelopeHeader, sealEnvelope } from '../../audio/envelope';
 import { parsesOrAudioError, thrown } from './fixtures';
-import { makeParty, publicOf } from './parties';
+import { makeParty, publicOf, senderOf } from './parties';
 
 const contains = (haystack: Uint8Array, needle: Uint8Array): boolean =>
   Buffer.from(haystack).indexOf(Buffer.from(needle)) >= 0;
@@ -35,7 +35,7 @@ describe('voice envelopes', () => {
       expect(opened.audio).toEqual(audio);
       expect(opened.time).toBe(time);
       expect(opened.id).toHaveLength(16);
-      expect(opened.sender).toEqual(publicOf(grandma));
+      expect(opened.sender).toEqual(senderOf(grandma));
       expect(opened.recipientCount).toBe(2);
     }
   });
@@ -46,6 +46,15 @@ describe('voice envelopes', () => {
     for (const me of [toy, parent]) expect(openEnvelope(sodium, twice, me).audio).toEqual(audio);
   });
 
+  it('are sealed to envelope keys only: the Noise static key of a party never opens one', () => {
+    // Sealed to the toy's Noise static key (a sender who mixed up the roles): the toy's keys do not open it.
+    const toStatic = sealEnvelope(sodium, { audio, sender: grandma, recipients: [{ envelope: toy.static.publicKey }], time });
+    expect(thrown(() => openEnvelope(sodium, toStatic, toy)).code).toBe('NOT_A_RECIPIENT');
+    // Nor does a genuine envelope open with the static key in the envelope key's place.
+    expect(thrown(() => openEnvelope(sodium, sealed, { envelope: toy.static })).code).toBe('NOT_A_RECIPIENT');
+    expect(openEnvelope(sodium, sealed, { envelope: toy.envelope }).audio).toEqual(audio);
+  });
+
   it('do not open for anyone else', () => {
     expect(thrown(() => openEnvelope(sodium, sealed, stranger)).code).toBe('NOT_A_RECIPIENT');
     expect(thrown(() => openEnvelope(sodium, sealed, grandma)).code).toBe('NOT_A_RECIPIENT');
@@ -54,12 +63,13 @@ describe('voice envelopes', () => {
   it('show a relay how many recipients and the id, but neither who the recipients are, the audio nor who sent it', () => {
     const header = readEnvelopeHeader(sealed);
     expect(header.recipients).toHaveLength(2);
-    for (const key of [toy.static.publicKey, parent.static.publicKey]) expect(contains(sealed, key)).toBe(false);
+    for (const p of [toy, parent]) for (const key of [p.static.publicKey, p.envelope.publicKey]) expect(contains(sealed, key)).toBe(false);
     // Slots differ in every envelope, even for the same recipient.
     const again = sealEnvelope(sodium, { audio, sender: grandma, recipients: [publicOf(toy), publicOf(parent)], time });
     expect(readEnvelopeHeader(again).recipients[0]!.slot).not.toEqual(header.recipients[0]!.slot);
     expect(contains(sealed, grandma.signing.publicKey)).toBe(false);
     expect(contains(sealed, grandma.static.publicKey)).toBe(false);
+    expect(contains(sealed, grandma.envelope.publicKey)).toBe(false);
     expect(contains(sealed, audio.subarray(0, 16))).toBe(false);
   });
 
@@ -70,8 +80,8 @@ describe('voice envelopes', () => {
     expect(readEnvelopeHeader(again).ephemeral).not.toEqual(readEnvelopeHeader(other).ephemeral);
   });
 
-  it('refuse a sender the recipient does not trust, even one claiming a trusted static key', () => {
-    const impostor = { static: { publicKey: grandma.static.publicKey, secretKey: stranger.static.secretKey }, signing: stranger.signing };
+  it('refuse a sender the recipient does not trust, even one claiming a trusted envelope key', () => {
+    const impostor = { envelope: { publicKey: grandma.envelope.publicKey, secretKey: stranger.envelope.secretKey }, signing: stranger.signing };
     const forged = sealEnvelope(sodium, { audio, sender: impostor, recipients: [publicOf(toy)], time });
     expect(thrown(() => openEnvelope(sodium, forged, toy, { senders: [publicOf(grandma)] })).code).toBe('UNKNOWN_SENDER');
   });
@@ -95,8 +105,8 @@ describe('voice envelopes', () => {
     const header = readEnvelopeHeader(sealed);
     r.bytes(sealed.length - header.bodyLength, 'header');
     const slot = header.recipients[1] as { slot: Uint8Array; wrappedKey: Uint8Array };
-    const mine = sodium.crypto_kx_server_session_keys(parent.static.publicKey, parent.static.secretKey, header.ephemeral);
-    const context = (what: string) => new TextEncoder().encode(`plushlink envelope ${what} v2\0`);
+    const mine = sodium.crypto_kx_server_session_keys(parent.envelope.publicKey, parent.envelope.secretKey, header.ephemeral);
+    const context = (what: string) => new TextEncoder().encode(`plushlink envelope ${what} v3\0`);
     const wrapAd = (slotId: Uint8Array) => concatBytes([context('key wrap'), header.id, slotId]);
     const nonce = new Uint8Array(24);
     const contentKey = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, slot.wrappedKey, wrapAd(slot.slot), nonce, mine.sharedRx);
@@ -104,10 +114,10 @@ describe('voice envelopes', () => {
 
     const eph = sodium.crypto_kx_keypair();
     const newKey = sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
-    const toStranger = sodium.crypto_kx_client_session_keys(eph.publicKey, eph.privateKey, stranger.static.publicKey);
+    const toStranger = sodium.crypto_kx_client_session_keys(eph.publicKey, eph.privateKey, stranger.envelope.publicKey);
     const strangerSlot = sodium.crypto_generichash(16, concatBytes([context('slot'), header.id]), toStranger.sharedRx);
     const newHeader = new ByteWriter()
-      .bytes(ENVELOPE_MAGIC).u8(2).u8(1).bytes(header.id).u64(header.time, false).bytes(eph.publicKey).u8(1)
+      .bytes(ENVELOPE_MAGIC).u8(3).u8(1).bytes(header.id).u64(header.time, false).bytes(eph.publicKey).u8(1)
       .bytes(strangerSlot)
       .bytes(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(newKey, wrapAd(strangerSlot), null, nonce, toStranger.sharedTx))
       .u32be(header.bodyLength)
@@ -121,7 +131,7 @@ describe('voice envelopes', () => {
   it('give a typed error for arbitrary bytes, also behind a valid magic and version', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), (bytes, prefixed) => {
-        const input = prefixed ? concatBytes([ENVELOPE_MAGIC, Uint8Array.of(2, 1), bytes]) : bytes;
+        const input = prefixed ? concatBytes([ENVELOPE_MAGIC, Uint8Array.of(3, 1), bytes]) : bytes;
         return parsesOrAudioError(() => openEnvelope(sodium, input, toy)) && parsesOrAudioError(() => readEnvelopeHeader(input));
       }),
       { numRuns: 300 },
@@ -131,7 +141,7 @@ describe('voice envelopes', () => {
   it('refuse impossible inputs to sealing as INVALID_ARGUMENT', () => {
     expect(thrown(() => sealEnvelope(sodium, { audio, sender: grandma, recipients: [], time })).code).toBe('INVALID_ARGUMENT');
     expect(thrown(() => sealEnvelope(sodium, { audio, sender: grandma, recipients: [publicOf(toy)], time: -1 })).code).toBe('INVALID_ARGUMENT');
-    expect(thrown(() => sealEnvelope(sodium, { audio, sender: grandma, recipients: [{ static: new Uint8Array(5), signing: new Uint8Array(32) }], time })).code).toBe(
+    expect(thrown(() => sealEnvelope(sodium, { audio, sender: grandma, recipients: [{ envelope: new Uint8Array(5) }], time })).code).toBe(
       'INVALID_ARGUMENT',
     );
   });

@@ -11,7 +11,7 @@ import { downmixToMono } from '../../audio/pcm';
 import { resample } from '../../audio/resample';
 import { readWav } from '../../audio/wav';
 import { GRANDMA, correlation, energyEnvelope, espeakWav, run, scratchDir, thrown } from './fixtures';
-import { makeParty, publicOf } from './parties';
+import { makeParty, publicOf, senderOf } from './parties';
 import { TestLink } from './transfer-link';
 
 describe('a voice message from grandma to the toy', () => {
@@ -42,7 +42,7 @@ describe('a voice message from grandma to the toy', () => {
 
     const guard = createReplayGuard();
     const opened = openVoiceMessage(sodium, received as Uint8Array, toy, guard, now + 60_000, { senders: [publicOf(grandma)] });
-    expect(opened.message.sender).toEqual(publicOf(grandma));
+    expect(opened.message.sender).toEqual(senderOf(grandma));
     expect(opened.message.durationSeconds).toBeCloseTo(sealed.durationSeconds, 6);
     expect(thrown(() => openVoiceMessage(sodium, received as Uint8Array, toy, opened.guard, now + 120_000)).code).toBe('REPLAYED');
 

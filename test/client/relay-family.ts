@@ -49,10 +49,11 @@ export async function inviteFarAway(family: RelayFamily, invitee: ToyClient, lab
   const hosted = await hostRemoteInvitation(sodium, parentRelay, invitation, family.offer, { timeoutMs: 20_000 });
   // The parent's next session at home adds the invitee by key; the roster lets its key read and post.
   const next = await parent.connect(toyId);
-  const { bondId } = await next.addMember(hosted.keys, label);
+  const added = await next.addMember(hosted.keys, label);
+  const { bondId } = added;
   await next.disconnect();
   const roster = await parentRelay.roster(mailbox, parentRelay.keyId);
   await parentRelay.putRoster(mailbox, rosterVersion, [...roster.members, hosted.relayKey]);
-  await hosted.complete(bondId);
+  await hosted.complete(added);
   return { invitation, hosted, joined: await joining, bondId };
 }

@@ -46,6 +46,8 @@ describe('factory reset', () => {
     expect(secrets.map((s) => containsBytes(filesUnder(toy.dir), s))).toEqual([false, false, false, false, false]);
     expect(toy.firmware.identity.toyId).toBe(toyId);
     expect(keyFingerprint(sodium, publicKeys(toy.firmware.identity.keys))).not.toEqual(fingerprint);
+    // Every role's key is new: Noise static, envelope and signing.
+    for (const role of ['static', 'envelope', 'signing'] as const) expect(publicKeys(toy.firmware.identity.keys)[role]).not.toEqual(session.bond.peer[role]);
     expect(tagFingerprint(sodium, toy.firmware.identity)).toEqual(tag);
 
     // The old owner is a stranger now; the toy takes a new owner with the same code and tag QR.
@@ -82,7 +84,7 @@ describe('factory reset', () => {
     expect(toy.firmware.storage.bonds.list()).toEqual([]);
     expect(toy.firmware.pairing.policy).toEqual(INITIAL_POLICY);
     expect(toy.firmware.identity).toMatchObject({ toyId, code });
-    expect(publicKeys(toy.firmware.identity.keys).static).not.toEqual(oldKeys.static);
+    for (const role of ['static', 'envelope', 'signing'] as const) expect(publicKeys(toy.firmware.identity.keys)[role]).not.toEqual(oldKeys[role]);
     const stolenKey = stolen.keysFor(toyId).static.publicKey;
     for (const form of [stolenKey, Buffer.from(Buffer.from(stolenKey).toString('hex'))]) expect(containsBytes(filesUnder(toy.dir), form)).toBe(false);
 

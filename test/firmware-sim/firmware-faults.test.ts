@@ -37,7 +37,7 @@ beforeAll(async () => {
   template = mkdtempSync(join(SCRATCH, 'plushlink-fw-template-'));
   const toy = await ToyFirmware.boot({ dir: template, recordSeconds: RECORD_SECONDS });
   const ownerKeys = generatePartyKeys(sodium);
-  owner = { bondId: '0123456789abcdef', toyId: toy.identity.toyId, peer: publicKeys(ownerKeys), role: 'owner', createdAt: 1, joined: 'tag-code', label: 'Parent' };
+  owner = { bondId: '0123456789abcdef', toyId: toy.identity.toyId, peer: publicKeys(ownerKeys), role: 'owner', createdAt: 1, joined: 'tag-code', label: 'Parent', destinationKey: sodium.randombytes_buf(32) };
   const sealed = sealVoiceMessage(sodium, { recording: writeWav({ sampleRate: 16000, channels: [speechLike(8000, 2)] }), sender: ownerKeys, recipients: [publicKeys(toy.identity.keys)], now: Date.now() });
   message = { envelope: sealed.envelope, id: toHex(sealed.id) };
   toy.storage.bonds.put(owner);

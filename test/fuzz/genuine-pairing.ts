@@ -76,6 +76,9 @@ export const SAMPLE_SESSION_MESSAGES: readonly SessionMessage[] = [
   { kind: 'request', id: 2, request: { command: 'fetch-recording', id: new Uint8Array(16).fill(3) } },
   { kind: 'request', id: 3, request: { command: 'remove-member', bondId: '0011223344556677' } },
   { kind: 'request', id: 4, request: { command: 'set-volume', level: 55 } },
+  // Add Pairing by keys: the three role keys in, the bond id and its destination key out.
+  { kind: 'request', id: 10, request: { command: 'add-member', keys: { static: new Uint8Array(32).fill(4), envelope: new Uint8Array(32).fill(5), signing: new Uint8Array(32).fill(6) }, label: 'Grandma' } },
+  { kind: 'response', id: 10, result: { command: 'add-member', bondId: '8899aabbccddeeff', destinationKey: new Uint8Array(32).fill(7) } },
   {
     kind: 'response',
     id: 1,

@@ -7,7 +7,7 @@ import { errorCode } from './helpers';
 const CODE = parsePairingCode('1234567894');
 
 function bond(bondId: string, role: Bond['role'], toyId = '00'.repeat(8)): Bond {
-  return { bondId, toyId, role, createdAt: 0, joined: role === 'owner' ? 'tag-code' : 'invitation', label: bondId, peer: { static: new Uint8Array(32), signing: new Uint8Array(32) } };
+  return { bondId, toyId, role, createdAt: 0, joined: role === 'owner' ? 'tag-code' : 'invitation', label: bondId, peer: { static: new Uint8Array(32), envelope: new Uint8Array(32), signing: new Uint8Array(32) }, destinationKey: new Uint8Array(32) };
 }
 
 describe('roles', () => {
@@ -52,7 +52,7 @@ describe('MemoryBondStore', () => {
   it('stores, finds by toy, removes and clears', () => {
     const store = new MemoryBondStore();
     store.put(bond('a', 'owner', '11'.repeat(8)));
-    store.put({ ...bond('b', 'member', '22'.repeat(8)), peer: { static: new Uint8Array(32).fill(2), signing: new Uint8Array(32) } });
+    store.put({ ...bond('b', 'member', '22'.repeat(8)), peer: { static: new Uint8Array(32).fill(2), envelope: new Uint8Array(32), signing: new Uint8Array(32) } });
     expect(bondForToy(store, '22'.repeat(8))?.bondId).toBe('b');
     expect(store.remove('a')).toBe(true);
     expect(store.remove('a')).toBe(false);

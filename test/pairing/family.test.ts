@@ -7,7 +7,7 @@ import { generatePartyKeys, publicKeys } from '../../pairing/identity';
 import { utf8 } from '../../pairing/bytes';
 import { CPace, sampleScalar } from '../../pairing/cpace';
 import { decodeFrame, encodeFrame } from '../../pairing/frame';
-import { PHONE_AD, TOY_AD, destinationId, destinationKey } from '../../pairing/key-schedule';
+import { PHONE_AD, TOY_AD, destinationId } from '../../pairing/key-schedule';
 import { PhoneConnection } from '../../pairing/phone';
 import { eventTypes, newToy, pairPhone, pump } from './world';
 import type { Toy } from '../../pairing/toy';
@@ -135,7 +135,8 @@ describe('adding a phone by its keys (HomeKit’s Add Pairing)', () => {
     expect(bond).toMatchObject({ role: 'member', joined: 'added-by-owner', label: 'Grandma', createdAt: 2_000 });
     expect(toy.status(2_000).open).toBe(false); // no window was opened for it
 
-    const grant = parseGrant(encodeGrant({ toyId: toy.identity.toyId, bondId: bond.bondId, toy: owner.phone.bond!.peer }));
+    const grant = parseGrant(encodeGrant({ toyId: toy.identity.toyId, bondId: bond.bondId, toy: owner.phone.bond!.peer, destinationKey: bond.destinationKey }));
+    expect(grant.toy).toEqual(publicKeys(toy.identity.keys));
     const resumed = PhoneConnection.resume(sodium(), grandma, bondFromGrant(grant, 5));
     const toyConnection = toy.connect();
     expect(eventTypes(pump(resumed.connection, toyConnection, resumed.frame, 3_000).toy)).toEqual(['established']);
@@ -149,9 +150,12 @@ describe('adding a phone by its keys (HomeKit’s Add Pairing)', () => {
   });
 
   it('reads grants and phone keys strictly', () => {
-    expect(() => parseGrant('plushlink://member?v=1&id=00&bond=00&s=00&g=00')).toThrow('MALFORMED');
-    expect(() => parsePhoneKeys('plushlink://phone?v=2&s=00&g=00')).toThrow('UNSUPPORTED_VERSION');
-    expect(() => parsePhoneKeys(`plushlink://phone?v=1&s=${'00'.repeat(32)}&g=${'00'.repeat(32)}&s=${'00'.repeat(32)}`)).toThrow('MALFORMED');
+    expect(() => parseGrant('plushlink://member?v=2&id=00&bond=00&s=00&e=00&g=00&dk=00')).toThrow('MALFORMED');
+    // Version 1 (before protocol 3: no envelope key, no destination key) is refused as such.
+    expect(() => parseGrant(`plushlink://member?v=1&id=${'00'.repeat(8)}&bond=${'00'.repeat(8)}&s=${'00'.repeat(32)}&g=${'00'.repeat(32)}`)).toThrow('UNSUPPORTED_VERSION');
+    expect(() => parsePhoneKeys(`plushlink://phone?v=1&s=${'00'.repeat(32)}&g=${'00'.repeat(32)}`)).toThrow('UNSUPPORTED_VERSION');
+    expect(() => parsePhoneKeys(`plushlink://phone?v=1&s=${'00'.repeat(32)}&e=${'00'.repeat(32)}&g=${'00'.repeat(32)}`)).toThrow('UNSUPPORTED_VERSION');
+    expect(() => parsePhoneKeys(`plushlink://phone?v=2&s=${'00'.repeat(32)}&e=${'00'.repeat(32)}&g=${'00'.repeat(32)}&s=${'00'.repeat(32)}`)).toThrow('MALFORMED');
   });
 });
 
@@ -189,9 +193,28 @@ describe('hardening (protocol version 2)', () => {
 
 describe('SESSION_HELLO without a stable id', () => {
   it('computes the destination id as docs/PROTOCOL.md §6 says (vector)', () => {
-    const key = destinationKey(sodium(), '0011223344556677', new Uint8Array(32).fill(5));
-    expect(Buffer.from(key).toString('hex')).toBe('cc211bd71f595feb2eafe070ad2fea8e24022f7a209db171438cbc488b1a8dd3');
-    expect(Buffer.from(destinationId(sodium(), key, new Uint8Array(16).fill(6))).toString('hex')).toBe('bb8d187eed311461483ae4f0a1e32cb5');
+    const id = destinationId(sodium(), new Uint8Array(32).fill(5), '0011223344556677', new Uint8Array(16).fill(6));
+    expect(Buffer.from(id).toString('hex')).toBe('5b49d95622408060dc46f9d0ee40cccf');
+  });
+
+  it('keys it with a secret the toy drew for the bond and gave the phone inside the pairing session: no DH, unknown to others', () => {
+    const { toy, owner } = ownedToy();
+    const member = pairPhone(sodium(), toy, 2_001, invite(toy, owner, 2_000), 'Grandma');
+    const stored = toy.bonds.list().map((b) => Buffer.from(b.destinationKey).toString('hex'));
+    expect(new Set(stored).size).toBe(2); // one per bond
+    expect(Buffer.from(member.phone.bond!.destinationKey).toString('hex')).toBe(stored[1]);
+    // A KK session open makes exactly the Noise handshake's X25519 operations, nothing more.
+    let dhs = 0;
+    const counting = new Proxy(sodium(), {
+      get(target, name, receiver) {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (name !== 'crypto_scalarmult' && name !== 'crypto_scalarmult_base') return value;
+        return (...args: unknown[]) => ((dhs += 1), (value as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    });
+    const resumed = PhoneConnection.resume(counting, member.keys, member.phone.bond!);
+    pump(resumed.connection, toy.connect(), resumed.frame, 3_000);
+    expect(dhs).toBe(5); // the phone's share of KK: e, es, ss, then ee, se
   });
 
   it('differs in every hello of one phone and still finds its bond among several', () => {

@@ -17,8 +17,7 @@ describe('toy identity', () => {
     const toy = provisionToy(sodium());
     const reset = rotateToyKeys(sodium(), toy);
     expect({ ...reset, keys: undefined }).toEqual({ ...toy, keys: undefined });
-    expect(reset.keys.static.publicKey).not.toEqual(toy.keys.static.publicKey);
-    expect(reset.keys.signing.publicKey).not.toEqual(toy.keys.signing.publicKey);
+    for (const role of ['static', 'envelope', 'signing'] as const) expect(reset.keys[role].publicKey).not.toEqual(toy.keys[role].publicKey);
     expect(keyFingerprint(sodium(), publicKeys(reset.keys))).not.toEqual(keyFingerprint(sodium(), publicKeys(toy.keys)));
     expect(tagFingerprint(sodium(), reset)).toEqual(tagFingerprint(sodium(), toy));
   });
@@ -30,13 +29,37 @@ describe('toy identity', () => {
     expect(keysForToy(sodium(), phone, bear!)).toEqual(forBear);
     const forBunny = keysForToy(sodium(), phone, bunny!);
     for (const other of [forBunny, phone]) {
-      expect(other.static.publicKey).not.toEqual(forBear.static.publicKey);
-      expect(other.signing.publicKey).not.toEqual(forBear.signing.publicKey);
+      for (const role of ['static', 'envelope', 'signing'] as const) expect(other[role].publicKey).not.toEqual(forBear[role].publicKey);
     }
-    // They work: the static pair agrees (X25519) and the signing pair signs.
+    expect(forBear.envelope.publicKey).not.toEqual(forBear.static.publicKey);
+    // They work: the X25519 pairs agree and the signing pair signs.
     expect(sodium().crypto_scalarmult_base(forBear.static.secretKey)).toEqual(forBear.static.publicKey);
+    expect(sodium().crypto_scalarmult_base(forBear.envelope.secretKey)).toEqual(forBear.envelope.publicKey);
     const signature = sodium().crypto_sign_detached(new Uint8Array(3), forBear.signing.secretKey);
     expect(sodium().crypto_sign_verify_detached(signature, new Uint8Array(3), forBear.signing.publicKey)).toBe(true);
+  });
+
+  it('holds one key per role: the Noise static and envelope keys are different X25519 keys, each a working pair', () => {
+    for (const keys of [provisionToy(sodium()).keys, generatePartyKeys(sodium())]) {
+      expect(keys.envelope.publicKey).not.toEqual(keys.static.publicKey);
+      expect(keys.envelope.secretKey).not.toEqual(keys.static.secretKey);
+      expect(sodium().crypto_scalarmult_base(keys.envelope.secretKey)).toEqual(keys.envelope.publicKey);
+    }
+  });
+
+  it('certifies all three role keys: swapping any one of them breaks the certificate and the fingerprint', () => {
+    const toy = provisionToy(sodium());
+    const certificate = certifyToyKeys(sodium(), toy);
+    const keys = publicKeys(toy.keys);
+    const stranger = publicKeys(generatePartyKeys(sodium()));
+    for (const role of ['static', 'envelope', 'signing'] as const) {
+      const swapped = { ...keys, [role]: stranger[role] };
+      expect(errorCode(() => verifyToyKeys(sodium(), toy.toyId, swapped, toy.attestation.publicKey, certificate))).toBe('BAD_SIGNATURE');
+      expect(keyFingerprint(sodium(), swapped)).not.toEqual(keyFingerprint(sodium(), keys));
+    }
+    // Nor may the static and envelope keys trade places.
+    const traded = { ...keys, static: keys.envelope, envelope: keys.static };
+    expect(errorCode(() => verifyToyKeys(sodium(), toy.toyId, traded, toy.attestation.publicKey, certificate))).toBe('BAD_SIGNATURE');
   });
 
   it('certifies the current keys with the attestation key, and nothing else', () => {

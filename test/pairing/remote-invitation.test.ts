@@ -24,11 +24,11 @@ describe('the invitation link', () => {
   it('round-trips and is refused when altered', () => {
     const invitation = createRemoteInvitation(sodium());
     const link = encodeRemoteInvitation(invitation);
-    expect(link).toMatch(/^plushlink:\/\/invite\?v=1&r=[A-Za-z0-9_-]{22}&k=[0-9a-f]{32}$/);
+    expect(link).toMatch(/^plushlink:\/\/invite\?v=2&r=[A-Za-z0-9_-]{22}&k=[0-9a-f]{32}$/);
     expect(parseRemoteInvitation(sodium(), link)).toEqual(invitation);
     expect(errorCode(() => parseRemoteInvitation(sodium(), link.slice(0, -1)))).toBe('MALFORMED');
     expect(errorCode(() => parseRemoteInvitation(sodium(), link.replace('&r=', '&r=x')))).toBe('MALFORMED');
-    expect(errorCode(() => parseRemoteInvitation(sodium(), link.replace('v=1', 'v=2')))).toBe('UNSUPPORTED_VERSION');
+    expect(errorCode(() => parseRemoteInvitation(sodium(), link.replace('v=2', 'v=1')))).toBe('UNSUPPORTED_VERSION');
   });
 });
 
@@ -45,8 +45,9 @@ describe('the exchange', () => {
     expect(guest.onOffer(sealedOffer.body)).toEqual(sent);
     const keys = publicKeys(generatePartyKeys(sodium()));
     expect(host.onGuestKeys(guest.keysMessage(keys).body)).toEqual(keys);
-    const grant = guest.onBond(host.bondMessage('0123456789abcdef').body);
-    expect(grant).toEqual({ toyId: sent.toyId, bondId: '0123456789abcdef', toy: sent.toy });
+    const destinationKey = sodium().randombytes_buf(32);
+    const grant = guest.onBond(host.bondMessage('0123456789abcdef', destinationKey).body);
+    expect(grant).toEqual({ toyId: sent.toyId, bondId: '0123456789abcdef', toy: sent.toy, destinationKey });
   });
 
   it('with a different secret the guest cannot open the offer, and the run is over', () => {
@@ -94,7 +95,7 @@ describe('the exchange', () => {
     second.keysMessage(publicKeys(generatePartyKeys(sodium())));
     const replayed = new Uint8Array(secondOffer.body);
     expect(errorCode(() => second.onBond(replayed))).toBe('DECRYPT_FAILED');
-    expect(errorCode(() => host.bondMessage('0123456789abcdef'))).toBe('UNEXPECTED_MESSAGE');
+    expect(errorCode(() => host.bondMessage('0123456789abcdef', new Uint8Array(32)))).toBe('UNEXPECTED_MESSAGE');
   });
 
   it('refuses a reflected share and oversized or short messages', () => {

@@ -19,7 +19,7 @@ const request = fc.oneof(
   fc.record({ command: fc.constantFrom('fetch-recording' as const, 'delete-recording' as const), id }),
   fc.record({ command: fc.constant('remove-member' as const), bondId: fc.stringMatching(/^[0-9a-f]{16}$/) }),
   fc.record({ command: fc.constant('set-volume' as const), level: fc.nat({ max: 100 }) }),
-  fc.record({ command: fc.constant('add-member' as const), keys: fc.record({ static: key32, signing: key32 }), label: text }),
+  fc.record({ command: fc.constant('add-member' as const), keys: fc.record({ static: key32, envelope: key32, signing: key32 }), label: text }),
 );
 
 const response = fc.oneof(
@@ -45,7 +45,7 @@ const response = fc.oneof(
   }),
   fc.record({ command: fc.constant('invite-member' as const), validForMs: u32, code: fc.stringMatching(/^[0-9]{9}$/).map((body) => parsePairingCode(body + String(dammCheckDigit(body)))) }),
   fc.record({ command: fc.constant('factory-reset' as const), pawWithinMs: u32 }),
-  fc.record({ command: fc.constant('add-member' as const), bondId: fc.stringMatching(/^[0-9a-f]{16}$/) }),
+  fc.record({ command: fc.constant('add-member' as const), bondId: fc.stringMatching(/^[0-9a-f]{16}$/), destinationKey: key32 }),
   fc.constantFrom('delete-recording', 'remove-member', 'set-volume').map((command) => ({ command }) as const),
 );
 
@@ -87,6 +87,14 @@ describe('session messages', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('encode add-member as docs/PROTOCOL.md §11 says: three role keys in, bond id and destination key out (vector)', () => {
+    const hex = (m: SessionMessage): string => Buffer.from(encodeSessionMessage(m)).toString('hex');
+    const keys = { static: new Uint8Array(32).fill(1), envelope: new Uint8Array(32).fill(3), signing: new Uint8Array(32).fill(2) };
+    expect(hex({ kind: 'request', id: 3, request: { command: 'add-member', keys, label: 'Gran' } })).toBe(`0103000a${'01'.repeat(32)}${'03'.repeat(32)}${'02'.repeat(32)}044772616e`);
+    const answer: SessionMessage = { kind: 'response', id: 3, result: { command: 'add-member', bondId: '0011223344556677', destinationKey: new Uint8Array(32).fill(5) } };
+    expect(hex(answer)).toBe(`0203000a10${Buffer.from('0011223344556677').toString('hex')}${'05'.repeat(32)}`);
   });
 
   it('refuse trailing bytes and an out-of-range volume', () => {

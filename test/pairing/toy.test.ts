@@ -3,7 +3,7 @@
 import { bondForToy, MemoryBondStore } from '../../pairing/bond';
 import { utf8 } from '../../pairing/bytes';
 import { dammCheckDigit, type PairingCode } from '../../pairing/code';
-import { generatePartyKeys } from '../../pairing/identity';
+import { generatePartyKeys, publicKeys } from '../../pairing/identity';
 import { PhoneConnection } from '../../pairing/phone';
 import { decodePolicy, encodePolicy } from '../../pairing/policy';
 import { Toy } from '../../pairing/toy';
@@ -31,8 +31,10 @@ describe('pairing a phone with a toy', () => {
     expect(phoneBond.role).toBe('owner');
     expect(toyBond).toEqual(toy.bonds.get(phoneBond.bondId));
     expect(toyBond).toMatchObject({ role: 'owner', label: 'Mum', toyId: toy.identity.toyId, createdAt: 2_000 });
-    expect(toyBond.peer).toEqual({ static: keys.static.publicKey, signing: keys.signing.publicKey });
-    expect(phoneBond.peer).toEqual({ static: toy.identity.keys.static.publicKey, signing: toy.identity.keys.signing.publicKey });
+    // Each side learnt all three of the other's role keys, and both hold the toy's destination key for the bond.
+    expect(toyBond.peer).toEqual(publicKeys(keys));
+    expect(phoneBond.peer).toEqual(publicKeys(toy.identity.keys));
+    expect(phoneBond.destinationKey).toEqual(toyBond.destinationKey);
     expect(phone.handshakeHash).toEqual(toyConnection.handshakeHash);
     const out = toyConnection.receive(phone.send(utf8('play slot 1')), 2_001);
     expect(out.events).toEqual([{ type: 'message', plaintext: utf8('play slot 1') }]);

@@ -73,11 +73,17 @@ function tamperTarget(ctx: FuzzContext, flow: 'pair' | 'resume'): FuzzTarget {
       if (toyMade) invariant(phoneMade !== undefined, `the toy ${flow === 'pair' ? 'made a bond' : 'opened a session'} the phone does not have`);
       if (flow === 'pair') invariant(!toyMade || toyMade.type === 'paired', 'the toy opened a session during pairing');
       if (toyMade && (toyMade.type === 'paired' || toyMade.type === 'established')) {
-        invariant(sameBytes(toyMade.bond.peer.static, (flow === 'pair' ? g.stranger : g.owner).static.publicKey), 'the toy bonded a key that is not the phone’s');
+        const phone = flow === 'pair' ? g.stranger : g.owner;
+        invariant(sameBytes(toyMade.bond.peer.static, phone.static.publicKey), 'the toy bonded a key that is not the phone’s');
+        invariant(sameBytes(toyMade.bond.peer.envelope, phone.envelope.publicKey), 'the toy bonded an envelope key that is not the phone’s');
       }
       if (phoneMade && (phoneMade.type === 'paired' || phoneMade.type === 'established')) {
         invariant(sameBytes(phoneMade.bond.peer.static, g.identity.keys.static.publicKey), 'the phone bonded a key that is not the toy’s');
-        if (toyMade && toyMade.type === phoneMade.type) invariant(toyMade.bond.bondId === phoneMade.bond.bondId && toyMade.bond.role === phoneMade.bond.role, 'the two sides disagree on the bond');
+        invariant(sameBytes(phoneMade.bond.peer.envelope, g.identity.keys.envelope.publicKey), 'the phone bonded an envelope key that is not the toy’s');
+        if (toyMade && toyMade.type === phoneMade.type) {
+          const agree = toyMade.bond.bondId === phoneMade.bond.bondId && toyMade.bond.role === phoneMade.bond.role && sameBytes(toyMade.bond.destinationKey, phoneMade.bond.destinationKey);
+          invariant(agree, 'the two sides disagree on the bond');
+        }
         if (flow === 'pair' && toyMade) invariant(toy.bonds.get(phoneMade.bond.bondId) !== undefined, 'the toy holds no bond under the phone’s bond id');
       }
     },
