@@ -53,11 +53,11 @@ export async function tellFarAwayStory(context: StoryContext, relayUrl: string, 
       const hosted = await hostRemoteInvitation(sodium, owner, invitation, offer, { timeoutMs: INVITATION_WAIT_MS });
       // The owner's phone adds her by key in its next session with the toy, and lets her key into the mailbox.
       const session = await parent.connect(toyId);
-      const { bondId } = await session.addMember(hosted.keys, granny.label);
+      const added = await session.addMember(hosted.keys, granny.label);
       await session.disconnect();
       const roster = await owner.roster(mailbox, owner.keyId);
       await owner.putRoster(mailbox, roster.version + 1, [...roster.members, hosted.relayKey]);
-      await hosted.complete(bondId);
+      await hosted.complete(added);
       return { ...(await joining), roster: roster.version + 1 };
     },
     ({ bond, roster }) => {
