@@ -91,8 +91,10 @@ describe('voice between a phone and its toy', () => {
     world().air.place(toy.device.controller, { x: 0, y: 0 });
     world().air.place(phoneController, { x: 1, y: 0 });
     let dropped = false;
+    // Longer than the first acknowledgement plus a window (8 + 16 chunks), so chunks are still to
+    // be sent when the phone walks away at the first progress.
     const error = await thrown(
-      session.sendMessage(voiceWav(12, 6), {
+      session.sendMessage(voiceWav(36, 6), {
         onProgress: (p) => {
           if (!dropped && p.bytesDone > 0 && p.bytesDone < p.total) {
             dropped = true;
