@@ -34,6 +34,8 @@ export interface SecureTransferRun {
   readonly messages?: number;
   /** Calls placed evenly over the connection interval (default 4); 0 measures only the call right after an event. */
   readonly phases?: number;
+  /** Opus encoder complexity of the message (default: the codec's default). */
+  readonly complexity?: number;
 }
 
 /** Where one call's time went, in simulated milliseconds (they add up to its total). */
@@ -118,11 +120,17 @@ export async function measureSecureTransfer(run: SecureTransferRun): Promise<Sec
     let sealed = 0;
     // Same audio each call; a new id and time each, so the toy takes each as a new message.
     const seal = (): Uint8Array =>
-      sealVoiceMessage(sodium, { recording, sender: phone.keysFor(firmware.identity.toyId), recipients: [session.bond.peer], now: Date.now() + sealed++ }).envelope;
+      sealVoiceMessage(sodium, { recording, sender: phone.keysFor(firmware.identity.toyId), recipients: [session.bond.peer], now: Date.now() + sealed++, ...(run.complexity !== undefined && { complexity: run.complexity }) }).envelope;
     const intervalUs = run.intervalMs * 1000;
 
     /** One call at simulated `startUs` (or now): sends `messages` envelopes and times them. */
+    let played = 0;
+    firmware.on('played', () => played++);
+    let sent = 0;
     const call = async (envelopes: readonly Uint8Array[], startUs?: number): Promise<Call> => {
+      // The toy plays each message after storing it (decoding takes wall time) and then tells the
+      // phone: wait for that, so its notification does not land inside the next call.
+      while (played < sent) await new Promise((resolve) => setTimeout(resolve, 5));
       await air.clock.idle();
       if (startUs !== undefined) await air.clock.sleep(Math.max(0, startUs / 1000 - air.clock.now()));
       packets = [];
@@ -144,6 +152,7 @@ export async function measureSecureTransfer(run: SecureTransferRun): Promise<Sec
           },
         });
         sentBefore += envelope.length;
+        sent++;
       }
       const end = air.clock.now();
       const mine = packets;
@@ -169,6 +178,7 @@ export async function measureSecureTransfer(run: SecureTransferRun): Promise<Sec
     const spread: Call[] = [];
     for (let k = 0; k < phases; k++) {
       const envelopes = batch();
+      while (played < sent) await new Promise((resolve) => setTimeout(resolve, 5));
       await air.clock.idle();
       // The k-th of `phases` points spread evenly over the interval after an anchor, at or after now.
       let at = lastAnchorUs + ((k + 0.5) / phases) * intervalUs;
