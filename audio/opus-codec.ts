@@ -10,7 +10,11 @@
 //   wideband speech quality around 12-16 kbit/s and gains little above 20 kbit/s; 16 kbit/s is
 //   2 kB per second of voice, so a 40 s message is ~80 kB: a few seconds over BLE even at a
 //   20-byte ATT payload, where CloudPets needed 30-40 s.
-// - complexity 10: libopus's best quality per bit; encoding still runs ~40x real time in wasm.
+// - complexity 5: chosen by measurement (npm run bench:codec, bench/e2e.ts): half the encoding
+//   time of 10 (libopus's best), which was 0.8-0.9 of a 40 s message's send, for a small
+//   objective cost on espeak-ng speech: log-spectral distance +0.34 dB, SNR -0.33 dB,
+//   segmental SNR -0.24 dB, 2% fewer bytes. 8-10 give identical packets here; 4 is the same SILK
+//   tier as 5 (identical packets); 3 and below cost ~0.9-1.1 dB of spectral distance.
 import OpusScript from 'opusscript';
 import { AudioError } from './errors';
 import type { OpusStream } from './opus-packet';
@@ -28,7 +32,7 @@ export type OpusRate = 8000 | 12000 | 16000 | 24000 | 48000;
 
 export const VOICE_BITRATE = 16000;
 export const FRAME_MS = 20;
-export const DEFAULT_COMPLEXITY = 10;
+export const DEFAULT_COMPLEXITY = 5;
 /** Progress is reported once per second of audio. */
 const FRAMES_PER_PROGRESS = 1000 / FRAME_MS;
 
@@ -39,7 +43,7 @@ export interface EncodeOptions {
   readonly channels?: 1 | 2;
   /** Target bits per second. Default 16000. */
   readonly bitrate?: number;
-  /** libopus complexity 0-10. Default 10. */
+  /** libopus complexity 0-10. Default DEFAULT_COMPLEXITY (5). */
   readonly complexity?: number;
   /**
    * Called as encoding goes (every second of audio, and at the end) with frames done and the total:

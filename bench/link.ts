@@ -3,13 +3,13 @@
 // (radio/link-timing.ts) beside the GATT throughput the real noble and bleno reach on the
 // realistic clock (writes without response, bounded window), and their ratio. Also the
 // published figures these configurations are usually quoted with. Prints one JSON object.
-// Also the secure protocol's time for a 10 s and a 40 s voice message on each link (bench/secure-transfer.ts).
+// Also the secure protocol's time for a 10 s and a 40 s voice message on each link (bench/transfer.ts), with the goals.
 // Run: npm run bench:link [-- --seconds S]   (S: simulated seconds per configuration, default 1.5)
 import os from 'node:os';
 import type { Phy } from '../radio/link';
 import { linkCapacity } from '../radio/link-timing';
 import { measureWriteThroughput } from '../radio/throughput';
-import { measureSecureTransfer } from './secure-transfer';
+import { SECURE_VOICE_METHOD, TRANSFER_GOALS, secureVoice } from './transfer';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,27 +43,14 @@ async function row(config: Config, seconds: number): Promise<Record<string, unkn
     values: count,
     simulatedSeconds: Math.round(measured.simulatedSeconds * 1000) / 1000,
     wallSeconds: Math.round(measured.wallSeconds * 100) / 100,
-    ...(config.packetsPerEvent === undefined && { secureVoice: await secureVoice(config, capacity.valueBitsPerSecond) }),
+    ...(config.packetsPerEvent === undefined && { secureVoice: await secureVoiceRows(config) }),
   };
 }
 
-/**
- * The secure protocol on the same link: a sealed 10 s and 40 s voice message from the client
- * library to the toy (offer, windowed chunks, acknowledgements, "stored"), and its share of the
- * link's capacity end to end and in the data phase (after the first acknowledgement).
- */
-async function secureVoice(config: Config, capacityBps: number): Promise<Record<string, unknown>> {
+/** The secure protocol on the same link: a sealed 10 s and 40 s voice message (bench/transfer.ts). */
+async function secureVoiceRows(config: Config): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const messageSeconds of [10, 40]) {
-    const r = await measureSecureTransfer({ ...config, messageSeconds });
-    out[`${messageSeconds}s`] = {
-      envelopeBytes: r.envelopeBytes,
-      simulatedSeconds: Math.round(r.simulatedSeconds * 1000) / 1000,
-      startMs: Math.round(r.startSeconds * 10000) / 10,
-      ratio: Math.round((r.bitsPerSecond / capacityBps) * 1000) / 1000,
-      dataPhaseRatio: Math.round((r.dataPhaseBitsPerSecond / capacityBps) * 1000) / 1000,
-    };
-  }
+  for (const messageSeconds of [10, 40]) out[`${messageSeconds}s`] = await secureVoice(config, messageSeconds);
   return out;
 }
 
@@ -91,9 +78,13 @@ async function main(): Promise<void> {
         rows,
         published,
         withinTenPercent: ratios.every((r) => r >= 0.9 && r <= 1),
-        secureVoiceMethod:
-          'secureVoice: sealed 10 s / 40 s messages (16 kbit/s Opus) sent by the client library to the simulated toy over a paired session; ratio = envelope bits per simulated second over the capacity, end to end (offer to "stored") and in the data phase',
+        secureVoiceMethod: SECURE_VOICE_METHOD,
         fortySecondsOver2mDle15ms: (rows.find((r) => r.phy === '2M' && r.dle && r.intervalMs === 15)?.secureVoice as Record<string, { simulatedSeconds: number }> | undefined)?.['40s']?.simulatedSeconds,
+        secureVoiceGoals: TRANSFER_GOALS.map((g) => {
+          const voice = rows.find((r) => r.phy === g.phy && r.dataLength === g.dataLength && r.intervalMs === g.intervalMs)?.secureVoice as Record<string, { ratio: number }> | undefined;
+          const ratio = voice?.[`${g.messageSeconds}s`]?.ratio;
+          return { link: `${g.phy}, DLE, ${g.intervalMs} ms`, messageSeconds: g.messageSeconds, goal: g.goal, ratio, met: ratio !== undefined && ratio >= g.goal };
+        }),
       },
       null,
       2,

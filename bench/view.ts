@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'plushlink-bench-view-'));
   const capture = join(dir, 'voice.pcap');
   try {
-    const transfer = await measureSecureTransfer({ phy: '1M', dataLength: 27, intervalMs: 30, messageSeconds: 40, messages, snifferPath: capture });
+    const transfer = await measureSecureTransfer({ phy: '1M', dataLength: 27, intervalMs: 30, messageSeconds: 40, messages, snifferPath: capture, phases: 0 });
     await buildView();
     const server = await serveView({ capture });
     const browser = await launchChromium();

@@ -1,8 +1,9 @@
-// The sender: offers before sending, never floods past its window, resends only after silence,
-// gives up with a typed error, and reports progress for the user interface.
+// The sender: offers first with a small opening burst behind it, never floods past its window,
+// resends only after silence, gives up with a typed error, and reports progress for the user
+// interface.
 import type { Sodium } from '../../pairing/sodium';
 import { sodiumReady } from '../../pairing/sodium';
-import { TransferSender, chunkSizeFor } from '../../audio/transfer-sender';
+import { OPENING_CHUNKS, TransferSender, chunkSizeFor } from '../../audio/transfer-sender';
 import { type TransferMessage, decodeTransferMessage, encodeTransferMessage, transferTag } from '../../audio/transfer-wire';
 import { thrown } from './fixtures';
 
@@ -19,15 +20,45 @@ describe('the transfer sender', () => {
   const decoded = (out: { messages: Uint8Array[] }): TransferMessage[] => out.messages.map(decodeTransferMessage);
   const state = (next: number, window = 16, received = new Uint8Array(0)): Uint8Array => encodeTransferMessage({ type: 'state', tag, next, window, received });
 
-  it('offers the envelope (size, hash, chunk size, window) and sends nothing else until answered', () => {
+  const indices = (messages: TransferMessage[]): number[] => messages.map((m) => (m.type === 'data' ? m.index : -1));
+
+  it('offers the envelope (size, hash, chunk size, window) with the first chunks behind it, and sends nothing more until answered', () => {
     const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 16 });
     const first = decoded(s.connect(0));
-    expect(first).toEqual([{ type: 'offer', hash: s.hash, total: 10_000, chunkSize: 100, window: 16 }]);
+    expect(first[0]).toEqual({ type: 'offer', hash: s.hash, total: 10_000, chunkSize: 100, window: 16 });
+    // The opening burst saves the round trip; it is small, so a refusal wastes little air.
+    expect(OPENING_CHUNKS).toBeLessThanOrEqual(4);
+    expect(indices(first.slice(1))).toEqual(Array.from({ length: OPENING_CHUNKS }, (_, i) => i));
     expect(s.phase).toBe('offered');
+    expect(decoded(s.tick(999))).toEqual([]);
+  });
+
+  it('sends only the offer when told to wait for the answer (opening 0), and never more than its window', () => {
+    expect(decoded(new TransferSender(sodium, envelope, { chunkSize: 100, opening: 0 }).connect(0))).toEqual([expect.objectContaining({ type: 'offer' })]);
+    expect(indices(decoded(new TransferSender(sodium, envelope, { chunkSize: 100, window: 1, opening: 3 }).connect(0)))).toEqual([-1, 0]);
+  });
+
+  it('stops at a refusal: the opening chunks were all that travelled', () => {
+    const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 16 });
+    s.connect(0);
+    const out = s.receive(encodeTransferMessage({ type: 'reject', hash: s.hash, reason: 'TOO_LARGE' }), 1);
+    expect(out.messages).toEqual([]);
+    expect(s.phase).toBe('failed');
+    expect(decoded(s.tick(100_000))).toEqual([]);
+  });
+
+  it('counts the opening chunks in its window when the answer comes, and after a reconnect opens with the first chunks not known to have arrived', () => {
+    const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 4, opening: 2 });
+    s.connect(0);
+    expect(indices(decoded(s.receive(state(0, 4), 1)))).toEqual([2, 3]);
+    // After a disconnect, the burst is the first chunks not known to have arrived.
+    s.receive(state(3, 4), 2);
+    s.disconnect();
+    expect(indices(decoded(s.connect(3)))).toEqual([-1, 3, 4]);
   });
 
   it('keeps at most the smaller of both windows unacknowledged, and slides on acknowledgements', () => {
-    const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 16 });
+    const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 16, opening: 0 });
     s.connect(0);
     const burst = decoded(s.receive(state(0, 8), 1));
     expect(burst.map((m) => (m.type === 'data' ? m.index : -1))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -40,7 +71,7 @@ describe('the transfer sender', () => {
   });
 
   it('polls and then resends what was not acknowledged after retransmitMs of silence', () => {
-    const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 4, retransmitMs: 1000 });
+    const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 4, retransmitMs: 1000, opening: 0 });
     s.connect(0);
     s.receive(state(0, 4), 0);
     expect(decoded(s.tick(999))).toEqual([]);
@@ -73,7 +104,7 @@ describe('the transfer sender', () => {
   });
 
   it('stops sending when disconnected and asks "where were we?" on reconnect', () => {
-    const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 4 });
+    const s = new TransferSender(sodium, envelope, { chunkSize: 100, window: 4, opening: 0 });
     s.connect(0);
     s.receive(state(0, 4), 0);
     s.disconnect();
@@ -86,5 +117,6 @@ describe('the transfer sender', () => {
     expect(thrown(() => new TransferSender(sodium, envelope, { chunkSize: 0 })).code).toBe('INVALID_ARGUMENT');
     expect(thrown(() => new TransferSender(sodium, new Uint8Array(0), { chunkSize: 10 })).code).toBe('INVALID_ARGUMENT');
     expect(thrown(() => new TransferSender(sodium, envelope, { chunkSize: 10, window: 5000 })).code).toBe('INVALID_ARGUMENT');
+    expect(thrown(() => new TransferSender(sodium, envelope, { chunkSize: 10, opening: -1 })).code).toBe('INVALID_ARGUMENT');
   });
 });

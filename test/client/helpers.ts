@@ -20,6 +20,14 @@ export function voiceWav(seconds: number, seed = 3): Uint8Array {
   return writeWav({ sampleRate: RATE, channels: [voice(seconds, seed)] });
 }
 
+/** A long message: 6 s of voice said again and again (synthesising 36 s takes seconds under jest). */
+export function longVoiceWav(seconds: number, seed = 3): Uint8Array {
+  const part = voice(6, seed);
+  const samples = new Float32Array(Math.round(RATE * seconds));
+  for (let at = 0; at < samples.length; at += part.length) samples.set(part.subarray(0, samples.length - at), at);
+  return writeWav({ sampleRate: RATE, channels: [samples] });
+}
+
 /** Correlation of two signals' 10 ms loudness contours: ~1 for the same speech, far lower otherwise. */
 export function envelopeCorrelation(a: Float32Array, b: Float32Array): number {
   return correlation(energyEnvelope(a, RATE / 100), energyEnvelope(b, RATE / 100));

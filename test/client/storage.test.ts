@@ -1,6 +1,9 @@
-// A full toy, end to end: a message that does not fit is refused with TOY_FULL before its bytes
-// cross the air, and what the toy holds is untouched; a paw recording that does not fit is not
+// A full toy, end to end: a message that does not fit is refused with TOY_FULL at its offer, before
+// more than the opening burst crosses the air, and nothing of it is stored: what the toy holds is
+// untouched; a paw recording that does not fit is not
 // kept, and the firmware says so.
+import { OPENING_CHUNKS } from '../../audio/transfer-sender';
+import { PACKETS_PER_TRANSFER_FRAME } from '../../firmware-sim/profile';
 import { ownedToy, thrown, useWorld, voiceWav } from './helpers';
 import { WriteTap } from './write-tap';
 
@@ -10,7 +13,7 @@ const SMALL_FLASH = 8 * 1024;
 describe('a toy whose flash is full', () => {
   const world = useWorld(81);
 
-  it('refuses a message that does not fit with TOY_FULL before the bytes travel, and keeps what it had', async () => {
+  it('refuses a message that does not fit with TOY_FULL at its offer: only the opening burst travels, nothing of it is stored, and the toy keeps what it had', async () => {
     const { toy, phone, session } = await ownedToy(world(), 'Parent', { capacityBytes: SMALL_FLASH });
     const played = new Promise((resolve) => toy.firmware.once('played', resolve));
     const first = await session.sendMessage(voiceWav(1));
@@ -19,14 +22,18 @@ describe('a toy whose flash is full', () => {
     const keysBefore = flash.keys();
     const bytesBefore = keysBefore.map((k) => flash.read(k)!.toString('hex'));
 
+    const big = session.sealMessage(voiceWav(4));
     const tap = new WriteTap(world().phoneDevice(phone).noble);
-    const big = voiceWav(4);
     const progress: number[] = [];
-    const error = await thrown(session.sendMessage(big, { onProgress: (p) => progress.push(p.bytesDone) }));
+    const error = await thrown(session.sendSealed(big, { onProgress: (p) => progress.push(p.bytesDone) }));
     expect(error.code).toBe('TOY_FULL');
+    // The offer and its opening burst (docs/PROTOCOL.md §10.5) are all that travelled: at most
+    // OPENING_CHUNKS chunks of one frame each, whatever the message's size; nothing after the refusal.
+    expect(tap.writes.length).toBeLessThanOrEqual(1 + OPENING_CHUNKS * PACKETS_PER_TRANSFER_FRAME);
     const sentBytes = tap.writes.reduce((sum, w) => sum + w.data.length, 0);
-    expect(sentBytes).toBeLessThan(300); // the offer, not the ~8 kB message
+    expect(sentBytes).toBeLessThan(big.length);
     expect(progress.filter((b) => b > 0)).toEqual([]);
+    expect(toy.log.filter((l) => l.includes('FLASH_FULL'))).toHaveLength(1);
 
     expect(flash.keys()).toEqual(keysBefore);
     expect(keysBefore.map((k) => flash.read(k)!.toString('hex'))).toEqual(bytesBefore);

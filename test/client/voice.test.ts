@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { oggToPcm, sealVoiceMessage } from '../../audio/voice-message';
 import { readWav, writeWav } from '../../audio/wav';
 import type { PlayedMessage } from '../../firmware-sim/peripherals';
-import { RATE, envelopeCorrelation, ownedToy, thrown, until, useWorld, voice, voiceWav } from './helpers';
+import { RATE, envelopeCorrelation, longVoiceWav, ownedToy, thrown, until, useWorld, voice, voiceWav } from './helpers';
 
 describe('voice between a phone and its toy', () => {
   const world = useWorld(51);
@@ -55,8 +55,10 @@ describe('voice between a phone and its toy', () => {
     const toyId = toy.firmware.identity.toyId;
     let dropped = false;
     const progress: number[] = [];
+    // Longer than the first acknowledgement plus a window (8 + 16 chunks), so chunks are still to
+    // be sent when the toy hangs up at the first progress.
     const error = await thrown(
-      session.sendMessage(voiceWav(12, 5), {
+      session.sendMessage(longVoiceWav(36, 5), {
         onProgress: (p) => {
           progress.push(p.bytesDone);
           if (!dropped && p.bytesDone > 0 && p.bytesDone < p.total) {
@@ -91,8 +93,10 @@ describe('voice between a phone and its toy', () => {
     world().air.place(toy.device.controller, { x: 0, y: 0 });
     world().air.place(phoneController, { x: 1, y: 0 });
     let dropped = false;
+    // Longer than the first acknowledgement plus a window (8 + 16 chunks), so chunks are still to
+    // be sent when the phone walks away at the first progress.
     const error = await thrown(
-      session.sendMessage(voiceWav(12, 6), {
+      session.sendMessage(longVoiceWav(36, 6), {
         onProgress: (p) => {
           if (!dropped && p.bytesDone > 0 && p.bytesDone < p.total) {
             dropped = true;
