@@ -25,6 +25,21 @@ export class RelayRefusal extends Error {
   }
 }
 
+const CLIENT_FINDINGS = new Set(['FORGED_ROSTER', 'BAD_PADDING']);
+
+/**
+ * Whether a failed relay request may succeed if made again later: the relay unreachable (fetch
+ * throws), failing (5xx), busy (429) or racing a roster change (409). A 4xx refusal is final.
+ */
+export function isRetryableRelayError(error: unknown): boolean {
+  if (error instanceof RelayRefusal) {
+    // What this client found wrong with the relay's answer is no outage: asking again gets the same.
+    if (CLIENT_FINDINGS.has(error.code)) return false;
+    return error.status >= 500 || error.status === 429 || error.status === 409;
+  }
+  return error instanceof TypeError && error.message === 'fetch failed'; // refused, reset, unresolved
+}
+
 export interface RelayClientOptions {
   /** Base URL, e.g. http://127.0.0.1:7358 */
   readonly url: string;

@@ -59,7 +59,8 @@ export type { FetchedRecording } from './toy-recording';
 
 export interface ToySessionEvents {
   'recording-added': [RecordingInfo];
-  'message-played': [string];
+  /** The message's id (hex) and, from toys that seal one, the sender's "played" receipt (audio/receipt.ts). */
+  'message-played': [string, Uint8Array | undefined];
   closed: [];
 }
 
@@ -401,7 +402,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
         this.emit('recording-added', event.recording);
         return;
       case 'message-played':
-        this.emit('message-played', toHex(event.id));
+        this.emit('message-played', toHex(event.id), event.receipt);
         return;
       case 'message-stored':
         if (this.upload && toHex(event.id) === this.upload.id) this.finishUpload(this.upload.id);

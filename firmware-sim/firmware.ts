@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import { encodeOpus } from '../audio/opus-codec';
 import { writeOggOpus } from '../audio/ogg-opus';
 import { readEnvelopeHeader, sealEnvelope } from '../audio/envelope';
+import { sealReceipt } from '../audio/receipt';
 import type { ReplayGuard } from '../audio/replay-guard';
 import { oggToWav, openVoiceMessage } from '../audio/voice-message';
 import { TransferReceiver } from '../audio/transfer-receiver';
@@ -18,6 +19,7 @@ import type { AudioError } from '../audio/errors';
 import { authorizeRevoke, type Bond } from '../pairing/bond';
 import { toHex } from '../pairing/bytes';
 import { provisionToy, type ToyIdentity } from '../pairing/identity';
+import type { PeerPublicKeys } from '../pairing/keys';
 import type { PolicyState } from '../pairing/policy';
 import type { MessageRejection, Request, ResponseBody, ToyStatus } from '../pairing/session-messages';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
@@ -530,20 +532,23 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     this.rememberOutcome({ hash, result: { stored: message.id } });
     this.emit('message-stored', { id: toHex(message.id), envelope });
     link.send({ kind: 'event', event: { event: 'message-stored', id: message.id } });
-    await this.play(link, message.id, message.audio, message.durationSeconds);
+    await this.play(link, message.id, message.audio, message.durationSeconds, message.sender);
   }
 
-  private async play(link: ToyLink, id: Uint8Array, ogg: Uint8Array, durationSeconds: number): Promise<void> {
+  private async play(link: ToyLink, id: Uint8Array, ogg: Uint8Array, durationSeconds: number, sender: PeerPublicKeys): Promise<void> {
     this.activity = 'playing';
     this.emitState();
     try {
       const wav = await oggToWav(ogg);
       this.battery.audio(durationSeconds);
-      const played = this.speaker.play(toHex(id), wav, durationSeconds, this.now());
+      const playedAt = this.now();
+      const played = this.speaker.play(toHex(id), wav, durationSeconds, playedAt);
       if (played.wavError) this.log(`speaker: played ${played.id} but could not write its WAV (${played.wavError})`);
       this.forget(() => messagePlayed(this.storage, id), 'played message');
       this.emit('played', played);
-      link.send({ kind: 'event', event: { event: 'message-played', id } });
+      // The sender far away learns it played: a receipt only it can open, for a bridge to carry.
+      const receipt = sealReceipt(this.sodium, { message: id, playedAt, toy: this.identity.keys, sender });
+      link.send({ kind: 'event', event: { event: 'message-played', id, receipt } });
     } finally {
       this.activity = undefined;
       this.emitState();

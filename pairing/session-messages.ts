@@ -77,7 +77,8 @@ export type ToyEvent =
   | { readonly event: 'recording-added'; readonly recording: RecordingInfo }
   | { readonly event: 'message-stored'; readonly id: Uint8Array }
   | { readonly event: 'message-rejected'; readonly reason: MessageRejection }
-  | { readonly event: 'message-played'; readonly id: Uint8Array }
+  /** `receipt`: the toy's sealed "played" receipt for the message's sender (audio/receipt.ts), for a bridge to carry. */
+  | { readonly event: 'message-played'; readonly id: Uint8Array; readonly receipt?: Uint8Array }
   | { readonly event: 'reset-done' }
   | { readonly event: 'reset-cancelled' }
   /** The paw confirmed the reset but the toy's storage failed before it could begin. */
@@ -268,8 +269,9 @@ function encodeEvent(event: ToyEvent): Uint8Array {
     case 'recording-added':
       return concat(head, encodeRecording(event.recording));
     case 'message-stored':
-    case 'message-played':
       return concat(head, event.id);
+    case 'message-played':
+      return event.receipt ? concat(head, event.id, u16le(event.receipt.length), event.receipt) : concat(head, event.id);
     case 'message-rejected':
       return concat(head, u8(indexOf(MESSAGE_REJECTIONS, event.reason)));
     default:
@@ -283,8 +285,15 @@ function readEvent(r: ByteReader): ToyEvent {
     case 'recording-added':
       return { event, recording: readRecording(r) };
     case 'message-stored':
-    case 'message-played':
       return { event, id: r.bytesOf(RECORDING_ID_BYTES) };
+    case 'message-played': {
+      const id = r.bytesOf(RECORDING_ID_BYTES);
+      // Older toys send the id alone; a receipt follows with its u16 length when there is one.
+      if (r.remaining === 0) return { event, id };
+      const receipt = r.bytesOf(r.u16());
+      if (receipt.length === 0) throw new PairingError('MALFORMED', 'empty receipt');
+      return { event, id, receipt };
+    }
     case 'message-rejected':
       return { event, reason: pick(MESSAGE_REJECTIONS, r.u8(), 'rejection') };
     default:

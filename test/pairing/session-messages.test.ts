@@ -52,6 +52,7 @@ const response = fc.oneof(
 const event = fc.oneof(
   fc.record({ event: fc.constant('recording-added' as const), recording }),
   fc.record({ event: fc.constantFrom('message-stored' as const, 'message-played' as const), id }),
+  fc.record({ event: fc.constant('message-played' as const), id, receipt: fc.uint8Array({ minLength: 1, maxLength: 400 }) }),
   fc.record({ event: fc.constant('message-rejected' as const), reason: fc.constantFrom(...MESSAGE_REJECTIONS) }),
   fc.constantFrom('reset-done', 'reset-cancelled', 'reset-failed').map((e) => ({ event: e }) as const),
 );
