@@ -5,8 +5,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { BridgeReport } from '../client/family-relay';
 import { integerOption, parseCommandLine } from './args';
 import type { Command, Output } from './command';
-import { saveRelaySettings } from './family-relay-settings';
+import { saveBridgeState } from './family-relay-settings';
 import { openFamilyRelay } from './far-phone';
+import { retryPendingRoster } from './pending-roster';
 import { openPhone, PHONE_HELP, PHONE_OPTIONS, withSession } from './phone';
 
 const OPTIONS = { ...PHONE_OPTIONS, watch: { type: 'boolean' }, every: { type: 'string' } } as const;
@@ -31,11 +32,17 @@ ${PHONE_HELP}`,
     const every = integerOption('bridge', 'every', values.every, 1, 3600) ?? 5;
     const phone = await openPhone('bridge', values);
     const toyId = phone.toyId();
-    const { relay, settings } = openFamilyRelay(phone.client, phone.storePath, toyId);
+    const { relay } = openFamilyRelay(phone.client, phone.storePath, toyId);
+    await retryPendingRoster(phone.client, phone.storePath, toyId, out);
     return withSession(phone, async (session) => {
       for (;;) {
-        const report = await relay.bridge(session, out.signal ? { signal: out.signal } : {});
-        saveRelaySettings(phone.storePath, toyId, { ...settings, uploaded: [...relay.uploaded] });
+        let report: BridgeReport;
+        try {
+          report = await relay.bridge(session, out.signal ? { signal: out.signal } : {});
+        } finally {
+          // What the pass did is kept even when it failed half-way (a receipt the relay still owes).
+          saveBridgeState(phone.storePath, toyId, relay);
+        }
         describe(report, out);
         if (!values.watch) return 0;
         await delay(every * 1000, undefined, out.signal ? { signal: out.signal } : {});
@@ -49,5 +56,8 @@ function describe(report: BridgeReport, out: Output): void {
   for (const { id, reason } of report.refused) out.print(`the toy refused envelope ${id}: ${reason}`);
   for (const id of report.uploaded) out.print(`posted recording ${id} to the family mailbox`);
   for (const id of report.forThisPhone) out.print(`left envelope ${id} for this phone's inbox (plushlink inbox)`);
-  if (Object.values(report).every((list: readonly unknown[]) => list.length === 0)) out.print('nothing to carry');
+  for (const id of report.receipts) out.print(`sent the toy's "played" receipt for message ${id} back to its sender`);
+  if (report.receiptsWaiting > 0) out.print(`${report.receiptsWaiting} "played" receipt(s) wait for the relay; the next bridge posts them`);
+  const lists = [report.delivered, report.refused, report.uploaded, report.forThisPhone, report.receipts];
+  if (lists.every((list) => list.length === 0) && report.receiptsWaiting === 0) out.print('nothing to carry');
 }

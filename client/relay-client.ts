@@ -37,7 +37,9 @@ export function isRetryableRelayError(error: unknown): boolean {
     if (CLIENT_FINDINGS.has(error.code)) return false;
     return error.status >= 500 || error.status === 429 || error.status === 409;
   }
-  return error instanceof TypeError && error.message === 'fetch failed'; // refused, reset, unresolved
+  // fetch's "fetch failed" (refused, reset, unresolved): a TypeError, possibly of another realm.
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return name === 'TypeError' && message === 'fetch failed';
 }
 
 export interface RelayClientOptions {
@@ -68,7 +70,8 @@ export interface VerifiedRoster extends SignedRoster {
   readonly owner: string;
 }
 
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done(): void {
