@@ -1,5 +1,5 @@
 // Delivery receipts: "the toy played your message", sealed by the toy for the message's sender
-// alone (docs/PROTOCOL.md, section 10.6). A receipt is an ordinary sealed envelope whose cleartext
+// alone (docs/PROTOCOL.md, section 10.8). A receipt is an ordinary sealed envelope whose cleartext
 // header has the same form as a voice message's (content type 1, one recipient, a random id), so
 // a relay or a bridge cannot tell a receipt from a message except by its padded size bucket; only
 // the sender, opening it, sees that the payload is a receipt ("PLRC") and not Ogg Opus ("OggS").
