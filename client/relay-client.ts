@@ -83,6 +83,11 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+function staleConnection(error: unknown): boolean {
+  const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { code?: unknown } };
+  return message === 'fetch failed' && (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET');
+}
+
 /** A fresh random mailbox (or rendezvous) id. */
 export function newRelayId(sodium: Sodium): string {
   return toBase64Url(sodium.randombytes_buf(16));
@@ -103,9 +108,18 @@ export class RelayClient {
   /** One signed request; resolves with the response when it is 2xx, else throws RelayRefusal. */
   async request(method: string, path: string, body?: Uint8Array, contentType = 'application/octet-stream'): Promise<Response> {
     const url = `${this.base}${path}`;
-    const headers = await signRequest(this.options.sodium, this.options.key, { method, url, ...(body !== undefined && { body }) });
-    if (body !== undefined) headers['content-type'] = contentType;
-    const response = await fetch(url, { method, headers, ...(body !== undefined && { body }) });
+    const send = async (): Promise<Response> => {
+      const headers = await signRequest(this.options.sodium, this.options.key, { method, url, ...(body !== undefined && { body }) });
+      if (body !== undefined) headers['content-type'] = contentType;
+      return fetch(url, { method, headers, ...(body !== undefined && { body }) });
+    };
+    // A kept-alive connection the relay has since closed (it restarted) fails at once: once more,
+    // freshly signed, on a new connection. A repeat is harmless: uploads and roster puts are
+    // idempotent, and an acknowledgement the relay already took answers 404 at worst.
+    const response = await send().catch((error: unknown) => {
+      if (!staleConnection(error)) throw error;
+      return send();
+    });
     if (response.ok) return response;
     const text = await response.text();
     let reason: { error?: string; message?: string } = {};

@@ -23,6 +23,14 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** The URL a `plushlink relay` process says (on stderr) it listens on, once it does. */
 function listening(relay: ChildProcessWithoutNullStreams): Promise<string> {
   relay.stdout.resume();
@@ -201,5 +209,28 @@ describe('the family relay from the command line', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/^plushlink: the relay refused: .*\n$/);
     expect(parent('members').stderr).not.toContain('roster'); // nothing left pending
+  }, 120_000);
+
+  it('keeps bridging with --watch through a relay restart', async () => {
+    const watching = startPlushlink(['bridge', '--watch', '--every', '1', '--toy-dir', toyDir, '--phone', parentStore]);
+    const bridged = new OutputWatcher(watching);
+    let said = '';
+    watching.stderr.on('data', (d: Buffer) => (said += d.toString()));
+    const exited = new Promise<number | null>((resolve) => watching.once('exit', resolve));
+    try {
+      await bridged.waitFor(/nothing to carry/, 30_000);
+      const port = new URL(url).port;
+      await stop(relay);
+      await until(() => /cannot reach the relay \(ECONNREFUSED\): trying again in 1 s/.test(said), 20_000);
+      const before = bridged.output.length;
+      relay = startPlushlink(['relay', '--dir', join(dir, 'relay'), '--port', port]);
+      expect(await listening(relay)).toBe(url);
+      await until(() => bridged.output.slice(before).includes('nothing to carry'), 30_000);
+      expect(watching.exitCode).toBeNull();
+      watching.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      await stop(watching);
+    }
   }, 120_000);
 });

@@ -51,4 +51,25 @@ describe('roster changes', () => {
       await database.drop();
     }
   });
+
+  it('are kept at once when the relay is busy (429) for longer than the longest pause', async () => {
+    const database = testDatabase('sqlite');
+    const connection = await database.open();
+    const relay = await startTestRelay(connection, { ratePerMinute: 2 });
+    try {
+      const [owner, grandma] = [phone(sodium), phone(sodium)];
+      const mailbox = newRelayId(sodium);
+      const client = owner.client(relay.url);
+      await client.putRoster(mailbox, 1, [client.keyId, grandma.client(relay.url).keyId]);
+      const started = Date.now();
+      const pending = await publishRosterChange(client, mailbox, client.keyId, { add: [], remove: [grandma.client(relay.url).keyId] }).catch((e: unknown) => e);
+      expect(pending).toBeInstanceOf(RosterUpdatePending);
+      expect((pending as RosterUpdatePending).cause).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+      expect(Date.now() - started).toBeLessThan(4000); // Retry-After (up to a minute) is not waited out in the command
+    } finally {
+      await relay.close();
+      await connection.close();
+      await database.drop();
+    }
+  });
 });
