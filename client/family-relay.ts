@@ -54,6 +54,8 @@ export type FamilyInboxItem = FamilyMail & {
 
 /** How long a bridge waits for the toy to play what it took (it plays at once; decoding takes a moment). */
 const PLAY_WAIT_MS = 15_000;
+/** A toy keeps 32 receipts at most, 8 to an answer: a pass takes them all in 5 rounds. */
+const MAX_TAKE_ROUNDS = 6;
 
 /** What the family relay needs of a phone: its store and per-toy keys (a ToyClient has them; no radio needed). */
 export interface FamilyPhone {
@@ -151,12 +153,26 @@ export class FamilyRelay {
         this.uploaded.add(id);
         uploaded.push(id);
       }
+      await played.untilPlayed(delivered, PLAY_WAIT_MS, options.signal);
     } finally {
-      // Kept even when the pass fails later on: the toy took these and the relay let them go.
-      this.pendingReceipts.push(...(await played.receiptsFor(delivered, PLAY_WAIT_MS, options.signal)));
       played.stop();
     }
+    // The toy's receipts for what it just played, and any it kept from before (a pass cut short,
+    // another phone's delivery): the toy lets each go only once this phone holds it.
+    await this.takeReceipts(session);
     return { delivered, refused, uploaded, forThisPhone, ...(await this.postReceipts()) };
+  }
+
+  private async takeReceipts(session: ToySession): Promise<void> {
+    let taken: string[] = [];
+    for (let round = 0; round < MAX_TAKE_ROUNDS; round++) {
+      const batch = await session.takeReceipts(taken);
+      for (const receipt of batch) {
+        if (!this.pendingReceipts.some((r) => r.message === receipt.message)) this.pendingReceipts.push(receipt);
+      }
+      if (batch.length === 0) return;
+      taken = batch.map((r) => r.message);
+    }
   }
 
   /**

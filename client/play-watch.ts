@@ -1,6 +1,6 @@
-// Watches a session for the toy's "played" events, so a bridge can carry each relayed message's
-// receipt (sealed by the toy for the message's sender) back to the relay. The toy plays what it
-// takes at once, but after it said "stored", so a bridge waits a little for the played event.
+// Watches a session for the toy's "played" events, so a bridge waits until the messages it
+// delivered have played (the toy plays what it takes at once, but after it said "stored") before
+// it takes the toy's receipts for them (ToySession.takeReceipts).
 import type { ToySession } from './toy-session';
 
 /** A receipt a bridge holds for the relay: which message (hex id) it is for, and its sealed bytes. */
@@ -10,10 +10,10 @@ export interface PendingReceipt {
 }
 
 export class PlayWatch {
-  private readonly played = new Map<string, Uint8Array | undefined>();
+  private readonly played = new Set<string>();
   private wake: (() => void) | undefined;
-  private readonly onPlayed = (id: string, receipt: Uint8Array | undefined): void => {
-    this.played.set(id, receipt);
+  private readonly onPlayed = (id: string): void => {
+    this.played.add(id);
     this.wake?.();
   };
   private readonly onClosed = (): void => this.wake?.();
@@ -23,12 +23,8 @@ export class PlayWatch {
     session.on('closed', this.onClosed);
   }
 
-  /**
-   * The receipts of `messages` (hex ids), once each has played, the link closed, `signal`
-   * aborted or `timeoutMs` passed; a message that did not play (or a toy that seals no receipt)
-   * gives none.
-   */
-  async receiptsFor(messages: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<PendingReceipt[]> {
+  /** Resolves once each of `messages` (hex ids) has played, the link closed, `signal` aborted or `timeoutMs` passed. */
+  async untilPlayed(messages: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const waiting = (): boolean => messages.some((id) => !this.played.has(id)) && this.session.open && !signal?.aborted && Date.now() < deadline;
     while (waiting()) {
@@ -44,10 +40,6 @@ export class PlayWatch {
       });
       this.wake = undefined;
     }
-    return messages.flatMap((message) => {
-      const sealed = this.played.get(message);
-      return sealed ? [{ message, sealed }] : [];
-    });
   }
 
   stop(): void {

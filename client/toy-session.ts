@@ -59,8 +59,7 @@ export type { FetchedRecording } from './toy-recording';
 
 export interface ToySessionEvents {
   'recording-added': [RecordingInfo];
-  /** The message's id (hex) and, from toys that seal one, the sender's "played" receipt (audio/receipt.ts). */
-  'message-played': [string, Uint8Array | undefined];
+  'message-played': [string];
   closed: [];
 }
 
@@ -118,6 +117,17 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
 
   async listRecordings(): Promise<RecordingInfo[]> {
     return [...expect(await this.request({ command: 'list-recordings' }), 'list-recordings').recordings];
+  }
+
+  /**
+   * The toy's "played" receipts for senders far away (each sealed for its sender alone, for a
+   * bridge to post), oldest first, up to RECEIPTS_PER_TAKE at a time; `taken` (message ids as hex,
+   * from the last answer) says which this phone now holds, and the toy erases those first. Call
+   * again with what came until nothing comes: the last call confirms the last batch.
+   */
+  async takeReceipts(taken: readonly string[] = []): Promise<{ message: string; sealed: Uint8Array }[]> {
+    const result = expect(await this.request({ command: 'take-receipts', taken: taken.map(recordingId) }), 'take-receipts');
+    return result.receipts.map((r) => ({ message: toHex(r.message), sealed: r.receipt }));
   }
 
   async deleteRecording(id: RecordingInfo | Uint8Array | string): Promise<void> {
@@ -402,7 +412,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
         this.emit('recording-added', event.recording);
         return;
       case 'message-played':
-        this.emit('message-played', toHex(event.id), event.receipt);
+        this.emit('message-played', toHex(event.id));
         return;
       case 'message-stored':
         if (this.upload && toHex(event.id) === this.upload.id) this.finishUpload(this.upload.id);

@@ -21,7 +21,7 @@ import { toHex } from '../pairing/bytes';
 import { provisionToy, type ToyIdentity } from '../pairing/identity';
 import type { PeerPublicKeys } from '../pairing/keys';
 import type { PolicyState } from '../pairing/policy';
-import type { MessageRejection, Request, ResponseBody, ToyStatus } from '../pairing/session-messages';
+import { type MessageRejection, RECEIPTS_PER_TAKE, type Request, type ResponseBody, type ToyStatus } from '../pairing/session-messages';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
 import { Toy } from '../pairing/toy';
 import { DEFAULT_CAPACITY_BYTES, Flash, FlashError, type QuarantinedRecord } from './flash';
@@ -38,6 +38,9 @@ export type FirmwareState = 'off' | 'idle' | 'pairing-window' | 'connected' | 'r
 
 /** How long after an owner's factory-reset request the paw must be pressed. */
 export const PAW_CONFIRM_MS = 30_000;
+/** "Played" receipts the toy keeps for bridges to take (the newest, when no bridge comes for long). */
+const MAX_KEPT_RECEIPTS = 32;
+
 /** How long a central may stay connected without an established session (pairing or KK). */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 /** Largest voice message the toy accepts (also bounded by free flash). */
@@ -381,7 +384,20 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
         requireOwner('change settings');
         this.storage.saveSettings({ ...this.storage.loadSettings(), volume: request.level });
         return { command: 'set-volume' };
+      case 'take-receipts':
+        // Any phone may carry them: each is sealed for its sender alone.
+        for (const message of request.taken) this.storage.eraseReceipt(message);
+        return { command: 'take-receipts', receipts: this.storage.listReceipts().slice(0, RECEIPTS_PER_TAKE) };
     }
+  }
+
+  private keepReceipt(message: Uint8Array, receipt: Uint8Array): void {
+    this.storageGuard.attempt('keeping a played receipt', () => {
+      const kept = this.storage.listReceipts();
+      // A toy no bridge visits for long keeps the newest few, not an ever-growing pile.
+      for (const old of kept.slice(0, Math.max(0, kept.length - (MAX_KEPT_RECEIPTS - 1)))) this.storage.eraseReceipt(old.message);
+      this.storage.putReceipt(message, receipt);
+    });
   }
 
   private status(bond: Bond): ToyStatus {
@@ -546,9 +562,10 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       if (played.wavError) this.log(`speaker: played ${played.id} but could not write its WAV (${played.wavError})`);
       this.forget(() => messagePlayed(this.storage, id), 'played message');
       this.emit('played', played);
-      // The sender far away learns it played: a receipt only it can open, for a bridge to carry.
-      const receipt = sealReceipt(this.sodium, { message: id, playedAt, toy: this.identity.keys, sender });
-      link.send({ kind: 'event', event: { event: 'message-played', id, receipt } });
+      // A sender far away (not the phone on this link) learns it played: a receipt only it can
+      // open, kept until a bridge takes it (take-receipts), so a link lost now loses nothing.
+      if (!sameKeys(this.sodium, link.bond?.peer, sender)) this.keepReceipt(id, sealReceipt(this.sodium, { message: id, playedAt, toy: this.identity.keys, sender }));
+      link.send({ kind: 'event', event: { event: 'message-played', id } });
     } finally {
       this.activity = undefined;
       this.emitState();
@@ -589,4 +606,8 @@ function replayGuardClock(guard: ReplayGuard, envelopeTime: number): number {
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+function sameKeys(sodium: Sodium, a: PeerPublicKeys | undefined, b: PeerPublicKeys): boolean {
+  return a !== undefined && sodium.memcmp(a.signing, b.signing) && sodium.memcmp(a.static, b.static);
 }

@@ -10,7 +10,7 @@ import { createReplayGuard, replayGuardFromJson, replayGuardToJson, type ReplayG
 import { decodeReceiverSnapshot, encodeReceiverSnapshot } from '../audio/transfer-snapshot';
 import type { ReceiverSnapshot } from '../audio/transfer-receiver';
 import { type Bond, type BondStore, supersedes } from '../pairing/bond';
-import { toHex } from '../pairing/bytes';
+import { fromHex, toHex } from '../pairing/bytes';
 import type { ToyIdentity } from '../pairing/identity';
 import { decodePolicy, encodePolicy, INITIAL_POLICY, type PolicyState } from '../pairing/policy';
 import { decodeBonds, decodeIdentity, encodeBonds, encodeIdentity } from '../pairing/records';
@@ -181,6 +181,27 @@ export class ToyStorage {
     if (!this.flash.has(key)) return false;
     this.flash.erase(key);
     return true;
+  }
+
+  /** A "played" receipt kept until a bridge takes it (audio/receipt.ts), by the played message's id. */
+  putReceipt(message: Uint8Array, receipt: Uint8Array): void {
+    this.flash.write(`receipts/${toHex(message)}`, receipt);
+  }
+
+  /** The receipts kept, oldest first (an unreadable one is quarantined: absent). */
+  listReceipts(): { readonly message: Uint8Array; readonly receipt: Buffer; readonly time: number }[] {
+    return this.flash
+      .keys('receipts/')
+      .flatMap((key) => {
+        const kept = readDecoded(this.flash, key, (receipt) => ({ message: fromHex(key.slice('receipts/'.length), 16), receipt, time: readEnvelopeHeader(receipt).time }));
+        return kept ? [kept] : [];
+      })
+      .sort((a, b) => a.time - b.time);
+  }
+
+  eraseReceipt(message: Uint8Array): void {
+    const key = `receipts/${toHex(message)}`;
+    if (this.flash.has(key)) this.flash.erase(key);
   }
 
   /** Stored voice of one kind, oldest first, described from each envelope's clear header. */

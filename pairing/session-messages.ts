@@ -56,7 +56,21 @@ export type Request =
   | { readonly command: 'factory-reset' }
   | { readonly command: 'set-volume'; readonly level: number }
   /** Owner only: bond a phone by its public keys (pairing/grant.ts). */
-  | { readonly command: 'add-member'; readonly keys: PeerPublicKeys; readonly label: string };
+  | { readonly command: 'add-member'; readonly keys: PeerPublicKeys; readonly label: string }
+  /**
+   * Any phone (a bridge): the "played" receipts the toy keeps for far-away senders
+   * (audio/receipt.ts), after erasing those `taken` names (the ones the last answer gave).
+   */
+  | { readonly command: 'take-receipts'; readonly taken: readonly Uint8Array[] };
+
+/** A "played" receipt the toy keeps until a bridge takes it: the played message's id and the sealed receipt. */
+export interface KeptReceipt {
+  readonly message: Uint8Array;
+  readonly receipt: Uint8Array;
+}
+
+/** Receipts in one take-receipts answer (and ids in one request): 8 of about 300 bytes fit a frame. */
+export const RECEIPTS_PER_TAKE = 8;
 
 export type ResponseBody =
   | { readonly command: 'status'; readonly status: ToyStatus }
@@ -67,6 +81,7 @@ export type ResponseBody =
   | { readonly command: 'invite-member'; readonly validForMs: number; readonly code: PairingCode }
   | { readonly command: 'factory-reset'; readonly pawWithinMs: number }
   | { readonly command: 'add-member'; readonly bondId: string }
+  | { readonly command: 'take-receipts'; readonly receipts: readonly KeptReceipt[] }
   | { readonly command: 'delete-recording' | 'remove-member' | 'set-volume' };
 
 /** Why the toy refused a request; a client turns these into typed errors. */
@@ -77,8 +92,7 @@ export type ToyEvent =
   | { readonly event: 'recording-added'; readonly recording: RecordingInfo }
   | { readonly event: 'message-stored'; readonly id: Uint8Array }
   | { readonly event: 'message-rejected'; readonly reason: MessageRejection }
-  /** `receipt`: the toy's sealed "played" receipt for the message's sender (audio/receipt.ts), for a bridge to carry. */
-  | { readonly event: 'message-played'; readonly id: Uint8Array; readonly receipt?: Uint8Array }
+  | { readonly event: 'message-played'; readonly id: Uint8Array }
   | { readonly event: 'reset-done' }
   | { readonly event: 'reset-cancelled' }
   /** The paw confirmed the reset but the toy's storage failed before it could begin. */
@@ -95,7 +109,7 @@ export type SessionMessage =
   | { readonly kind: 'transfer'; readonly stream: TransferStream; readonly message: Uint8Array };
 
 const KIND = { request: 1, response: 2, error: 3, event: 4, transfer: 5 } as const;
-const COMMANDS = ['status', 'list-recordings', 'fetch-recording', 'delete-recording', 'list-members', 'invite-member', 'remove-member', 'factory-reset', 'set-volume', 'add-member'] as const;
+const COMMANDS = ['status', 'list-recordings', 'fetch-recording', 'delete-recording', 'list-members', 'invite-member', 'remove-member', 'factory-reset', 'set-volume', 'add-member', 'take-receipts'] as const;
 const EVENTS = ['recording-added', 'message-stored', 'message-rejected', 'message-played', 'reset-done', 'reset-cancelled', 'reset-failed'] as const;
 const STREAMS: readonly TransferStream[] = ['upload', 'download'];
 const ROLES: readonly Role[] = ['owner', 'member'];
@@ -165,6 +179,8 @@ function encodeRequest(request: Request): Uint8Array {
       return concat(head, u8(request.level));
     case 'add-member':
       return concat(head, request.keys.static, request.keys.signing, short(request.label));
+    case 'take-receipts':
+      return concat(head, u8(request.taken.length), ...request.taken);
     default:
       return head;
   }
@@ -185,6 +201,8 @@ function readRequest(r: ByteReader): Request {
     }
     case 'add-member':
       return { command, keys: { static: r.bytesOf(32), signing: r.bytesOf(32) }, label: readText(r) };
+    case 'take-receipts':
+      return { command, taken: Array.from({ length: receiptCount(r) }, () => r.bytesOf(RECORDING_ID_BYTES)) };
     default:
       return { command };
   }
@@ -213,6 +231,8 @@ function encodeResponse(result: ResponseBody): Uint8Array {
       return concat(head, u32le(result.pawWithinMs));
     case 'add-member':
       return concat(head, short(result.bondId));
+    case 'take-receipts':
+      return concat(head, u8(result.receipts.length), ...result.receipts.map((k) => concat(k.message, u16le(k.receipt.length), k.receipt)));
     default:
       return head;
   }
@@ -258,9 +278,17 @@ function readResponse(r: ByteReader): ResponseBody {
       return { command, pawWithinMs: u32(r) };
     case 'add-member':
       return { command, bondId: readText(r) };
+    case 'take-receipts':
+      return { command, receipts: Array.from({ length: receiptCount(r) }, () => ({ message: r.bytesOf(RECORDING_ID_BYTES), receipt: r.bytesOf(r.u16()) })) };
     default:
       return { command };
   }
+}
+
+function receiptCount(r: ByteReader): number {
+  const n = r.u8();
+  if (n > RECEIPTS_PER_TAKE) throw new PairingError('MALFORMED', `${n} receipts in one take (at most ${RECEIPTS_PER_TAKE})`);
+  return n;
 }
 
 function encodeEvent(event: ToyEvent): Uint8Array {
@@ -269,9 +297,8 @@ function encodeEvent(event: ToyEvent): Uint8Array {
     case 'recording-added':
       return concat(head, encodeRecording(event.recording));
     case 'message-stored':
-      return concat(head, event.id);
     case 'message-played':
-      return event.receipt ? concat(head, event.id, u16le(event.receipt.length), event.receipt) : concat(head, event.id);
+      return concat(head, event.id);
     case 'message-rejected':
       return concat(head, u8(indexOf(MESSAGE_REJECTIONS, event.reason)));
     default:
@@ -285,15 +312,8 @@ function readEvent(r: ByteReader): ToyEvent {
     case 'recording-added':
       return { event, recording: readRecording(r) };
     case 'message-stored':
+    case 'message-played':
       return { event, id: r.bytesOf(RECORDING_ID_BYTES) };
-    case 'message-played': {
-      const id = r.bytesOf(RECORDING_ID_BYTES);
-      // Older toys send the id alone; a receipt follows with its u16 length when there is one.
-      if (r.remaining === 0) return { event, id };
-      const receipt = r.bytesOf(r.u16());
-      if (receipt.length === 0) throw new PairingError('MALFORMED', 'empty receipt');
-      return { event, id, receipt };
-    }
     case 'message-rejected':
       return { event, reason: pick(MESSAGE_REJECTIONS, r.u8(), 'rejection') };
     default:
