@@ -97,7 +97,7 @@ export async function remotePlayTimes(sodium: Sodium, messages = 7, seconds = 2)
       sendRemoteCallMs: summary(sendRemote),
       playedToReceiptAtSenderMs: summary(toReceipt),
       method:
-        "performance.now() in one process holding the toy (firmware on bleno) and the parent's phone (ToyClient on noble) on one virtual air on the fast clock, a relay on loopback (SQLite, same process) and grandma's phone (no radio). sendRemoteToPlayedMs: from calling grandma's sendRemote(WAV) (Opus encoding, sealing, padding, the signed upload) until the toy's 'played' event; the parent's phone bridges over an open session, woken by the relay's long poll. sendRemoteCallMs: sendRemote() alone. playedToReceiptAtSenderMs: from the toy playing until grandma's inbox() yields the toy's sealed receipt (bridge posts it, grandma's long poll wakes, fetch, open).",
+        "performance.now() in one process holding the toy (firmware on bleno) and the parent's phone (ToyClient on noble) on one virtual air on the fast clock, a relay on loopback (SQLite, same process) and grandma's phone (no radio). sendRemoteToPlayedMs: from calling grandma's sendRemote(WAV) (Opus encoding, sealing, padding, the signed upload) until the toy's 'played' event; the parent's phone bridges over an open session, woken by the relay's long poll. sendRemoteCallMs: sendRemote() alone. playedToReceiptAtSenderMs: from the toy playing until grandma's inbox() yields the toy's sealed receipt (the bridge takes it from the toy with take-receipts and posts it, grandma's long poll wakes, fetch, open).",
     };
   } finally {
     stop.abort();
