@@ -14,6 +14,8 @@ export const RECEIPT_MAGIC = asciiBytes('PLRC');
 export const RECEIPT_VERSION = 1;
 /** What happened to the message; 1: the toy played it. */
 export const RECEIPT_PLAYED = 1;
+/** A sealed receipt is 305 bytes; a stored one longer than this is not one the toy made. */
+export const MAX_RECEIPT_BYTES = 400;
 
 /** A receipt, opened and verified as the toy's. */
 export interface DeliveryReceipt {

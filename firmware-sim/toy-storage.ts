@@ -6,6 +6,7 @@
 // A record whose bytes do not decode is quarantined (flash.ts) and read as absent, so no stored
 // byte can stop the toy from booting or serving the rest.
 import { readEnvelopeHeader } from '../audio/envelope';
+import { MAX_RECEIPT_BYTES } from '../audio/receipt';
 import { createReplayGuard, replayGuardFromJson, replayGuardToJson, type ReplayGuard } from '../audio/replay-guard';
 import { decodeReceiverSnapshot, encodeReceiverSnapshot } from '../audio/transfer-snapshot';
 import type { ReceiverSnapshot } from '../audio/transfer-receiver';
@@ -193,7 +194,11 @@ export class ToyStorage {
     return this.flash
       .keys('receipts/')
       .flatMap((key) => {
-        const kept = readDecoded(this.flash, key, (receipt) => ({ message: fromHex(key.slice('receipts/'.length), 16), receipt, time: readEnvelopeHeader(receipt).time }));
+        const kept = readDecoded(this.flash, key, (receipt) => {
+          // Longer ones would not fit a take-receipts answer's frame: not a receipt this toy sealed.
+          if (receipt.length > MAX_RECEIPT_BYTES) throw new Error(`${receipt.length} bytes is too long for a receipt`);
+          return { message: fromHex(key.slice('receipts/'.length), 16), receipt, time: readEnvelopeHeader(receipt).time };
+        });
         return kept ? [kept] : [];
       })
       .sort((a, b) => a.time - b.time);
