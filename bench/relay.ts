@@ -17,6 +17,7 @@ import { sodiumReady } from '../pairing/sodium';
 import { padToBucket } from '../relay/padding';
 import { signRequest } from '../relay/request-signing';
 import { relayCosts } from './relay-costs';
+import { remotePlayTimes } from './relay-remote-play';
 import { openStore } from '../relay/store/open-store';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -213,8 +214,9 @@ async function main(): Promise<void> {
   const bareUpload = (c: number) => results.find((r) => r.store === 'bare fastify route' && r.clients === c)?.requestsPerSecond as number;
   for (const r of results) if (r.operation === 'upload' && r.store !== 'bare fastify route') r.ratioToBareRoute = Number(((r.requestsPerSecond as number) / bareUpload(r.clients as number)).toFixed(3));
   const inProcessCostsMs = await relayCosts(sodium);
+  const remotePlay = await remotePlayTimes(sodium);
   const { cpus, loadavg } = await import('node:os');
-  process.stdout.write(`${JSON.stringify({ seconds: SECONDS, envelopeBytes: 16_384, cpus: cpus().length, loadAverage: loadavg().map((l) => Number(l.toFixed(1))), results, inProcessCostsMs }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ seconds: SECONDS, envelopeBytes: 16_384, cpus: cpus().length, loadAverage: loadavg().map((l) => Number(l.toFixed(1))), results, inProcessCostsMs, remotePlay }, null, 2)}\n`);
 }
 
 main().catch((error: unknown) => {

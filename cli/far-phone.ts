@@ -12,7 +12,7 @@ import { keysForToy } from '../pairing/identity';
 import type { PartyKeys } from '../pairing/keys';
 import { parseToyId } from '../pairing/qr';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
-import { relaySettings, type ToyRelaySettings } from './family-relay-settings';
+import { pendingReceiptsOf, relaySettings, type ToyRelaySettings } from './family-relay-settings';
 import { UsageError } from './usage-error';
 
 export const FAR_PHONE_OPTIONS = {
@@ -70,5 +70,5 @@ export class FarPhone implements FamilyPhone, InviteeClient {
 export function openFamilyRelay(phone: FamilyPhone, storePath: string, toyId: string): { relay: FamilyRelay; settings: ToyRelaySettings } {
   const settings = relaySettings(storePath, toyId);
   if (!settings) throw new Error(`this phone has no family relay for toy ${toyId} (the owner runs plushlink invite --remote; others plushlink join LINK)`);
-  return { relay: new FamilyRelay(phone, { url: settings.url, mailbox: settings.mailbox, toyId }, settings.uploaded ?? []), settings };
+  return { relay: new FamilyRelay(phone, { url: settings.url, mailbox: settings.mailbox, toyId }, settings.uploaded ?? [], pendingReceiptsOf(settings)), settings };
 }

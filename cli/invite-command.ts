@@ -7,6 +7,7 @@ import { DEFAULT_INVITATION_WAIT_MS, hostRemoteInvitation, newRemoteInvitation }
 import { integerOption, parseCommandLine } from './args';
 import type { Command } from './command';
 import { relaySettings, saveRelaySettings } from './family-relay-settings';
+import { pendingRosterLine, retryPendingRoster, updateRoster } from './pending-roster';
 import { openPhone, PHONE_HELP, PHONE_OPTIONS, withSession } from './phone';
 import { RELAY_URL_HELP, relayUrl } from './relay-url';
 import { UsageError } from './usage-error';
@@ -40,6 +41,7 @@ ${PHONE_HELP}`,
     const bond = client.bonds().find((b) => b.toyId === toyId);
     if (!bond) throw new Error(`this phone has no bond with toy ${toyId}: pair first (NOT_BONDED)`);
     if (bond.role !== 'owner') throw new Error('only the owner invites: this phone is a member of the toy');
+    await retryPendingRoster(client, storePath, toyId, out);
     const stored = relaySettings(storePath, toyId);
     const url = relayUrl('invite', values.relay, stored?.url);
     const relay = new RelayClient({ url, key: client.keysFor(toyId).signing, sodium: client.sodium });
@@ -59,8 +61,8 @@ ${PHONE_HELP}`,
     const hosted = await hostRemoteInvitation(client.sodium, relay, invitation, offer, { timeoutMs: waitSeconds * 1000, ...(out.signal && { signal: out.signal }) });
     const added = await withSession(phone, (session) => session.addMember(hosted.keys, values.label ?? 'far-away member'), out.signal);
     const { bondId } = added;
-    const roster = await relay.roster(settings.mailbox, relay.keyId);
-    await relay.putRoster(settings.mailbox, roster.version + 1, [...roster.members, hosted.relayKey]);
+    const outcome = await updateRoster(client, storePath, toyId, { add: [hosted.relayKey], remove: [] }, out.signal);
+    if (outcome.state === 'pending') out.status.write(`${pendingRosterLine(outcome.why)}\n`);
     // Remember whose key it is, so `members remove` can take it off the roster again.
     const latest = relaySettings(storePath, toyId) ?? settings;
     saveRelaySettings(storePath, toyId, { ...latest, relayKeys: { ...latest.relayKeys, [bondId]: hosted.relayKey } });

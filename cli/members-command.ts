@@ -2,13 +2,12 @@
 // more phone and removing one. A member may remove only itself. A phone may also join by its
 // public keys (HomeKit's Add Pairing): `keys` on the new phone, `add` on the owner's, `accept`
 // with the grant back on the new phone; no code, so nothing for a stranger to guess.
-import { RelayClient } from '../client/relay-client';
 import { formatPairingCode } from '../pairing/code';
 import type { MemberInfo } from '../pairing/session-messages';
 import { parseCommandLine } from './args';
-import type { Command } from './command';
-import { errorLine } from './error-line';
+import type { Command, Output } from './command';
 import { relaySettings, saveRelaySettings } from './family-relay-settings';
+import { pendingRosterLine, retryPendingRoster, updateRoster } from './pending-roster';
 import { openPhone, PHONE_HELP, PHONE_OPTIONS, withSession } from './phone';
 import { UsageError } from './usage-error';
 
@@ -29,7 +28,8 @@ export const membersCommand: Command = {
   invite        owner only: prints a one-time code with which one more phone pairs as a
                 member within the next 2 minutes (the tag's code pairs the first owner only)
   remove BOND   owner: removes any phone (its sessions end at once, and a member invited with
-                invite --remote leaves the family mailbox's roster); a member: only itself
+                invite --remote leaves the family mailbox's roster; when the relay cannot take
+                that now, the change is kept and the next command retries it); a member: only itself
   keys          on a new phone: prints its public keys for the toy (a QR payload) to show the owner
   add           owner only: bonds the phone whose keys --keys gives (listed as --label NAME,
                 default "member") and prints the grant to hand back to it
@@ -46,6 +46,7 @@ ${PHONE_HELP}`,
     if (action === 'add' && !values.keys) throw new UsageError('members add needs --keys PHONE_KEYS (what plushlink members keys printed on the new phone)');
     if (action !== 'add' && (values.keys !== undefined || values.label !== undefined)) throw new UsageError(`members ${action}: --keys and --label go with members add`);
     const phone = await openPhone('members', values);
+    if (action !== 'keys' && action !== 'accept' && action !== 'remove') await retryPendingRoster(phone.client, phone.storePath, phone.toyId(), out);
     if (action === 'keys') {
       const toyId = phone.toyId();
       out.print(`phone keys: ${phone.client.phoneKeys(toyId)}`);
@@ -83,22 +84,18 @@ ${PHONE_HELP}`,
   },
 };
 
-/** Owner: a removed member invited over the relay also leaves the family mailbox's roster. */
-async function dropFromRoster(phone: Awaited<ReturnType<typeof openPhone>>, bondId: string, out: { print(line: string): void }): Promise<void> {
+/** Owner: a removed member invited over the relay also leaves the family mailbox's roster (now, or when the relay is back). */
+async function dropFromRoster(phone: Awaited<ReturnType<typeof openPhone>>, bondId: string, out: Output): Promise<void> {
   const toyId = phone.toyId();
   const settings = relaySettings(phone.storePath, toyId);
   const relayKey = settings?.relayKeys?.[bondId];
   if (!settings || !relayKey) return;
-  try {
-    const relay = new RelayClient({ url: settings.url, key: phone.client.keysFor(toyId).signing, sodium: phone.client.sodium });
-    const roster = await relay.roster(settings.mailbox, settings.owner);
-    if (roster.members.includes(relayKey)) await relay.putRoster(settings.mailbox, roster.version + 1, roster.members.filter((k) => k !== relayKey));
-  } catch (error) {
-    throw new Error(`removed ${bondId} from the toy, but the relay roster was not updated: ${errorLine(error).line}`);
-  }
   const { [bondId]: _dropped, ...relayKeys } = settings.relayKeys ?? {};
-  saveRelaySettings(phone.storePath, toyId, { ...settings, relayKeys });
-  out.print(`removed ${bondId} from the family mailbox roster`);
+  const outcome = await updateRoster(phone.client, phone.storePath, toyId, { add: [], remove: [relayKey] }, out.signal);
+  // The change is kept (published or pending) from here on, so the bond's key is no longer needed.
+  saveRelaySettings(phone.storePath, toyId, { ...relaySettings(phone.storePath, toyId)!, relayKeys });
+  if (outcome.state === 'pending') throw new Error(`removed ${bondId} from the toy; ${pendingRosterLine(outcome.why)}`);
+  if (outcome.state === 'published') out.print(`removed ${bondId} from the family mailbox roster`);
 }
 
 function describe(member: MemberInfo, me: boolean): string {

@@ -8,6 +8,7 @@ import type { Command } from './command';
 import { UndoneWork } from './error-line';
 import { checkMessageSize, MAX_MESSAGE_SECONDS } from './message-limit';
 import { pendingSend } from './pending-sends';
+import { retryPendingRoster } from './pending-roster';
 import { FarPhone } from './far-phone';
 import { openPhone, PHONE_HELP, PHONE_OPTIONS, withSession } from './phone';
 import { kilobytes, transferProgress } from './progress-bar';
@@ -52,6 +53,7 @@ ${PHONE_HELP}`,
       const far = await FarPhone.open(values.phone);
       const toyId = far.toyId(values.toy);
       const { relay, settings } = far.familyRelay(toyId);
+      await retryPendingRoster(far, far.storePath, toyId, out);
       if (encoding) out.status.write(`${encoding}\n`);
       const id = await relay.sendRemote(recording);
       out.print(`sent ${file} (${kilobytes(recording.length)} kB): message ${id} posted for toy ${toyId} to mailbox ${settings.mailbox}`);

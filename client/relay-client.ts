@@ -25,6 +25,23 @@ export class RelayRefusal extends Error {
   }
 }
 
+const CLIENT_FINDINGS = new Set(['FORGED_ROSTER', 'BAD_PADDING']);
+
+/**
+ * Whether a failed relay request may succeed if made again later: the relay unreachable (fetch
+ * throws), failing (5xx), busy (429) or racing a roster change (409). A 4xx refusal is final.
+ */
+export function isRetryableRelayError(error: unknown): boolean {
+  if (error instanceof RelayRefusal) {
+    // What this client found wrong with the relay's answer is no outage: asking again gets the same.
+    if (CLIENT_FINDINGS.has(error.code)) return false;
+    return error.status >= 500 || error.status === 429 || error.status === 409;
+  }
+  // fetch's "fetch failed" (refused, reset, unresolved): a TypeError, possibly of another realm.
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return name === 'TypeError' && message === 'fetch failed';
+}
+
 export interface RelayClientOptions {
   /** Base URL, e.g. http://127.0.0.1:7358 */
   readonly url: string;
@@ -53,7 +70,8 @@ export interface VerifiedRoster extends SignedRoster {
   readonly owner: string;
 }
 
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done(): void {
@@ -63,6 +81,11 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+function staleConnection(error: unknown): boolean {
+  const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { code?: unknown } };
+  return message === 'fetch failed' && (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET');
 }
 
 /** A fresh random mailbox (or rendezvous) id. */
@@ -85,9 +108,18 @@ export class RelayClient {
   /** One signed request; resolves with the response when it is 2xx, else throws RelayRefusal. */
   async request(method: string, path: string, body?: Uint8Array, contentType = 'application/octet-stream'): Promise<Response> {
     const url = `${this.base}${path}`;
-    const headers = await signRequest(this.options.sodium, this.options.key, { method, url, ...(body !== undefined && { body }) });
-    if (body !== undefined) headers['content-type'] = contentType;
-    const response = await fetch(url, { method, headers, ...(body !== undefined && { body }) });
+    const send = async (): Promise<Response> => {
+      const headers = await signRequest(this.options.sodium, this.options.key, { method, url, ...(body !== undefined && { body }) });
+      if (body !== undefined) headers['content-type'] = contentType;
+      return fetch(url, { method, headers, ...(body !== undefined && { body }) });
+    };
+    // A kept-alive connection the relay has since closed (it restarted) fails at once: once more,
+    // freshly signed, on a new connection. A repeat is harmless: uploads and roster puts are
+    // idempotent, and an acknowledgement the relay already took answers 404 at worst.
+    const response = await send().catch((error: unknown) => {
+      if (!staleConnection(error)) throw error;
+      return send();
+    });
     if (response.ok) return response;
     const text = await response.text();
     let reason: { error?: string; message?: string } = {};

@@ -127,6 +127,17 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     return [...expect(await this.request({ command: 'list-recordings' }), 'list-recordings').recordings];
   }
 
+  /**
+   * The toy's "played" receipts for senders far away (each sealed for its sender alone, for a
+   * bridge to post), oldest first, up to RECEIPTS_PER_TAKE at a time; `taken` (message ids as hex,
+   * from the last answer) says which this phone now holds, and the toy erases those first. Call
+   * again with what came until nothing comes: the last call confirms the last batch.
+   */
+  async takeReceipts(taken: readonly string[] = []): Promise<{ message: string; sealed: Uint8Array }[]> {
+    const result = expect(await this.request({ command: 'take-receipts', taken: taken.map(recordingId) }), 'take-receipts');
+    return result.receipts.map((r) => ({ message: toHex(r.message), sealed: r.receipt }));
+  }
+
   async deleteRecording(id: RecordingInfo | Uint8Array | string): Promise<void> {
     await this.request({ command: 'delete-recording', id: recordingId(id) });
   }

@@ -9,7 +9,8 @@
 import { EventEmitter } from 'node:events';
 import { encodeOpus } from '../audio/opus-codec';
 import { writeOggOpus } from '../audio/ogg-opus';
-import { readEnvelopeHeader, sealEnvelope } from '../audio/envelope';
+import { readEnvelopeHeader, sealEnvelope, type EnvelopeSender } from '../audio/envelope';
+import { sealReceipt } from '../audio/receipt';
 import type { ReplayGuard } from '../audio/replay-guard';
 import { oggToWav, openVoiceMessage } from '../audio/voice-message';
 import { TransferReceiver } from '../audio/transfer-receiver';
@@ -18,8 +19,9 @@ import type { AudioError } from '../audio/errors';
 import { authorizeRevoke, type Bond } from '../pairing/bond';
 import { toHex } from '../pairing/bytes';
 import { provisionToy, rotateToyKeys, type ToyIdentity } from '../pairing/identity';
+import type { PeerPublicKeys } from '../pairing/keys';
 import type { PolicyState } from '../pairing/policy';
-import type { MessageRejection, Request, ResponseBody, ToyStatus } from '../pairing/session-messages';
+import { type MessageRejection, RECEIPTS_PER_TAKE, type Request, type ResponseBody, type ToyStatus } from '../pairing/session-messages';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
 import { Toy } from '../pairing/toy';
 import { DEFAULT_CAPACITY_BYTES, Flash, FlashError, type QuarantinedRecord } from './flash';
@@ -36,6 +38,9 @@ export type FirmwareState = 'off' | 'idle' | 'pairing-window' | 'connected' | 'r
 
 /** How long after an owner's factory-reset request the paw must be pressed. */
 export const PAW_CONFIRM_MS = 30_000;
+/** "Played" receipts the toy keeps for bridges to take (the newest, when no bridge comes for long). */
+const MAX_KEPT_RECEIPTS = 32;
+
 /** How long a central may stay connected without an established session (pairing or KK). */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 /** Largest voice message the toy accepts (also bounded by free flash). */
@@ -383,7 +388,20 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
         requireOwner('change settings');
         this.storage.saveSettings({ ...this.storage.loadSettings(), volume: request.level });
         return { command: 'set-volume' };
+      case 'take-receipts':
+        // Any phone may carry them: each is sealed for its sender alone.
+        for (const message of request.taken) this.storage.eraseReceipt(message);
+        return { command: 'take-receipts', receipts: this.storage.listReceipts().slice(0, RECEIPTS_PER_TAKE) };
     }
+  }
+
+  private keepReceipt(message: Uint8Array, receipt: Uint8Array): void {
+    this.storageGuard.attempt('keeping a played receipt', () => {
+      const kept = this.storage.listReceipts();
+      // A toy no bridge visits for long keeps the newest few, not an ever-growing pile.
+      for (const old of kept.slice(0, Math.max(0, kept.length - (MAX_KEPT_RECEIPTS - 1)))) this.storage.eraseReceipt(old.message);
+      this.storage.putReceipt(message, receipt);
+    });
   }
 
   private status(bond: Bond): ToyStatus {
@@ -534,19 +552,23 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     this.rememberOutcome({ hash, result: { stored: message.id } });
     this.emit('message-stored', { id: toHex(message.id), envelope });
     link.send({ kind: 'event', event: { event: 'message-stored', id: message.id } });
-    await this.play(link, message.id, message.audio, message.durationSeconds);
+    await this.play(link, message.id, message.audio, message.durationSeconds, message.sender);
   }
 
-  private async play(link: ToyLink, id: Uint8Array, ogg: Uint8Array, durationSeconds: number): Promise<void> {
+  private async play(link: ToyLink, id: Uint8Array, ogg: Uint8Array, durationSeconds: number, sender: EnvelopeSender): Promise<void> {
     this.activity = 'playing';
     this.emitState();
     try {
       const wav = await oggToWav(ogg);
       this.battery.audio(durationSeconds);
-      const played = this.speaker.play(toHex(id), wav, durationSeconds, this.now());
+      const playedAt = this.now();
+      const played = this.speaker.play(toHex(id), wav, durationSeconds, playedAt);
       if (played.wavError) this.log(`speaker: played ${played.id} but could not write its WAV (${played.wavError})`);
       this.forget(() => messagePlayed(this.storage, id), 'played message');
       this.emit('played', played);
+      // A sender far away (not the phone on this link) learns it played: a receipt only it can
+      // open, kept until a bridge takes it (take-receipts), so a link lost now loses nothing.
+      if (!sameKeys(this.sodium, link.bond?.peer, sender)) this.keepReceipt(id, sealReceipt(this.sodium, { message: id, playedAt, toy: this.identity.keys, sender }));
       link.send({ kind: 'event', event: { event: 'message-played', id } });
     } finally {
       this.activity = undefined;
@@ -588,4 +610,8 @@ function replayGuardClock(guard: ReplayGuard, envelopeTime: number): number {
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+function sameKeys(sodium: Sodium, a: PeerPublicKeys | undefined, b: EnvelopeSender): boolean {
+  return a !== undefined && sodium.memcmp(a.signing, b.signing) && sodium.memcmp(a.envelope, b.envelope);
 }

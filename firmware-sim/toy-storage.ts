@@ -6,11 +6,12 @@
 // A record whose bytes do not decode is quarantined (flash.ts) and read as absent, so no stored
 // byte can stop the toy from booting or serving the rest.
 import { readEnvelopeHeader } from '../audio/envelope';
+import { MAX_RECEIPT_BYTES } from '../audio/receipt';
 import { createReplayGuard, replayGuardFromJson, replayGuardToJson, type ReplayGuard } from '../audio/replay-guard';
 import { decodeReceiverSnapshot, encodeReceiverSnapshot } from '../audio/transfer-snapshot';
 import type { ReceiverSnapshot } from '../audio/transfer-receiver';
 import { type Bond, type BondStore, supersedes } from '../pairing/bond';
-import { toHex } from '../pairing/bytes';
+import { fromHex, toHex } from '../pairing/bytes';
 import type { LastingIdentity, ToyIdentity } from '../pairing/identity';
 import { decodePolicy, encodePolicy, INITIAL_POLICY, type PolicyState } from '../pairing/policy';
 import { decodeBonds, decodeIdentity, decodeLegacyIdentity, encodeBonds, encodeIdentity } from '../pairing/records';
@@ -195,6 +196,31 @@ export class ToyStorage {
     if (!this.flash.has(key)) return false;
     this.flash.erase(key);
     return true;
+  }
+
+  /** A "played" receipt kept until a bridge takes it (audio/receipt.ts), by the played message's id. */
+  putReceipt(message: Uint8Array, receipt: Uint8Array): void {
+    this.flash.write(`receipts/${toHex(message)}`, receipt);
+  }
+
+  /** The receipts kept, oldest first (an unreadable one is quarantined: absent). */
+  listReceipts(): { readonly message: Uint8Array; readonly receipt: Buffer; readonly time: number }[] {
+    return this.flash
+      .keys('receipts/')
+      .flatMap((key) => {
+        const kept = readDecoded(this.flash, key, (receipt) => {
+          // Longer ones would not fit a take-receipts answer's frame: not a receipt this toy sealed.
+          if (receipt.length > MAX_RECEIPT_BYTES) throw new Error(`${receipt.length} bytes is too long for a receipt`);
+          return { message: fromHex(key.slice('receipts/'.length), 16), receipt, time: readEnvelopeHeader(receipt).time };
+        });
+        return kept ? [kept] : [];
+      })
+      .sort((a, b) => a.time - b.time);
+  }
+
+  eraseReceipt(message: Uint8Array): void {
+    const key = `receipts/${toHex(message)}`;
+    if (this.flash.has(key)) this.flash.erase(key);
   }
 
   /** Stored voice of one kind, oldest first, described from each envelope's clear header. */

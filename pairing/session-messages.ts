@@ -56,7 +56,21 @@ export type Request =
   | { readonly command: 'factory-reset' }
   | { readonly command: 'set-volume'; readonly level: number }
   /** Owner only: bond a phone by its public keys (pairing/grant.ts). */
-  | { readonly command: 'add-member'; readonly keys: PeerPublicKeys; readonly label: string };
+  | { readonly command: 'add-member'; readonly keys: PeerPublicKeys; readonly label: string }
+  /**
+   * Any phone (a bridge): the "played" receipts the toy keeps for far-away senders
+   * (audio/receipt.ts), after erasing those `taken` names (the ones the last answer gave).
+   */
+  | { readonly command: 'take-receipts'; readonly taken: readonly Uint8Array[] };
+
+/** A "played" receipt the toy keeps until a bridge takes it: the played message's id and the sealed receipt. */
+export interface KeptReceipt {
+  readonly message: Uint8Array;
+  readonly receipt: Uint8Array;
+}
+
+/** Receipts in one take-receipts answer (and ids in one request): 8 of about 300 bytes fit a frame. */
+export const RECEIPTS_PER_TAKE = 8;
 
 export type ResponseBody =
   | { readonly command: 'status'; readonly status: ToyStatus }
@@ -68,6 +82,7 @@ export type ResponseBody =
   | { readonly command: 'factory-reset'; readonly pawWithinMs: number }
   /** The new bond: its id, and its destination key for the grant (pairing/grant.ts). */
   | { readonly command: 'add-member'; readonly bondId: string; readonly destinationKey: Uint8Array }
+  | { readonly command: 'take-receipts'; readonly receipts: readonly KeptReceipt[] }
   | { readonly command: 'delete-recording' | 'remove-member' | 'set-volume' };
 
 /** Why the toy refused a request; a client turns these into typed errors. */
@@ -95,7 +110,7 @@ export type SessionMessage =
   | { readonly kind: 'transfer'; readonly stream: TransferStream; readonly message: Uint8Array };
 
 const KIND = { request: 1, response: 2, error: 3, event: 4, transfer: 5 } as const;
-const COMMANDS = ['status', 'list-recordings', 'fetch-recording', 'delete-recording', 'list-members', 'invite-member', 'remove-member', 'factory-reset', 'set-volume', 'add-member'] as const;
+const COMMANDS = ['status', 'list-recordings', 'fetch-recording', 'delete-recording', 'list-members', 'invite-member', 'remove-member', 'factory-reset', 'set-volume', 'add-member', 'take-receipts'] as const;
 const EVENTS = ['recording-added', 'message-stored', 'message-rejected', 'message-played', 'reset-done', 'reset-cancelled', 'reset-failed'] as const;
 const STREAMS: readonly TransferStream[] = ['upload', 'download'];
 const ROLES: readonly Role[] = ['owner', 'member'];
@@ -165,6 +180,8 @@ function encodeRequest(request: Request): Uint8Array {
       return concat(head, u8(request.level));
     case 'add-member':
       return concat(head, request.keys.static, request.keys.envelope, request.keys.signing, short(request.label));
+    case 'take-receipts':
+      return concat(head, u8(request.taken.length), ...request.taken);
     default:
       return head;
   }
@@ -185,6 +202,8 @@ function readRequest(r: ByteReader): Request {
     }
     case 'add-member':
       return { command, keys: { static: r.bytesOf(32), envelope: r.bytesOf(32), signing: r.bytesOf(32) }, label: readText(r) };
+    case 'take-receipts':
+      return { command, taken: Array.from({ length: receiptCount(r) }, () => r.bytesOf(RECORDING_ID_BYTES)) };
     default:
       return { command };
   }
@@ -213,6 +232,8 @@ function encodeResponse(result: ResponseBody): Uint8Array {
       return concat(head, u32le(result.pawWithinMs));
     case 'add-member':
       return concat(head, short(result.bondId), fixedBytes(result.destinationKey, DESTINATION_KEY_BYTES, 'destination key'));
+    case 'take-receipts':
+      return concat(head, u8(result.receipts.length), ...result.receipts.map((k) => concat(k.message, u16le(k.receipt.length), k.receipt)));
     default:
       return head;
   }
@@ -258,9 +279,17 @@ function readResponse(r: ByteReader): ResponseBody {
       return { command, pawWithinMs: u32(r) };
     case 'add-member':
       return { command, bondId: readText(r), destinationKey: r.bytesOf(DESTINATION_KEY_BYTES) };
+    case 'take-receipts':
+      return { command, receipts: Array.from({ length: receiptCount(r) }, () => ({ message: r.bytesOf(RECORDING_ID_BYTES), receipt: r.bytesOf(r.u16()) })) };
     default:
       return { command };
   }
+}
+
+function receiptCount(r: ByteReader): number {
+  const n = r.u8();
+  if (n > RECEIPTS_PER_TAKE) throw new PairingError('MALFORMED', `${n} receipts in one take (at most ${RECEIPTS_PER_TAKE})`);
+  return n;
 }
 
 function encodeEvent(event: ToyEvent): Uint8Array {

@@ -23,6 +23,31 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The URL a `plushlink relay` process says (on stderr) it listens on, once it does. */
+function listening(relay: ChildProcessWithoutNullStreams): Promise<string> {
+  relay.stdout.resume();
+  let said = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the relay did not start:\n${said}`)), 20_000);
+    relay.stderr.on('data', (d: Buffer) => {
+      said += d.toString();
+      const url = /relay listening on (\S+)/.exec(said)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve(url);
+      }
+    });
+  });
+}
+
 async function stop(child: ChildProcessWithoutNullStreams): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGKILL');
@@ -34,23 +59,31 @@ describe('the family relay from the command line', () => {
   const toyDir = join(dir, 'toy');
   const parentStore = join(dir, 'parent.json');
   const grandmaStore = join(dir, 'grandma.json');
-  const relay = startPlushlink(['relay', '--dir', join(dir, 'relay'), '--port', '0']);
+  let relay = startPlushlink(['relay', '--dir', join(dir, 'relay'), '--port', '0']);
   const toy = startPlushlink(['toy', '--dir', toyDir, '--port', '0', '--no-qr']);
   const watcher = new OutputWatcher(toy);
-  let relayErr = '';
-  relay.stderr.on('data', (d: Buffer) => (relayErr += d.toString()));
-  relay.stdout.resume();
   let url = '';
   const parent = (...args: string[]) => plushlink([...args, '--toy-dir', toyDir, '--phone', parentStore], { timeoutMs: 60_000 });
   const grandma = (...args: string[]) => plushlink([...args, '--phone', grandmaStore], { timeoutMs: 60_000 });
 
+  /** A remote invitation run with `invite --remote` and `join`: the new member's toy id and bond id. */
+  async function inviteFarAway(label: string, store: string): Promise<{ toyId: string; bond: string }> {
+    const invite = startPlushlink(['invite', '--remote', '--relay', url, '--label', label, '--wait', '60', '--toy-dir', toyDir, '--phone', parentStore]);
+    const invited = new OutputWatcher(invite);
+    const inviteExit = new Promise<number | null>((resolve) => invite.once('exit', resolve));
+    const link = (await invited.waitFor(/^invitation link: (\S+)$/m, 20_000))[1]!;
+    const joined = await plushlinkAsync(['join', link, '--relay', url, '--phone', store, '--wait', '60']);
+    expect(joined.stderr).not.toMatch(/plushlink:/);
+    expect(joined.status).toBe(0);
+    expect(await inviteExit).toBe(0);
+    const [, toyId, bond] = /joined toy ([0-9a-f]{16}) as member ([0-9a-f]{16})/.exec(joined.stdout)!;
+    expect(invited.output).toContain(`added ${label} to toy ${toyId} as member ${bond}`);
+    expect(parent('members').stdout).toMatch(new RegExp(`^${bond}  member .*${label}$`, 'm'));
+    return { toyId: toyId!, bond: bond! };
+  }
+
   beforeAll(async () => {
-    const deadline = Date.now() + 20_000;
-    while (!/relay listening on (\S+)/.test(relayErr)) {
-      if (Date.now() > deadline) throw new Error(`the relay did not start:\n${relayErr}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    url = /relay listening on (\S+)/.exec(relayErr)![1]!;
+    url = await listening(relay);
     const code = (await watcher.waitFor(/^pairing code: (\d{5} \d{5})$/m))[1]!;
     expect(plushlink(['paw', '--dir', toyDir]).status).toBe(0);
     expect(parent('pair', '--code', code, '--name', 'Parent').status).toBe(0);
@@ -75,17 +108,7 @@ describe('the family relay from the command line', () => {
   });
 
   it('lets grandma join by link and send from far away; the parent bridges, the toy plays it; her inbox gets the reply', async () => {
-    const invite = startPlushlink(['invite', '--remote', '--relay', url, '--label', 'Grandma', '--wait', '60', '--toy-dir', toyDir, '--phone', parentStore]);
-    const invited = new OutputWatcher(invite);
-    const inviteExit = new Promise<number | null>((resolve) => invite.once('exit', resolve));
-    const link = (await invited.waitFor(/^invitation link: (\S+)$/m, 20_000))[1]!;
-    const joined = await plushlinkAsync(['join', link, '--relay', url, '--phone', grandmaStore, '--wait', '60']);
-    expect(joined.stderr).not.toMatch(/plushlink:/);
-    expect(joined.status).toBe(0);
-    expect(await inviteExit).toBe(0);
-    const toyId = /joined toy ([0-9a-f]{16}) as member ([0-9a-f]{16})/.exec(joined.stdout)!;
-    expect(invited.output).toContain(`added Grandma to toy ${toyId[1]} as member ${toyId[2]}`);
-    expect(parent('members').stdout).toMatch(new RegExp(`^${toyId[2]}  member .*Grandma$`, 'm'));
+    await inviteFarAway('Grandma', grandmaStore);
 
     const wav = join(dir, 'hello.wav');
     writeFileSync(wav, writeWav({ sampleRate: 16000, channels: [speechLike(2 * 16000, 4)] }));
@@ -94,12 +117,19 @@ describe('the family relay from the command line', () => {
     expect(sent.status).toBe(0);
     const id = /message ([0-9a-f]{32}) posted for toy/.exec(sent.stdout)![1]!;
     // It waits on the relay for a bridge, padded and opaque.
-    expect(plushlink(['inbox', '--phone', parentStore]).stdout).toMatch(/^[A-Za-z0-9_-]+ {2}\d+\.\d kB {2}\d{4}-\d\d-\d\dT\d\dh$/m);
+    expect(plushlink(['inbox', '--phone', parentStore]).stdout).toMatch(/^[A-Za-z0-9_-]+ {2}\d+\.\d kB {2}\d{4}-\d\d-\d\dT\d\dh {2}sealed \(on its way to the toy\)$/m);
 
     const bridged = parent('bridge');
     expect(bridged.status).toBe(0);
     expect(bridged.stdout).toContain(`delivered message ${id} to the toy`);
+    expect(bridged.stdout).toContain(`sent the toy's "played" receipt for message ${id} back to its sender`);
     await watcher.waitFor(new RegExp(`toy: played message ${id}`));
+    // Grandma reads the toy's receipt; the parent's phone, which carried it, cannot.
+    expect(plushlink(['inbox', '--phone', parentStore]).stdout).toBe('nothing waiting\n');
+    const receipt = grandma('inbox');
+    expect(receipt.status).toBe(0);
+    expect(receipt.stdout).toMatch(new RegExp(`^message ${id} played on the toy at \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z$`, 'm'));
+    expect(grandma('inbox').stdout).toBe('nothing waiting\n'); // acknowledged
 
     expect(plushlink(['paw', '--dir', toyDir]).status).toBe(0);
     const reply = (await watcher.waitFor(/toy: recorded ([0-9a-f]{32})/))[1]!;
@@ -151,19 +181,56 @@ describe('the family relay from the command line', () => {
     expect(sent.stderr).toMatch(/^plushlink: the relay refused: .*\n$/);
   }, 60_000);
 
-  it('still removes the member from the toy when the relay is unreachable, but says the roster was not updated', async () => {
+  it('keeps a roster update the relay could not take, says so, and publishes it with the next command once the relay is back', async () => {
     const uncleStore = join(dir, 'uncle.json');
-    const code = /^invitation code: (\d{5} \d{5})$/m.exec(parent('members', 'invite').stdout)![1]!;
-    const paired = plushlink(['pair', '--code', code, '--name', 'Uncle', '--toy-dir', toyDir, '--phone', uncleStore], { timeoutMs: 60_000 });
-    expect(paired.status).toBe(0);
-    const bond = /^([0-9a-f]{16})  member .*Uncle$/m.exec(parent('members').stdout)![1]!;
-    const settingsPath = join(dir, 'parent.relay.json');
-    const settings = JSON.parse(readFileSync(settingsPath, 'utf8')) as Record<string, { url: string; relayKeys?: Record<string, string> }>;
-    for (const toy of Object.values(settings)) Object.assign(toy, { url: `http://127.0.0.1:${await closedPort()}`, relayKeys: { ...toy.relayKeys, [bond]: 'uncle-relay-key' } });
-    writeFileSync(settingsPath, JSON.stringify(settings));
+    const { bond } = await inviteFarAway('Uncle', uncleStore);
+    expect(plushlink(['inbox', '--phone', uncleStore]).status).toBe(0);
+    const port = new URL(url).port;
+    await stop(relay);
+
     const removed = parent('members', 'remove', bond);
     expect(removed.status).toBe(1);
-    expect(removed.stderr).toMatch(new RegExp(`^plushlink: removed ${bond} from the toy, but the relay roster was not updated: cannot reach the relay \\(ECONNREFUSED\\)\n$`));
+    expect(removed.stderr).toMatch(
+      new RegExp(`^plushlink: removed ${bond} from the toy; the family mailbox roster update is pending \\(cannot reach the relay \\(ECONNREFUSED\\)\\); the next plushlink command on this phone retries it\n$`),
+    );
     expect(parent('members').stdout).not.toContain(bond);
-  }, 60_000);
+    const stillDown = parent('members');
+    expect(stillDown.status).toBe(0);
+    expect(stillDown.stderr).toContain('the family mailbox roster update is pending (cannot reach the relay (ECONNREFUSED))');
+
+    relay = startPlushlink(['relay', '--dir', join(dir, 'relay'), '--port', port]);
+    expect(await listening(relay)).toBe(url);
+    // Until the owner's phone publishes the change, the relay still lets the uncle in.
+    expect(plushlink(['inbox', '--phone', uncleStore]).status).toBe(0);
+    const next = parent('members');
+    expect(next.status).toBe(0);
+    expect(next.stderr).toMatch(/published the roster update left pending: the family mailbox roster is at version \d+\n/);
+    const refused = plushlink(['inbox', '--phone', uncleStore]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^plushlink: the relay refused: .*\n$/);
+    expect(parent('members').stderr).not.toContain('roster'); // nothing left pending
+  }, 120_000);
+
+  it('keeps bridging with --watch through a relay restart', async () => {
+    const watching = startPlushlink(['bridge', '--watch', '--every', '1', '--toy-dir', toyDir, '--phone', parentStore]);
+    const bridged = new OutputWatcher(watching);
+    let said = '';
+    watching.stderr.on('data', (d: Buffer) => (said += d.toString()));
+    const exited = new Promise<number | null>((resolve) => watching.once('exit', resolve));
+    try {
+      await bridged.waitFor(/nothing to carry/, 30_000);
+      const port = new URL(url).port;
+      await stop(relay);
+      await until(() => /cannot reach the relay \(ECONNREFUSED\): trying again in 1 s/.test(said), 20_000);
+      const before = bridged.output.length;
+      relay = startPlushlink(['relay', '--dir', join(dir, 'relay'), '--port', port]);
+      expect(await listening(relay)).toBe(url);
+      await until(() => bridged.output.slice(before).includes('nothing to carry'), 30_000);
+      expect(watching.exitCode).toBeNull();
+      watching.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      await stop(watching);
+    }
+  }, 120_000);
 });

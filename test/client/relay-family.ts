@@ -41,11 +41,14 @@ export interface FarAwayMember {
   readonly bondId: string;
 }
 
-/** `invitee` joins the family from far away by a remote invitation, as `label`. */
-export async function inviteFarAway(family: RelayFamily, invitee: ToyClient, label: string, rosterVersion = 2): Promise<FarAwayMember> {
-  const { sodium, url, parent, parentRelay, toyId, mailbox } = family;
+/**
+ * `invitee` joins the family from far away by a remote invitation, as `label`, through the relay
+ * at `inviteeUrl` (by default the family's; another process on the same database works too).
+ */
+export async function inviteFarAway(family: RelayFamily, invitee: ToyClient, label: string, rosterVersion = 2, inviteeUrl = family.url): Promise<FarAwayMember> {
+  const { sodium, parent, parentRelay, toyId, mailbox } = family;
   const { invitation, link } = newRemoteInvitation(sodium);
-  const joining = joinRemoteInvitation(sodium, url, link, invitee, { timeoutMs: 20_000 });
+  const joining = joinRemoteInvitation(sodium, inviteeUrl, link, invitee, { timeoutMs: 20_000 });
   const hosted = await hostRemoteInvitation(sodium, parentRelay, invitation, family.offer, { timeoutMs: 20_000 });
   // The parent's next session at home adds the invitee by key; the roster lets its key read and post.
   const next = await parent.connect(toyId);

@@ -40,6 +40,8 @@ async function main(): Promise<void> {
   add('session-message-decoder', 'remove-member with invalid UTF-8', b(1, 1, 0, 7, 2, 0xc3, 0x28));
   add('session-message-decoder', 'set-volume 101', b(1, 1, 0, 9, 101));
   add('session-message-decoder', 'add-member cut inside its signing key', b(1, 1, 0, 10, ...new Uint8Array(40)));
+  add('session-message-decoder', 'take-receipts naming 9 ids (at most 8)', b(1, 1, 0, 11, 9, ...new Uint8Array(9 * 16)));
+  add('session-message-decoder', 'take-receipts answer whose receipt length runs past the message', b(2, 1, 0, 11, 1, ...new Uint8Array(16), 0xff, 0xff, 1, 2, 3));
   add('session-message-decoder', 'invite-member response whose code has a wrong check digit', b(2, 1, 0, 6, 0xc0, 0xd4, 1, 0, ...new TextEncoder().encode('1234567890')));
 
   const bonds = new TextDecoder().decode(g.records[0]);

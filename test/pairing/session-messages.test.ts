@@ -20,6 +20,7 @@ const request = fc.oneof(
   fc.record({ command: fc.constant('remove-member' as const), bondId: fc.stringMatching(/^[0-9a-f]{16}$/) }),
   fc.record({ command: fc.constant('set-volume' as const), level: fc.nat({ max: 100 }) }),
   fc.record({ command: fc.constant('add-member' as const), keys: fc.record({ static: key32, envelope: key32, signing: key32 }), label: text }),
+  fc.record({ command: fc.constant('take-receipts' as const), taken: fc.array(id, { maxLength: 8 }) }),
 );
 
 const response = fc.oneof(
@@ -46,6 +47,7 @@ const response = fc.oneof(
   fc.record({ command: fc.constant('invite-member' as const), validForMs: u32, code: fc.stringMatching(/^[0-9]{9}$/).map((body) => parsePairingCode(body + String(dammCheckDigit(body)))) }),
   fc.record({ command: fc.constant('factory-reset' as const), pawWithinMs: u32 }),
   fc.record({ command: fc.constant('add-member' as const), bondId: fc.stringMatching(/^[0-9a-f]{16}$/), destinationKey: key32 }),
+  fc.record({ command: fc.constant('take-receipts' as const), receipts: fc.array(fc.record({ message: id, receipt: fc.uint8Array({ minLength: 1, maxLength: 400 }) }), { maxLength: 8 }) }),
   fc.constantFrom('delete-recording', 'remove-member', 'set-volume').map((command) => ({ command }) as const),
 );
 

@@ -1,6 +1,6 @@
 // The stored-records target: arbitrary bytes as every kind of record the toy keeps (identity,
 // bonds, policy, settings, replay guard, partial upload, upload outcome, reset mark, messages,
-// recordings), either as the raw file (a damaged record: no header, wrong length or checksum) or
+// recordings, played receipts), either as the raw file (a damaged record: no header, wrong length or checksum) or
 // wrapped in a valid header (bytes that pass the flash's check and must then survive the
 // decoders). A toy boots on that flash and answers every request that reads it. Invariants: boot
 // never throws, the firmware never faults, every answer encodes into a session message a phone
@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEnvelopeHeader } from '../../../audio/envelope';
+import { sealReceipt } from '../../../audio/receipt';
 import { Flash } from '../../../firmware-sim/flash';
 import { ToyFirmware } from '../../../firmware-sim/firmware';
 import { RESET_MARK, ToyStorage } from '../../../firmware-sim/toy-storage';
@@ -58,19 +59,21 @@ function buildBaseline(ctx: FuzzContext): Baseline {
   storage.putVoice('messages', id, a.envelope);
   storage.putVoice('recordings', id, a.envelope);
   storage.saveUploadOutcome({ hash: a.envelopeHash, result: { stored: id } });
+  storage.putReceipt(id, sealReceipt(ctx.sodium, { message: id, playedAt: 1_800_000_000_000, toy: g.identity.keys, sender: g.ownerBond.peer }));
   if (a.snapshots[0]) storage.flash.write('upload', a.snapshots[0]);
   const seeds = storage.flash.keys().map((key) => storage.flash.read(key)!);
   baseline = { dir, voiceKeys: [`messages/${toHex(id)}`, `recordings/${toHex(id)}`], seeds: [...seeds, new Uint8Array(64)], owner: g.ownerBond };
   return baseline;
 }
 
-const KEYS = ['identity', 'bonds', 'policy', 'settings', 'replay-guard', 'upload', 'upload-outcome', RESET_MARK, 'messages/', 'recordings/'] as const;
+const KEYS = ['identity', 'bonds', 'policy', 'settings', 'replay-guard', 'upload', 'upload-outcome', RESET_MARK, 'messages/', 'recordings/', 'receipts/'] as const;
 
 const READS: readonly Request[] = [
   { command: 'status' },
   { command: 'list-recordings' },
   { command: 'list-members' },
   { command: 'set-volume', level: 55 },
+  { command: 'take-receipts', taken: [] },
 ];
 
 export function storedRecordTargets(ctx: FuzzContext): FuzzTarget[] {
