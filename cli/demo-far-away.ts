@@ -8,6 +8,7 @@ import { FamilyRelay } from '../client/family-relay';
 import { RelayClient, newRelayId } from '../client/relay-client';
 import { hostRemoteInvitation, joinRemoteInvitation, newRemoteInvitation } from '../client/remote-invitation';
 import type { RecordingInfo } from '../pairing/session-messages';
+import type { FetchedRecording } from '../client/toy-recording';
 import { toHex } from '../pairing/bytes';
 import { saveVoice } from './audio-files';
 import { ensure, nextEvent } from './checklist';
@@ -106,27 +107,36 @@ export async function tellFarAwayStory(context: StoryContext, relayUrl: string, 
     );
     await session.disconnect();
     await steps.expectOk(
-      `${granny.label} fetches the answer and opens it`,
+      `${granny.label} hears it played, then fetches the answer and opens it`,
       async () => {
+        // Her inbox holds the toy's sealed "played" receipt for her message and the child's
+        // recording, in whichever order the bridge posted them.
         const inbox = grannyRelay.inbox({ waitSeconds: 5 });
+        let played: string | undefined;
+        let heard: FetchedRecording | undefined;
         try {
-          const next = await inbox.next();
-          ensure(!next.done, 'nothing waited in her inbox');
-          const item = next.value!;
-          const heard = grannyRelay.openRecording(item.sealed);
-          await item.acknowledge();
-          await saveVoice(layout.fetchedBy(granny.label, 'ogg'), heard.ogg);
-          await saveVoice(layout.fetchedBy(granny.label, 'wav'), heard.ogg);
-          voices.push(heard.ogg);
-          return { id: heard.id, seconds: (await oggToPcm(heard.ogg)).channels[0]!.length / 16000 };
+          while (!played || !heard) {
+            const next = await inbox.next();
+            ensure(!next.done, `her inbox ended without ${played ? 'the recording' : 'the receipt'}`);
+            const item = next.value!;
+            if (item.kind === 'receipt') played = item.receipt.message;
+            else if (item.kind === 'recording') heard = item.recording;
+            else throw new Error(`her inbox held an envelope she cannot open (${item.id})`);
+            await item.acknowledge();
+          }
         } finally {
           await inbox.return(undefined);
         }
+        await saveVoice(layout.fetchedBy(granny.label, 'ogg'), heard.ogg);
+        await saveVoice(layout.fetchedBy(granny.label, 'wav'), heard.ogg);
+        voices.push(heard.ogg);
+        return { played, id: heard.id, seconds: (await oggToPcm(heard.ogg)).channels[0]!.length / 16000 };
       },
-      ({ id, seconds }) => {
+      ({ played, id, seconds }) => {
+        ensure(played === sentId, `the receipt names message ${played}, she sent ${sentId}`);
         ensure(id === toHex(recorded.id), `she opened recording ${id}, not ${toHex(recorded.id)}`);
         ensure(Math.abs(seconds - home.childSeconds) < 0.05, `${seconds.toFixed(2)} s of audio, the microphone heard ${home.childSeconds.toFixed(2)} s`);
-        return `checked it came from the toy; ${seconds.toFixed(1)} s of the child's voice → ${layout.relative(layout.fetchedBy(granny.label, 'ogg'))}, .wav`;
+        return `a receipt sealed by the toy for her alone says message ${played} played; checked the recording came from the toy; ${seconds.toFixed(1)} s of the child's voice → ${layout.relative(layout.fetchedBy(granny.label, 'ogg'))}, .wav`;
       },
     );
   } finally {

@@ -59,7 +59,7 @@ describe('plushlink demo: the breach', () => {
     for (const step of [
       /✓ Granny joins with the link, from far away: .*bonded as a member/,
       /✓ the parent's phone bridges it and the toy plays it/,
-      /✓ Granny fetches the answer and opens it/,
+      /✓ Granny hears it played, then fetches the answer and opens it/,
       /✓ the relay's dump holds nothing of the family/,
       /✓ the legacy cloud's dump holds all of it/,
     ]) expect(result.stdout).toMatch(step);
