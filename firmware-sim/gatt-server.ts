@@ -112,14 +112,41 @@ export class ToyGattServer {
     }
     this.early = [];
     this.notifier = undefined;
+    this.attachLink();
+  }
+
+  /**
+   * Ends the connected central's link and gives it a fresh one on the same connection: the toy
+   * forgets the link's protocol state (handshake, reassembly, transfers) as at a disconnection,
+   * while the radio connection, its MTU and the central's subscription stay. For harnesses that
+   * feed one connection many independent inputs (the air fuzz targets); a real central gets the
+   * same by reconnecting. Returns false when no central is connected.
+   */
+  renewLink(): boolean {
+    const old = this.link;
+    if (!old || this.stopping) return false;
+    this.link = undefined;
+    old.closed();
+    this.attachLink();
+    return true;
+  }
+
+  private attachLink(): void {
     const currentPayload = (): number => this.attPayload;
-    this.link = this.toy.attach({
+    // A renewed-away link keeps its port: whatever it still tries to say or do must not reach
+    // the central its successor now serves.
+    const link: ToyLink = this.toy.attach({
       get attPayload() {
         return currentPayload();
       },
-      notify: (fragment) => this.notify(Buffer.from(fragment)),
-      disconnect: () => this.bleno.disconnect(),
+      notify: (fragment) => {
+        if (this.link === link) this.notify(Buffer.from(fragment));
+      },
+      disconnect: () => {
+        if (this.link === link) this.bleno.disconnect();
+      },
     });
+    this.link = link;
   }
 
   private onDisconnect(): void {
