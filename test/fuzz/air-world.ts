@@ -70,6 +70,9 @@ export interface AirWorld {
   inputs: number;
 }
 
+/** How often each kind of reset ran in this process (the bench reports it). */
+export const resetCounts = { renewed: 0, reconnected: 0, rebuilt: 0 };
+
 /** Where the in-memory flash says the toy's folder is (nothing is written to disk). */
 const FLASH_DIR = '/plushlink-air-fuzz/toy';
 
@@ -201,6 +204,7 @@ export function disposeWorld(w: AirWorld): void {
 export async function resetAirWorld(w: AirWorld): Promise<AirWorld> {
   await w.clock.settled();
   if (!toyAsBuilt(w)) {
+    resetCounts.rebuilt++;
     disposeWorld(w);
     return buildAirWorld();
   }
@@ -210,6 +214,7 @@ export async function resetAirWorld(w: AirWorld): Promise<AirWorld> {
     await reconnect(w);
     w.lastReset = 'reconnected';
   }
+  resetCounts[w.lastReset]++;
   w.firmware.battery.restore(w.fresh.batteryUsed);
   await w.clock.settled();
   // A fresh link's saved upload state is the one the world was built with: same bytes.
