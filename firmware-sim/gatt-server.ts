@@ -23,7 +23,32 @@ import {
   TOY_INFO,
   type ToyInfo,
 } from './profile';
-import type { ToyLink } from './toy-link';
+import type { LinkPort, ToyLink } from './toy-link';
+
+interface PortOps {
+  attPayload(): number;
+  notify(link: ToyLink | undefined, fragment: Uint8Array): void;
+  disconnect(link: ToyLink | undefined): void;
+}
+
+/** One link's way out to the central, through the server. */
+class ServerPort implements LinkPort {
+  link: ToyLink | undefined;
+
+  constructor(private readonly ops: PortOps) {}
+
+  get attPayload(): number {
+    return this.ops.attPayload();
+  }
+
+  notify(fragment: Uint8Array): void {
+    this.ops.notify(this.link, fragment);
+  }
+
+  disconnect(): void {
+    this.ops.disconnect(this.link);
+  }
+}
 
 /** Notifications held while the central has not subscribed yet (never more). */
 const MAX_EARLY_NOTIFICATIONS = 64;
@@ -132,22 +157,22 @@ export class ToyGattServer {
   }
 
   private attachLink(): void {
-    const currentPayload = (): number => this.attPayload;
+    const port = new ServerPort(this.portOps);
+    this.link = port.link = this.toy.attach(port);
+  }
+
+  /** What every link's port does, made once (a port per link is a small object, no closures). */
+  private readonly portOps: PortOps = {
+    attPayload: () => this.attPayload,
     // A renewed-away link keeps its port: whatever it still tries to say or do must not reach
     // the central its successor now serves.
-    const link: ToyLink = this.toy.attach({
-      get attPayload() {
-        return currentPayload();
-      },
-      notify: (fragment) => {
-        if (this.link === link) this.notify(Buffer.from(fragment));
-      },
-      disconnect: () => {
-        if (this.link === link) this.bleno.disconnect();
-      },
-    });
-    this.link = link;
-  }
+    notify: (link, fragment) => {
+      if (this.link === link) this.notify(Buffer.from(fragment));
+    },
+    disconnect: (link) => {
+      if (this.link === link) this.bleno.disconnect();
+    },
+  };
 
   private onDisconnect(): void {
     const link = this.link;

@@ -48,13 +48,16 @@ export class ToyLink {
     this.connection = toy.pairing.connect();
     // A central that has no session by then is dropped: a replayed SESSION_HELLO (or a stranger
     // who just sits there) holds the toy, which serves one phone at a time, only this long.
-    this.handshakeTimer = setTimeout(() => {
-      this.handshakeTimer = undefined;
-      if (this.connection.state === 'established' || !this.open) return;
-      this.toy.log(`link: no session within ${toy.handshakeTimeoutMs} ms, disconnecting`);
-      this.disconnect();
-    }, toy.handshakeTimeoutMs);
+    // (A method, not a closure per link: links come and go with every fuzz input.)
+    this.handshakeTimer = setTimeout(ToyLink.handshakeTimedOut, toy.handshakeTimeoutMs, this);
     this.handshakeTimer.unref();
+  }
+
+  private static handshakeTimedOut(link: ToyLink): void {
+    link.handshakeTimer = undefined;
+    if (link.connection.state === 'established' || !link.open) return;
+    link.toy.log(`link: no session within ${link.toy.handshakeTimeoutMs} ms, disconnecting`);
+    link.disconnect();
   }
 
   get bond(): Bond | undefined {

@@ -68,6 +68,8 @@ export interface AirWorld {
   lastReset: 'built' | 'renewed' | 'reconnected';
   /** Inputs fed since the world was built. */
   inputs: number;
+  /** True when the last input's traffic has all been delivered. */
+  quiet: boolean;
 }
 
 /** How often each kind of reset ran in this process (the bench reports it). */
@@ -146,7 +148,7 @@ export async function buildAirWorld(): Promise<AirWorld> {
     batteryUsed: firmware.battery.used,
   };
   log.length = 0;
-  return { air, clock, flashIO, firmware, server, owner, peripheral, handles, genuine, fresh, escaped, log, heard, checkedGeneration: fresh.generation, lastReset: 'built', inputs: 0 };
+  return { air, clock, flashIO, firmware, server, owner, peripheral, handles, genuine, fresh, escaped, log, heard, checkedGeneration: fresh.generation, lastReset: 'built', inputs: 0, quiet: true };
 }
 
 const SUBSCRIBE = Buffer.from([1, 0]);
@@ -202,21 +204,23 @@ export function disposeWorld(w: AirWorld): void {
  * feed next.
  */
 export async function resetAirWorld(w: AirWorld): Promise<AirWorld> {
-  await w.clock.settled();
+  // sendAir waits until what an input set off has landed; an input cut short may not have.
+  if (!w.quiet) await w.clock.settled();
   if (!toyAsBuilt(w)) {
     resetCounts.rebuilt++;
     disposeWorld(w);
     return buildAirWorld();
   }
   w.checkedGeneration = w.flashIO.generation;
+  // A renewed link costs no radio traffic, so there is nothing to wait for.
   if (w.peripheral.state === 'connected' && w.server.renewLink()) w.lastReset = 'renewed';
   else {
     await reconnect(w);
+    await w.clock.settled();
     w.lastReset = 'reconnected';
   }
   resetCounts[w.lastReset]++;
   w.firmware.battery.restore(w.fresh.batteryUsed);
-  await w.clock.settled();
   // A fresh link's saved upload state is the one the world was built with: same bytes.
   if (w.flashIO.generation !== w.checkedGeneration && !w.flashIO.holds(w.fresh.flash)) return resetAirWorld(w);
   w.checkedGeneration = w.flashIO.generation;
@@ -253,11 +257,18 @@ function readInfo(w: AirWorld): Promise<void> {
 /** Sends one input's writes and waits until the air has delivered everything they set off. */
 export async function sendAir(w: AirWorld, writes: readonly AirWrite[]): Promise<void> {
   w.inputs++;
+  w.quiet = false;
   for (const write of writes) {
     if (w.peripheral.state !== 'connected') break;
     if (write.to === 'info') await readInfo(w);
     // ATT carries at most MTU - 3 bytes; noble refuses longer writes before they reach the air.
-    else handleIO(w).writeHandle(w.handles.framesIn, Buffer.from(write.bytes.subarray(0, (w.peripheral.mtu ?? 23) - 3)), true);
+    else handleIO(w).writeHandle(w.handles.framesIn, asBuffer(write.bytes, (w.peripheral.mtu ?? 23) - 3), true);
   }
   await w.clock.settled();
+  w.quiet = true;
+}
+
+/** The first `max` bytes as a Buffer over the same memory (noble copies what it sends). */
+function asBuffer(bytes: Uint8Array, max: number): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, max));
 }
