@@ -40,6 +40,7 @@ export class ToyLink {
   private open = true;
   private readonly afterResponse: Array<() => void> = [];
   private handshakeTimer: NodeJS.Timeout | undefined;
+  private dropping = false;
 
   constructor(
     private readonly toy: ToyFirmware,
@@ -110,6 +111,10 @@ export class ToyLink {
   }
 
   disconnect(): void {
+    // Asked once: every fragment still arriving from a central being dropped (its writes were
+    // already on the air) would otherwise send the controller another Disconnect.
+    if (this.dropping) return;
+    this.dropping = true;
     this.port.disconnect();
   }
 

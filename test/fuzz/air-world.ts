@@ -175,8 +175,10 @@ async function discoverAndSubscribe(peripheral: Peripheral): Promise<void> {
  * handles are the toy's and do not change, so no discovery: connect, subscribe, go on.
  */
 async function reconnect(w: AirWorld): Promise<void> {
-  await w.peripheral.connectAsync();
-  await w.peripheral.writeHandleAsync(w.handles.framesOutConfig, SUBSCRIBE, false);
+  // Not connectAsync(): noble makes a new promisified function at every call.
+  await new Promise<void>((resolve, reject) => w.peripheral.connect((error) => (error ? reject(error) : resolve())));
+  // The subscription's answer comes before anything an input writes (noble queues requests).
+  handleIO(w).writeHandle(w.handles.framesOutConfig, SUBSCRIBE, false);
 }
 
 /** Whether the toy still holds exactly what it held when the world was built. */
