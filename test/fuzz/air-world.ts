@@ -242,29 +242,18 @@ interface HandleIO {
 }
 const handleIO = (w: AirWorld): HandleIO => w.peripheral as unknown as HandleIO;
 
-/** Reads TOY_INFO; a read the toy drops the connection under ends with the disconnection. */
-function readInfo(w: AirWorld): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      w.peripheral.removeListener(`handleRead${w.handles.info}`, done);
-      w.peripheral.removeListener('disconnect', done);
-      resolve();
-    };
-    w.peripheral.once(`handleRead${w.handles.info}`, done);
-    w.peripheral.once('disconnect', done);
-    handleIO(w).readHandle(w.handles.info);
-  });
-}
-
 /** Sends one input's writes and waits until the air has delivered everything they set off. */
 export async function sendAir(w: AirWorld, writes: readonly AirWrite[]): Promise<void> {
   w.inputs++;
   w.quiet = false;
+  // All handed to noble at once: its request queue sends each write after the answer to a read
+  // before it, as awaiting every read would, and drops what is left if the toy hangs up.
+  const io = handleIO(w);
+  const max = (w.peripheral.mtu ?? 23) - 3;
   for (const write of writes) {
-    if (w.peripheral.state !== 'connected') break;
-    if (write.to === 'info') await readInfo(w);
+    if (write.to === 'info') io.readHandle(w.handles.info);
     // ATT carries at most MTU - 3 bytes; noble refuses longer writes before they reach the air.
-    else handleIO(w).writeHandle(w.handles.framesIn, asBuffer(write.bytes, (w.peripheral.mtu ?? 23) - 3), true);
+    else io.writeHandle(w.handles.framesIn, asBuffer(write.bytes, max), true);
   }
   await w.clock.settled();
   w.quiet = true;
