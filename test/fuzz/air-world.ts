@@ -58,6 +58,8 @@ export interface AirWorld {
   readonly fresh: Fresh;
   /** Exceptions that escaped to the process since the last reset. */
   readonly escaped: unknown[];
+  /** The process listener that collects them (removed when the world goes). */
+  readonly escape: (error: unknown) => void;
   /** The toy's log lines since the last reset. */
   readonly log: string[];
   /** Notifications the hostile central received since the last reset. */
@@ -133,8 +135,9 @@ export async function buildAirWorld(): Promise<AirWorld> {
   if (framesOutConfig === undefined) throw new Error('the hostile central did not subscribe to FRAMES_OUT');
   const handles: Handles = { framesIn: handleOf(FRAMES_IN), info: handleOf(TOY_INFO), framesOutConfig };
   const escaped: unknown[] = [];
-  process.on('uncaughtException', (error) => escaped.push(error));
-  process.on('unhandledRejection', (reason) => escaped.push(reason));
+  const escape = (error: unknown): void => void escaped.push(error);
+  process.on('uncaughtException', escape);
+  process.on('unhandledRejection', escape);
   const heard: Buffer[] = [];
   peripheral.on('handleNotify', (_handle: number, data: Buffer) => heard.push(data));
   // The link the discovery ran on has had its handshake timer running since: start afresh.
@@ -148,7 +151,7 @@ export async function buildAirWorld(): Promise<AirWorld> {
     batteryUsed: firmware.battery.used,
   };
   log.length = 0;
-  return { air, clock, flashIO, firmware, server, owner, peripheral, handles, genuine, fresh, escaped, log, heard, checkedGeneration: fresh.generation, lastReset: 'built', inputs: 0, quiet: true };
+  return { air, clock, flashIO, firmware, server, owner, peripheral, handles, genuine, fresh, escaped, escape, log, heard, checkedGeneration: fresh.generation, lastReset: 'built', inputs: 0, quiet: true };
 }
 
 const SUBSCRIBE = Buffer.from([1, 0]);
@@ -198,6 +201,8 @@ export function disposeWorld(w: AirWorld): void {
   // advertise on a closed air.
   w.firmware.powerOff();
   w.air.close();
+  process.removeListener('uncaughtException', w.escape);
+  process.removeListener('unhandledRejection', w.escape);
 }
 
 /**
