@@ -23,7 +23,32 @@ import {
   TOY_INFO,
   type ToyInfo,
 } from './profile';
-import type { ToyLink } from './toy-link';
+import type { LinkPort, ToyLink } from './toy-link';
+
+interface PortOps {
+  attPayload(): number;
+  notify(link: ToyLink | undefined, fragment: Uint8Array): void;
+  disconnect(link: ToyLink | undefined): void;
+}
+
+/** One link's way out to the central, through the server. */
+class ServerPort implements LinkPort {
+  link: ToyLink | undefined;
+
+  constructor(private readonly ops: PortOps) {}
+
+  get attPayload(): number {
+    return this.ops.attPayload();
+  }
+
+  notify(fragment: Uint8Array): void {
+    this.ops.notify(this.link, fragment);
+  }
+
+  disconnect(): void {
+    this.ops.disconnect(this.link);
+  }
+}
 
 /** Notifications held while the central has not subscribed yet (never more). */
 const MAX_EARLY_NOTIFICATIONS = 64;
@@ -112,15 +137,42 @@ export class ToyGattServer {
     }
     this.early = [];
     this.notifier = undefined;
-    const currentPayload = (): number => this.attPayload;
-    this.link = this.toy.attach({
-      get attPayload() {
-        return currentPayload();
-      },
-      notify: (fragment) => this.notify(Buffer.from(fragment)),
-      disconnect: () => this.bleno.disconnect(),
-    });
+    this.attachLink();
   }
+
+  /**
+   * Ends the connected central's link and gives it a fresh one on the same connection: the toy
+   * forgets the link's protocol state (handshake, reassembly, transfers) as at a disconnection,
+   * while the radio connection, its MTU and the central's subscription stay. For harnesses that
+   * feed one connection many independent inputs (the air fuzz targets); a real central gets the
+   * same by reconnecting. Returns false when no central is connected.
+   */
+  renewLink(): boolean {
+    const old = this.link;
+    if (!old || this.stopping) return false;
+    this.link = undefined;
+    old.closed();
+    this.attachLink();
+    return true;
+  }
+
+  private attachLink(): void {
+    const port = new ServerPort(this.portOps);
+    this.link = port.link = this.toy.attach(port);
+  }
+
+  /** What every link's port does, made once (a port per link is a small object, no closures). */
+  private readonly portOps: PortOps = {
+    attPayload: () => this.attPayload,
+    // A renewed-away link keeps its port: whatever it still tries to say or do must not reach
+    // the central its successor now serves.
+    notify: (link, fragment) => {
+      if (this.link === link) this.notify(Buffer.from(fragment));
+    },
+    disconnect: (link) => {
+      if (this.link === link) this.bleno.disconnect();
+    },
+  };
 
   private onDisconnect(): void {
     const link = this.link;

@@ -21,6 +21,15 @@ export class Battery {
     return Math.max(0, Math.round(100 * (1 - this.microAmpHoursUsed / this.capacityMicroAmpHours)));
   }
 
+  /** The charge used so far (µAh): with restore(), a harness that reuses one toy puts it back. */
+  get used(): number {
+    return this.microAmpHoursUsed;
+  }
+
+  restore(used: number): void {
+    this.microAmpHoursUsed = used;
+  }
+
   idle(ms: number): void {
     this.microAmpHoursUsed += (ms / 3_600_000) * 2_000;
   }

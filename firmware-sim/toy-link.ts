@@ -40,6 +40,7 @@ export class ToyLink {
   private open = true;
   private readonly afterResponse: Array<() => void> = [];
   private handshakeTimer: NodeJS.Timeout | undefined;
+  private dropping = false;
 
   constructor(
     private readonly toy: ToyFirmware,
@@ -48,13 +49,16 @@ export class ToyLink {
     this.connection = toy.pairing.connect();
     // A central that has no session by then is dropped: a replayed SESSION_HELLO (or a stranger
     // who just sits there) holds the toy, which serves one phone at a time, only this long.
-    this.handshakeTimer = setTimeout(() => {
-      this.handshakeTimer = undefined;
-      if (this.connection.state === 'established' || !this.open) return;
-      this.toy.log(`link: no session within ${toy.handshakeTimeoutMs} ms, disconnecting`);
-      this.disconnect();
-    }, toy.handshakeTimeoutMs);
+    // (A method, not a closure per link: links come and go with every fuzz input.)
+    this.handshakeTimer = setTimeout(ToyLink.handshakeTimedOut, toy.handshakeTimeoutMs, this);
     this.handshakeTimer.unref();
+  }
+
+  private static handshakeTimedOut(link: ToyLink): void {
+    link.handshakeTimer = undefined;
+    if (link.connection.state === 'established' || !link.open) return;
+    link.toy.log(`link: no session within ${link.toy.handshakeTimeoutMs} ms, disconnecting`);
+    link.disconnect();
   }
 
   get bond(): Bond | undefined {
@@ -107,6 +111,10 @@ export class ToyLink {
   }
 
   disconnect(): void {
+    // Asked once: every fragment still arriving from a central being dropped (its writes were
+    // already on the air) would otherwise send the controller another Disconnect.
+    if (this.dropping) return;
+    this.dropping = true;
     this.port.disconnect();
   }
 

@@ -135,13 +135,16 @@ export class Toy {
     return { policy: this.policyState, identity: this.currentIdentity };
   }
 
+  /** What connections may change, made once: a toy makes a connection per central (and per fuzz input). */
+  private readonly internals: ToyInternals = {
+    policy: () => this.policyState,
+    setPolicy: (state) => (this.policyState = state),
+    invite: () => this.invitation,
+    consumeInvite: () => (this.invitation = undefined),
+  };
+
   connect(): ToyConnection {
-    return new ToyConnection(this, {
-      policy: () => this.policyState,
-      setPolicy: (state) => (this.policyState = state),
-      invite: () => this.invitation,
-      consumeInvite: () => (this.invitation = undefined),
-    });
+    return new ToyConnection(this, this.internals);
   }
 }
 

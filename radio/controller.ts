@@ -183,8 +183,12 @@ export class Controller {
   }
 
   /** Observes every packet crossing this controller's HCI, both ways (captures use it). */
-  tap(observer: (direction: 'toController' | 'toHost', packet: Buffer) => void): void {
+  tap(observer: (direction: 'toController' | 'toHost', packet: Buffer) => void): () => void {
     this.hostTaps.push(observer);
+    return () => {
+      const i = this.hostTaps.indexOf(observer);
+      if (i >= 0) this.hostTaps.splice(i, 1);
+    };
   }
 
   /** One whole H4 packet from the host. */

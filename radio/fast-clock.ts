@@ -27,6 +27,7 @@ export class FastClock implements Clock {
   private queue: Array<() => void> = [];
   private scheduled = false;
   private readonly started = performance.now();
+  private readonly drained: Array<() => void> = [];
 
   defer(task: () => void): void {
     this.queue.push(task);
@@ -72,6 +73,22 @@ export class FastClock implements Clock {
     this.queue = [];
     this.scheduled = false;
     runBatch(batch);
+    if (!this.scheduled) for (const resolve of this.drained.splice(0)) resolve();
+  }
+
+  /**
+   * Resolves once nothing is queued and a turn has passed without new work, adding as few turns
+   * as it can: a harness that waits for everything one input set off pays for the delivery, not
+   * for a fixed number of turns. (idle() waits three quiet turns, for hosts' own timers.)
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      if (this.scheduled) await new Promise<void>((resolve) => this.drained.push(resolve));
+      // Hosts put some writes a few microtasks off (noble's ACL flush awaits before it writes):
+      // one turn lets them land, and anything they schedule runs before this check.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!this.scheduled) return;
+    }
   }
 }
 

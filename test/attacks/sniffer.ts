@@ -23,8 +23,15 @@ export class Sniffer {
   readonly handles = new Map<number, string>();
   private readonly partial = new Map<string, { length: number; data: Buffer }>();
 
+  private readonly untap: () => void;
+
   constructor(controller: Controller) {
-    controller.tap((direction, packet) => this.onPacket(direction === 'toHost' ? 'toToy' : 'fromToy', packet));
+    this.untap = controller.tap((direction, packet) => this.onPacket(direction === 'toHost' ? 'toToy' : 'fromToy', packet));
+  }
+
+  /** Stops listening; what was captured stays. */
+  stop(): void {
+    this.untap();
   }
 
   /** Values written to a characteristic, in order. */

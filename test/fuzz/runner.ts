@@ -65,8 +65,8 @@ export async function runFuzz(options: RunOptions, all: readonly FuzzTarget[], c
     });
     budget.spend(result.runs);
     const coverage = await ctx.coverage?.report();
-    records.push(targetRecord(unit, result, coverage));
-    ctx.log(`[${unit.target}] ${result.failure ? 'FAILED' : 'ok'}: ${result.runs} runs, ${Math.round(result.execsPerSecond)} execs/s${coverage ? `, lines ${coverage.lines.pct}%` : ''}`);
+    records.push(targetRecord(unit, result, coverage, target.goalExecsPerSecond));
+    ctx.log(`[${unit.target}] ${result.failure ? 'FAILED' : 'ok'}: ${result.runs} runs, ${Math.round(result.execsPerSecond)} execs/s${target.goalExecsPerSecond ? ` (goal ${target.goalExecsPerSecond})` : ''}${coverage ? `, lines ${coverage.lines.pct}%` : ''}`);
     const f = result.failure;
     if (f) {
       const corpusFile = saveEntry({ target: unit.target, note: f.error.split('\n')[0] ?? 'failure', seed: f.seed, path: f.path, input: f.input }, options.corpusDir ?? CORPUS_DIR);

@@ -24,6 +24,8 @@ export interface FailureRecord {
 /** A campaign's figures (rounded for reading), its place in the shard plan, and what it reached. */
 export interface TargetRecord extends Omit<CampaignResult, 'failure'> {
   readonly replica: number;
+  /** The target's goal in inputs per second, beside execsPerSecond (targets that have one). */
+  readonly goalExecsPerSecond?: number;
   readonly failures: number;
   readonly coverage?: CoverageReport;
 }
@@ -55,7 +57,7 @@ export function failureRecord(result: CampaignResult, corpusFile: string): Failu
   return { target: result.target, seed: f.seed, path: f.path, input: fc.stringify(f.input), error: f.error, corpusFile, replay: replayCommand(result.target, f.seed, f.path) };
 }
 
-export function targetRecord(unit: WorkUnit, result: CampaignResult, coverage?: CoverageReport): TargetRecord {
+export function targetRecord(unit: WorkUnit, result: CampaignResult, coverage?: CoverageReport, goalExecsPerSecond?: number): TargetRecord {
   return {
     target: unit.target,
     replica: unit.replica,
@@ -64,6 +66,7 @@ export function targetRecord(unit: WorkUnit, result: CampaignResult, coverage?: 
     executions: result.executions,
     seconds: Number(result.seconds.toFixed(2)),
     execsPerSecond: Math.round(result.execsPerSecond),
+    ...(goalExecsPerSecond !== undefined && { goalExecsPerSecond }),
     peakHeapMB: result.peakHeapMB,
     failures: result.failure ? 1 : 0,
     ...(coverage && { coverage }),

@@ -21,6 +21,11 @@ export interface FuzzTarget<Input = unknown> {
   isExpected(error: unknown): boolean;
   /** Runs per campaign in `npm test`, scaled to the target's cost (default in campaign.ts). */
   readonly ciRuns?: number;
+  /**
+   * Inputs per second the target should reach on an unloaded machine (air targets: issue 16),
+   * printed beside the measured rate in the summary.
+   */
+  readonly goalExecsPerSecond?: number;
   /** True when run() returns a promise (air targets); the runner then awaits every run. */
   readonly async?: boolean;
   /**
