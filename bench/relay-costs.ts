@@ -10,6 +10,7 @@ import { generatePartyKeys, publicKeys } from '../pairing/identity';
 import type { SigningKeyPair } from '../pairing/keys';
 import type { Sodium } from '../pairing/sodium';
 import { DEFAULT_RELAY_CONFIG } from '../relay/config';
+import { Ed25519Verifier } from '../relay/ed25519-verifier';
 import { hourOf, toBase64Url } from '../relay/ids';
 import { padToBucket } from '../relay/padding';
 import { keyIdOf, signRequest, verifyRequest } from '../relay/request-signing';
@@ -54,7 +55,8 @@ export async function relayCosts(sodium: Sodium, n = 200): Promise<Record<string
     const fetches = await Promise.all(Array.from({ length: n }, () => signed(owner.signing, 'GET', `/v1/mailboxes/${mailbox}/envelopes/${id}`)));
     const checks = await Promise.all(Array.from({ length: n }, () => signed(owner.signing, 'GET', `/v1/mailboxes/${mailbox}/envelopes/${id}`)));
     const fetchMs = await perCall(n, (i) => relay.app.inject({ method: 'GET', url: fetches[i]!.path, headers: fetches[i]!.headers }));
-    const signatureCheckMs = await perCall(n, (i) => verifyRequest(sodium, { method: 'GET', url: checks[i]!.path, headers: checks[i]!.headers }, { nowMs: Date.now(), windowSeconds: 300, skewSeconds: 60 }));
+    const verifier = new Ed25519Verifier(sodium);
+    const signatureCheckMs = await perCall(n, (i) => verifyRequest(verifier, { method: 'GET', url: checks[i]!.path, headers: checks[i]!.headers }, { nowMs: Date.now(), windowSeconds: 300, skewSeconds: 60 }));
     const base = sodium.randombytes_buf(300);
     const signature = sodium.crypto_sign_detached(base, owner.signing.secretKey);
     const ed25519VerifyMs = await perCall(n, () => {

@@ -20,7 +20,9 @@ import { relayCosts } from './relay-costs';
 import { openStore } from '../relay/store/open-store';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const CONCURRENCY = [1, 16, 256];
+const CONCURRENCY = (process.env.BENCH_CLIENTS ?? '1,16,256').split(',').map(Number);
+/** The issue's goal: a relay upload at least half as fast as a bare route taking the same body. */
+const GOAL_RATIO = 0.5;
 const PG_URL = process.env.PLUSHLINK_TEST_PG ?? 'postgres://plushlink:plushlink@127.0.0.1:5432/plushlink_relay_test';
 const MAILBOXES = 16;
 /** Signed fetches made per run: more than a relay answers in SECONDS, so no nonce is reused. */
@@ -211,7 +213,12 @@ async function main(): Promise<void> {
   }
 
   const bareUpload = (c: number) => results.find((r) => r.store === 'bare fastify route' && r.clients === c)?.requestsPerSecond as number;
-  for (const r of results) if (r.operation === 'upload' && r.store !== 'bare fastify route') r.ratioToBareRoute = Number(((r.requestsPerSecond as number) / bareUpload(r.clients as number)).toFixed(3));
+  for (const r of results) {
+    if (r.operation !== 'upload' || r.store === 'bare fastify route') continue;
+    r.ratioToBareRoute = Number(((r.requestsPerSecond as number) / bareUpload(r.clients as number)).toFixed(3));
+    r.goalRatio = GOAL_RATIO;
+    r.meetsGoal = (r.ratioToBareRoute as number) >= GOAL_RATIO;
+  }
   const inProcessCostsMs = await relayCosts(sodium);
   const { cpus, loadavg } = await import('node:os');
   process.stdout.write(`${JSON.stringify({ seconds: SECONDS, envelopeBytes: 16_384, cpus: cpus().length, loadAverage: loadavg().map((l) => Number(l.toFixed(1))), results, inProcessCostsMs }, null, 2)}\n`);
