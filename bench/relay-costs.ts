@@ -62,7 +62,7 @@ export async function relayCosts(sodium: Sodium, n = 200): Promise<Record<string
     const ed25519VerifyMs = await perCall(n, () => {
       if (!sodium.crypto_sign_verify_detached(signature, base, owner.signing.publicKey)) throw new Error('a genuine signature did not verify');
     });
-    const store = new RelayStore(connection.db, (fn) => connection.unsynced(fn));
+    const store = new RelayStore(connection);
     const ownerId = keyIdOf(owner.signing);
     const storeReadsMs = await perCall(n, async () => (await store.mailbox(mailbox), await store.envelopeFor(mailbox, id, ownerId, hourOf(Date.now()))));
     const nonceWriteMs = await perCall(n, (i) => store.useNonce(ownerId, `bench-nonce-${i}-xxxxxxxx`, 1));

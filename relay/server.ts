@@ -61,7 +61,7 @@ function refuse(error: FastifyError | RelayError, request: FastifyRequest): { st
 export async function buildRelay(config: RelayConfig, options: RelayOptions = {}): Promise<Relay> {
   const sodium = options.sodium ?? (await sodiumReady());
   const connection = options.store ?? (await openStore({ dir: config.dir, ...(config.db !== undefined && { db: config.db }) }));
-  const store = new RelayStore(connection.db, (fn) => connection.unsynced(fn), connection.dialect === 'sqlite');
+  const store = new RelayStore(connection);
   const now = options.now ?? Date.now;
   const shutdownWaiters = new Set<() => void>();
   let closing = false;

@@ -39,7 +39,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay store on %s', (backend
     if (backend === 'postgres' && !(await postgresReachable())) return;
     database = testDatabase(backend);
     connection = await database.open();
-    store = new RelayStore(connection.db, (fn) => connection!.unsynced(fn), backend === 'sqlite');
+    store = new RelayStore(connection);
     await store.putRoster(MAILBOX, OWNER, roster(1, [GRANDMA]), 1000);
   });
   afterEach(async () => {
