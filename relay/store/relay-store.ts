@@ -51,7 +51,7 @@ export class RosterChanged extends Error {
 export type PutOutcome = 'stored' | 'duplicate';
 
 export class RelayStore {
-  private readonly group: GroupCommit<RelayDatabase> | undefined;
+  private readonly group: GroupCommit<RelayDatabase>;
   private readonly nonces: NonceBatch;
 
   readonly db: Kysely<RelayDatabase>;
@@ -61,8 +61,8 @@ export class RelayStore {
   constructor(connection: Pick<StoreConnection, 'db' | 'dialect' | 'unsynced' | 'durable'>) {
     this.db = connection.db;
     this.durable = () => connection.durable();
-    // SQLite has one connection: uploads arriving together share one transaction (group-commit.ts).
-    this.group = connection.dialect === 'sqlite' ? new GroupCommit(connection.db) : undefined;
+    // Uploads arriving together share one transaction (group-commit.ts).
+    this.group = new GroupCommit(connection.db);
     // Nonces go where writes need not wait for the disk (StoreConnection.unsynced).
     this.nonces = new NonceBatch((fn) => connection.unsynced(fn));
   }
@@ -149,10 +149,9 @@ export class RelayStore {
   async putEnvelope(envelope: NewEnvelope, recipients: readonly string[], quotas: Quotas): Promise<PutOutcome> {
     if (recipients.length === 0) throw new RelayError(422, 'NO_RECIPIENTS', 'nobody else is on the roster to deliver to');
     const put = (tx: Transaction<RelayDatabase>): Promise<PutOutcome> => this.putEnvelopeIn(tx, envelope, recipients, quotas);
-    if (!this.group) return this.write(put);
     // The batch's commit is released before its sync, so the next batch commits while the disk
     // syncs this one; a duplicate waits too, as its original may be in that very commit.
-    const outcome = await this.group.run(put);
+    const outcome = await this.group.run(put, envelope.mailbox);
     await this.durable();
     return outcome;
   }
