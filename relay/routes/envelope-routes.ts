@@ -18,7 +18,7 @@ const receiptSchema = { type: 'object', required: ['id', 'size'], properties: { 
 
 /** The envelope's own id, after checking that the upload is a padded sealed envelope. */
 function envelopeIdOf(ctx: RelayContext, padded: Buffer): string {
-  const inner = unpadBucket(ctx.sodium, padded);
+  const inner = unpadBucket(padded);
   try {
     return toBase64Url(readEnvelopeHeader(inner).id);
   } catch (error) {
