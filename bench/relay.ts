@@ -76,6 +76,7 @@ interface Run {
   readonly requestsPerSecond: number;
   /** The server processes' CPU time per 2xx answer, in ms. */
   readonly serverCpuMsPerRequest?: number;
+  readonly loadGeneratorCpuMsPerRequest?: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly non2xx: number;
@@ -87,6 +88,7 @@ type Req = { method: string; path: string; headers: Record<string, string>; body
 /** Runs autocannon on each URL at once (connections split between them); sums throughput. */
 async function cannon(servers: readonly Proc[], connections: number, pools: readonly Req[][]): Promise<Run> {
   const cpuBefore = servers.map((p) => cpuMs(p.child.pid));
+  const generatorBefore = process.cpuUsage();
   const results = await Promise.all(
     servers.map(({ url }, i) => {
       const pool = pools[i]!;
@@ -106,6 +108,7 @@ async function cannon(servers: readonly Proc[], connections: number, pools: read
       });
     }),
   );
+  const generator = process.cpuUsage(generatorBefore);
   const total = results.reduce((n, r) => n + r.requests.total, 0);
   const ok = results.reduce((n, r) => n + r['2xx'], 0);
   const cpu = servers.reduce<number | undefined>((sum, p, i) => {
@@ -114,6 +117,8 @@ async function cannon(servers: readonly Proc[], connections: number, pools: read
   }, 0);
   return {
     ...(cpu !== undefined && ok > 0 && { serverCpuMsPerRequest: Number((cpu / ok).toFixed(3)) }),
+    // autocannon runs in this process: what the load generator itself takes per request.
+    ...(total > 0 && { loadGeneratorCpuMsPerRequest: Number(((generator.user + generator.system) / 1000 / total).toFixed(3)) }),
     // Only answers that did the work count: a refusal (say a nonce reused because the pool ran out) is not throughput.
     requestsPerSecond: Math.round(results.reduce((n, r) => n + r['2xx'] / r.duration, 0)),
     p50Ms: Math.max(...results.map((r) => r.latency.p50)),
