@@ -5,7 +5,7 @@
 // request's time goes, in process (relay-costs.ts). Prints JSON.
 // Every relay request is genuinely signed (fresh nonce each), made before the timed run.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -21,7 +21,9 @@ import { remotePlayTimes } from './relay-remote-play';
 import { openStore } from '../relay/store/open-store';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const CONCURRENCY = [1, 16, 256];
+const CONCURRENCY = (process.env.BENCH_CLIENTS ?? '1,16,256').split(',').map(Number);
+/** The issue's goal: a relay upload at least half as fast as a bare route taking the same body. */
+const GOAL_RATIO = 0.5;
 const PG_URL = process.env.PLUSHLINK_TEST_PG ?? 'postgres://plushlink:plushlink@127.0.0.1:5432/plushlink_relay_test';
 const MAILBOXES = 16;
 /** Signed fetches made per run: more than a relay answers in SECONDS, so no nonce is reused. */
@@ -57,8 +59,25 @@ async function stop(p: Proc): Promise<void> {
 
 const relayArgs = (extra: string[]): string[] => [...RELAY_NODE_ARGS, join(__dirname, '..', 'cli', 'plushlink.js'), 'relay', '--port', '0', '--log-level', 'error', '--rate', '100000000', '--quota-envelopes', '100000000', '--quota-mb', '1000000', ...extra];
 
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined elsewhere.
+ * Per request it is the server's cost whatever else runs on the machine, which a throughput on
+ * shared cores is not.
+ */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
 interface Run {
   readonly requestsPerSecond: number;
+  /** The server processes' CPU time per 2xx answer, in ms. */
+  readonly serverCpuMsPerRequest?: number;
+  readonly loadGeneratorCpuMsPerRequest?: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly non2xx: number;
@@ -68,14 +87,16 @@ interface Run {
 type Req = { method: string; path: string; headers: Record<string, string>; body?: Buffer };
 
 /** Runs autocannon on each URL at once (connections split between them); sums throughput. */
-async function cannon(urls: readonly string[], connections: number, pools: readonly Req[][]): Promise<Run> {
+async function cannon(servers: readonly Proc[], connections: number, pools: readonly Req[][]): Promise<Run> {
+  const cpuBefore = servers.map((p) => cpuMs(p.child.pid));
+  const generatorBefore = process.cpuUsage();
   const results = await Promise.all(
-    urls.map((url, i) => {
+    servers.map(({ url }, i) => {
       const pool = pools[i]!;
       let next = 0;
       return autocannon({
         url,
-        connections: Math.max(1, Math.round(connections / urls.length)),
+        connections: Math.max(1, Math.round(connections / servers.length)),
         duration: SECONDS,
         requests: [
           {
@@ -88,8 +109,17 @@ async function cannon(urls: readonly string[], connections: number, pools: reado
       });
     }),
   );
+  const generator = process.cpuUsage(generatorBefore);
   const total = results.reduce((n, r) => n + r.requests.total, 0);
+  const ok = results.reduce((n, r) => n + r['2xx'], 0);
+  const cpu = servers.reduce<number | undefined>((sum, p, i) => {
+    const [before, after] = [cpuBefore[i], cpuMs(p.child.pid)];
+    return sum === undefined || before === undefined || after === undefined ? undefined : sum + after - before;
+  }, 0);
   return {
+    ...(cpu !== undefined && ok > 0 && { serverCpuMsPerRequest: Number((cpu / ok).toFixed(3)) }),
+    // autocannon runs in this process: what the load generator itself takes per request.
+    ...(total > 0 && { loadGeneratorCpuMsPerRequest: Number(((generator.user + generator.system) / 1000 / total).toFixed(3)) }),
     // Only answers that did the work count: a refusal (say a nonce reused because the pool ran out) is not throughput.
     requestsPerSecond: Math.round(results.reduce((n, r) => n + r['2xx'] / r.duration, 0)),
     p50Ms: Math.max(...results.map((r) => r.latency.p50)),
@@ -136,7 +166,7 @@ async function main(): Promise<void> {
   try {
     for (const c of CONCURRENCY) {
       const pool = await uploads(bare.url, 200, ['AAAAAAAAAAAAAAAAAAAAAA']);
-      results.push({ store: 'bare fastify route', processes: 1, operation: 'upload', clients: c, ...(await cannon([bare.url], c, [pool])) });
+      results.push({ store: 'bare fastify route', processes: 1, operation: 'upload', clients: c, ...(await cannon([bare], c, [pool])) });
     }
   } finally {
     await stop(bare);
@@ -170,7 +200,7 @@ async function main(): Promise<void> {
       let uploaded = 0;
       for (const c of CONCURRENCY) {
         const pools = await Promise.all(urls.map((u) => uploads(u, poolSize(c), boxes)));
-        const run = await cannon(urls, c, pools);
+        const run = await cannon(relays, c, pools);
         uploaded += run.requestsPerSecond * SECONDS;
         results.push({ ...setup, operation: 'upload', clients: c, ...run });
       }
@@ -178,7 +208,7 @@ async function main(): Promise<void> {
       const targets = stored.map((e) => ({ box: boxes[0]!, id: e.id }));
       for (const c of CONCURRENCY) {
         const pools = await Promise.all(urls.map((u) => fetches(u, FETCH_POOL, targets)));
-        results.push({ ...setup, operation: 'fetch', clients: c, ...(await cannon(urls, c, pools)) });
+        results.push({ ...setup, operation: 'fetch', clients: c, ...(await cannon(relays, c, pools)) });
       }
       // Bytes on disk per byte of sealed envelope held.
       let diskBytes = 0;
@@ -211,8 +241,19 @@ async function main(): Promise<void> {
     }
   }
 
-  const bareUpload = (c: number) => results.find((r) => r.store === 'bare fastify route' && r.clients === c)?.requestsPerSecond as number;
-  for (const r of results) if (r.operation === 'upload' && r.store !== 'bare fastify route') r.ratioToBareRoute = Number(((r.requestsPerSecond as number) / bareUpload(r.clients as number)).toFixed(3));
+  const bareRun = (c: number) => results.find((r) => r.store === 'bare fastify route' && r.clients === c) as Run | undefined;
+  for (const r of results) {
+    if (r.operation !== 'upload' || r.store === 'bare fastify route') continue;
+    const denominator = bareRun(r.clients as number);
+    if (!denominator) continue;
+    r.ratioToBareRoute = Number(((r.requestsPerSecond as number) / denominator.requestsPerSecond).toFixed(3));
+    r.goalRatio = GOAL_RATIO;
+    r.meetsGoal = (r.ratioToBareRoute as number) >= GOAL_RATIO;
+    // The same ratio by CPU cost (bare route's CPU per request over the relay processes'): what
+    // the throughput ratio would be if the server were CPU-bound alone on its cores.
+    const [mine, theirs] = [r.serverCpuMsPerRequest as number | undefined, denominator.serverCpuMsPerRequest];
+    if (mine && theirs) r.cpuCostRatioToBareRoute = Number((theirs / mine).toFixed(3));
+  }
   const inProcessCostsMs = await relayCosts(sodium);
   const remotePlay = await remotePlayTimes(sodium);
   const { cpus, loadavg } = await import('node:os');

@@ -177,7 +177,7 @@ export class RelayClient {
   async fetch(mailbox: string, id: string): Promise<Uint8Array> {
     const response = await this.request('GET', `/v1/mailboxes/${mailbox}/envelopes/${id}`);
     try {
-      return unpadBucket(this.options.sodium, new Uint8Array(await response.arrayBuffer()));
+      return unpadBucket(new Uint8Array(await response.arrayBuffer()));
     } catch (error) {
       throw new RelayRefusal(502, 'BAD_PADDING', `the relay served an envelope that is not padded to a size bucket: ${(error as Error).message}`);
     }

@@ -13,6 +13,8 @@ declare module 'fastify' {
     relayKey?: string;
     /** The body's bytes as received, for the Content-Digest check. */
     rawBody?: Buffer;
+    /** SHA-256 of rawBody, as the signature check computed it. */
+    bodyDigest?: Buffer | undefined;
   }
   interface FastifyContextConfig {
     /** Unsigned routes (only /healthz) set this to false. */

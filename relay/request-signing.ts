@@ -3,11 +3,13 @@
 // covering @method, @path, @query and, when there is a body, its RFC 9530 Content-Digest
 // (sha-256), with `created` and a random `nonce`. The relay accepts a signature for a short
 // window and each nonce once per key. The http-message-signatures library builds and parses the
-// signature base; the signing and verifying are libsodium's.
+// signature base; signing is libsodium's, verifying is ed25519-verifier.ts (libsodium's rules,
+// OpenSSL's speed).
 import { createHash } from 'node:crypto';
 import { ExpiredError, httpbis } from 'http-message-signatures';
 import type { SigningKeyPair } from '../pairing/keys';
 import type { Sodium } from '../pairing/sodium';
+import type { Ed25519Verifier } from './ed25519-verifier';
 import { RelayError } from './errors';
 import { KEY_BYTES, fromBase64Url, toBase64Url } from './ids';
 
@@ -23,9 +25,13 @@ export interface OutgoingRequest {
   readonly body?: Uint8Array;
 }
 
+export const sha256 = (body: Uint8Array): Buffer => createHash('sha256').update(body).digest();
+
 export function contentDigest(body: Uint8Array): string {
-  return `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
+  return contentDigestOf(sha256(body));
 }
+
+const contentDigestOf = (digest: Buffer): string => `sha-256=:${digest.toString('base64')}:`;
 
 /** The key id the relay knows a phone by: its per-toy Ed25519 public key, base64url. */
 export function keyIdOf(key: SigningKeyPair | Uint8Array): string {
@@ -66,6 +72,8 @@ export interface VerifiedSignature {
   readonly nonce: string;
   /** Seconds since the epoch. */
   readonly created: number;
+  /** SHA-256 of the body (checked against Content-Digest), when there is one. */
+  readonly bodyDigest?: Buffer;
 }
 
 export interface VerifyOptions {
@@ -85,12 +93,13 @@ function header(request: IncomingRequest, name: string): string | undefined {
  * Checks the request's signature (one signature, Ed25519, in the window, covering what it must)
  * and its content digest. Throws a 4xx RelayError with the reason; the caller checks the nonce.
  */
-export async function verifyRequest(sodium: Sodium, request: IncomingRequest, options: VerifyOptions): Promise<VerifiedSignature> {
+export async function verifyRequest(verifier: Ed25519Verifier, request: IncomingRequest, options: VerifyOptions): Promise<VerifiedSignature> {
   if (header(request, 'signature') === undefined || header(request, 'signature-input') === undefined) {
     throw new RelayError(401, 'UNSIGNED', 'the request has no Signature and Signature-Input (RFC 9421) headers');
   }
   const hasBody = request.body !== undefined && request.body.length > 0;
-  if (hasBody && header(request, 'content-digest') !== contentDigest(request.body!)) {
+  const bodyDigest = hasBody ? sha256(request.body!) : undefined;
+  if (bodyDigest && header(request, 'content-digest') !== contentDigestOf(bodyDigest)) {
     throw new RelayError(400, 'BAD_DIGEST', 'Content-Digest is missing or is not the sha-256 of the body');
   }
   const seen: { keyid?: unknown; nonce?: unknown; created?: unknown; alg?: unknown }[] = [];
@@ -108,7 +117,7 @@ export async function verifyRequest(sodium: Sodium, request: IncomingRequest, op
           return {
             id: params.keyid,
             algs: [ALG],
-            verify: async (data, signature) => signature.length === 64 && sodium.crypto_sign_verify_detached(signature, data, publicKey),
+            verify: (data, signature) => verifier.verify(signature, data, publicKey),
           };
         },
         requiredParams: PARAMS,
@@ -131,5 +140,5 @@ export async function verifyRequest(sodium: Sodium, request: IncomingRequest, op
   if (!Number.isFinite(created) || created < now - options.windowSeconds || created > now + options.skewSeconds) {
     throw new RelayError(401, 'EXPIRED_SIGNATURE', 'created is missing or outside the accepted window');
   }
-  return { keyId: params.keyid as string, nonce: params.nonce as string, created };
+  return { keyId: params.keyid as string, nonce: params.nonce as string, created, ...(bodyDigest && { bodyDigest }) };
 }

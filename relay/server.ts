@@ -7,6 +7,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import { type Sodium, sodiumReady } from '../pairing/sodium';
 import type { RelayConfig } from './config';
 import type { RelayContext } from './context';
+import { Ed25519Verifier } from './ed25519-verifier';
 import { type RelayErrorBody, RelayError } from './errors';
 import { hourOf } from './ids';
 import { verifyRequest } from './request-signing';
@@ -60,7 +61,7 @@ function refuse(error: FastifyError | RelayError, request: FastifyRequest): { st
 export async function buildRelay(config: RelayConfig, options: RelayOptions = {}): Promise<Relay> {
   const sodium = options.sodium ?? (await sodiumReady());
   const connection = options.store ?? (await openStore({ dir: config.dir, ...(config.db !== undefined && { db: config.db }) }));
-  const store = new RelayStore(connection.db, (fn) => connection.unsynced(fn), connection.dialect === 'sqlite');
+  const store = new RelayStore(connection);
   const now = options.now ?? Date.now;
   const shutdownWaiters = new Set<() => void>();
   let closing = false;
@@ -77,6 +78,7 @@ export async function buildRelay(config: RelayConfig, options: RelayOptions = {}
   });
   registerBodyParsers(app);
 
+  const verifier = new Ed25519Verifier(sodium);
   const rosters = new RosterCache(connection.notifier, (id) => store.mailbox(id));
   const ctx: RelayContext = {
     store,
@@ -100,13 +102,14 @@ export async function buildRelay(config: RelayConfig, options: RelayOptions = {}
   app.addHook('preValidation', async (request) => {
     if (request.routeOptions.config.signed === false || request.is404) return;
     const verified = await verifyRequest(
-      sodium,
+      verifier,
       { method: request.method, url: request.url, headers: request.headers, ...(request.rawBody !== undefined && { body: request.rawBody }) },
       { nowMs: now(), windowSeconds: config.signatureWindowSeconds, skewSeconds: config.clockSkewSeconds },
     );
     const keepUntil = verified.created + config.signatureWindowSeconds + config.clockSkewSeconds;
     if (!(await store.useNonce(verified.keyId, verified.nonce, keepUntil))) throw new RelayError(401, 'REPLAYED', 'this signature nonce was already used: a replayed request');
     request.relayKey = verified.keyId;
+    request.bodyDigest = verified.bodyDigest;
   });
 
   await app.register(rateLimit, {

@@ -1,7 +1,6 @@
 // Envelope routes: a member posts a padded sealed envelope (the relay checks it is one, and
 // delivers it to every other key on the roster), lists and fetches what awaits it (long polling
 // for new ones), and acknowledges each, which deletes the envelope once every recipient has.
-import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { readEnvelopeHeader } from '../../audio/envelope';
 import { AudioError } from '../../audio/errors';
@@ -9,6 +8,7 @@ import { type RelayContext, callerKey, longPoll, mailboxFor, mailboxTopic } from
 import { RelayError } from '../errors';
 import { hourOf, toBase64Url } from '../ids';
 import { unpadBucket } from '../padding';
+import { sha256 } from '../request-signing';
 import { type PendingEnvelope, type PutOutcome, RosterChanged } from '../store/relay-store';
 import { idSchema, refusals, waitSchema } from './schemas';
 
@@ -18,7 +18,7 @@ const receiptSchema = { type: 'object', required: ['id', 'size'], properties: { 
 
 /** The envelope's own id, after checking that the upload is a padded sealed envelope. */
 function envelopeIdOf(ctx: RelayContext, padded: Buffer): string {
-  const inner = unpadBucket(ctx.sodium, padded);
+  const inner = unpadBucket(padded);
   try {
     return toBase64Url(readEnvelopeHeader(inner).id);
   } catch (error) {
@@ -41,7 +41,7 @@ export function envelopeRoutes(app: FastifyInstance, ctx: RelayContext): void {
       if (!Buffer.isBuffer(body)) throw new RelayError(415, 'BAD_REQUEST', 'post the envelope as application/octet-stream');
       const id = envelopeIdOf(ctx, body);
       const hour = hourOf(ctx.now());
-      const digest = createHash('sha256').update(body).digest('base64url');
+      const digest = (request.bodyDigest ?? sha256(body)).toString('base64url');
       const put = async (): Promise<{ mailbox: string; outcome: PutOutcome }> => {
         const mailbox = await mailboxFor(ctx, request.params.mailbox, key);
         const recipients = [...new Set([mailbox.owner, ...mailbox.roster.members])].filter((k) => k !== key);

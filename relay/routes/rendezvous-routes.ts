@@ -3,10 +3,10 @@
 // invitation). Any signed key may use one: its id comes from the invitation, which the relay
 // never sees, and the messages are meaningless without the invitation's secret. Each message
 // number is written once; a rendezvous is gone after its TTL.
-import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type RelayContext, callerKey, longPoll, rendezvousTopic } from '../context';
 import { RelayError } from '../errors';
+import { sha256 } from '../request-signing';
 import { idSchema, refusals, waitSchema } from './schemas';
 
 export const MAX_RENDEZVOUS_SEQ = 15;
@@ -30,7 +30,7 @@ export function rendezvousRoutes(app: FastifyInstance, ctx: RelayContext): void 
       if (!Buffer.isBuffer(body) || body.length === 0) throw new RelayError(400, 'BAD_REQUEST', 'post a non-empty application/octet-stream message');
       const { rendezvous, seq } = request.params;
       const expiresAt = Math.floor(ctx.now() / 1000) + ctx.config.rendezvousTtlSeconds;
-      const digest = createHash('sha256').update(body).digest('base64url');
+      const digest = (request.bodyDigest ?? sha256(body)).toString('base64url');
       const outcome = await ctx.store.putRendezvous(rendezvous, seq, body, digest, expiresAt, ctx.config.rendezvousMaxMessages);
       if (outcome === 'stored') await ctx.notifier.publish(rendezvousTopic(rendezvous));
       return reply.code(outcome === 'stored' ? 201 : 200).send({ seq });

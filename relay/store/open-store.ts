@@ -4,8 +4,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { FileSync } from './file-sync';
 import { type Dialect, migrateToLatest } from './migrations';
 import { LocalNotifier, type Notifier, PostgresNotifier } from './notifier';
 import type { RelayDatabase } from './schema';
@@ -21,6 +22,13 @@ export interface StoreConnection {
    * replay window of minutes for requests that are idempotent anyway.
    */
   unsynced<T>(fn: (db: Kysely<RelayDatabase>) => Promise<T>): Promise<T>;
+  /**
+   * Resolves once every transaction committed before the call is on disk; a write is
+   * acknowledged only after it. SQLite commits without waiting for the disk and syncs its WAL
+   * here, off the event loop and shared by every commit made meanwhile (file-sync.ts);
+   * PostgreSQL's COMMIT already waited for its WAL flush.
+   */
+  durable(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,11 +48,15 @@ export const SQLITE_FILE = 'relay.sqlite';
 function openSqlite(dir: string): Database.Database {
   const file = dir === ':memory:' ? ':memory:' : (mkdirSync(dir, { recursive: true, mode: 0o700 }), join(dir, SQLITE_FILE));
   const sqlite = new Database(file);
-  // WAL: readers never block the writer. synchronous=FULL: an acknowledged upload is on disk
-  // before the 201 leaves (a process kill or power cut loses nothing acknowledged).
+  // WAL: readers never block the writer. synchronous=NORMAL: a commit writes its WAL frames and
+  // does not wait for the disk (a process kill loses nothing committed: the frames are in the
+  // kernel); what makes a write survive a power cut too is the WAL sync every acknowledgement
+  // waits for (StoreConnection.durable), which is what synchronous=FULL would do inside COMMIT,
+  // blocking the event loop for one fsync per transaction. SQLite still syncs the WAL before
+  // each checkpoint and the database file after it.
   // secure_delete: deleted envelopes are overwritten with zeros, not left in free pages.
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('secure_delete = ON');
   sqlite.pragma('busy_timeout = 5000');
   return sqlite;
@@ -62,17 +74,13 @@ export async function openStore(location: StoreLocation): Promise<StoreConnectio
     const db = new Kysely<RelayDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(location.dir)) }) });
     await migrateToLatest(db as Kysely<unknown>, 'sqlite');
     const notifier = new LocalNotifier();
-    // One connection: holding it keeps the pragma switch and the writes together.
-    const unsynced = <T>(fn: (db: Kysely<RelayDatabase>) => Promise<T>): Promise<T> =>
-      db.connection().execute(async (c) => {
-        await sql`PRAGMA synchronous = NORMAL`.execute(c);
-        try {
-          return await fn(c);
-        } finally {
-          await sql`PRAGMA synchronous = FULL`.execute(c);
-        }
-      });
-    return { db, dialect: 'sqlite', notifier, unsynced, close: async () => (await notifier.close(), await db.destroy()) };
+    const wal = location.dir === ':memory:' ? undefined : new FileSync(join(location.dir, `${SQLITE_FILE}-wal`));
+    const close = async (): Promise<void> => {
+      await notifier.close();
+      await wal?.close();
+      await db.destroy();
+    };
+    return { db, dialect: 'sqlite', notifier, unsynced: (fn) => fn(db), durable: () => wal?.sync() ?? Promise.resolve(), close };
   }
   if (!/^postgres(ql)?:\/\//.test(location.db)) throw new Error(`--db ${location.db.split('@').pop()} is not a postgres:// URL`);
   const options = location.schema === undefined ? {} : { options: `-c search_path=${location.schema}` };
@@ -97,7 +105,7 @@ export async function openStore(location: StoreLocation): Promise<StoreConnectio
       await asyncDb.destroy();
       await db.destroy();
     };
-    return { db, dialect: 'postgres', notifier, unsynced: (fn) => fn(asyncDb), close };
+    return { db, dialect: 'postgres', notifier, unsynced: (fn) => fn(asyncDb), durable: () => Promise.resolve(), close };
   } catch (error) {
     await asyncDb.destroy();
     await db.destroy();

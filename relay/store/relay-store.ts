@@ -6,6 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { RelayError } from '../errors';
 import { GroupCommit } from './group-commit';
 import { NonceBatch } from './nonce-batch';
+import type { StoreConnection } from './open-store';
 import type { SignedRoster } from '../roster';
 import type { RelayDatabase } from './schema';
 
@@ -50,18 +51,27 @@ export class RosterChanged extends Error {
 export type PutOutcome = 'stored' | 'duplicate';
 
 export class RelayStore {
-  private readonly group: GroupCommit<RelayDatabase> | undefined;
+  private readonly group: GroupCommit<RelayDatabase>;
   private readonly nonces: NonceBatch;
 
-  constructor(
-    readonly db: Kysely<RelayDatabase>,
-    /** Where writes that need not wait for the disk go (StoreConnection.unsynced). */
-    private readonly unsynced: <T>(fn: (db: Kysely<RelayDatabase>) => Promise<T>) => Promise<T> = (fn) => fn(db),
-    /** SQLite: uploads arriving together share one commit (group-commit.ts). */
-    groupCommit = false,
-  ) {
-    this.group = groupCommit ? new GroupCommit(db) : undefined;
-    this.nonces = new NonceBatch(unsynced);
+  readonly db: Kysely<RelayDatabase>;
+  /** Resolves once what was committed before is on disk (StoreConnection.durable). */
+  private readonly durable: () => Promise<void>;
+
+  constructor(connection: Pick<StoreConnection, 'db' | 'dialect' | 'unsynced' | 'durable'>) {
+    this.db = connection.db;
+    this.durable = () => connection.durable();
+    // Uploads arriving together share one transaction (group-commit.ts).
+    this.group = new GroupCommit(connection.db);
+    // Nonces go where writes need not wait for the disk (StoreConnection.unsynced).
+    this.nonces = new NonceBatch((fn) => connection.unsynced(fn));
+  }
+
+  /** One transaction, acknowledged (resolved) only once it is on disk. */
+  private async write<T>(fn: (tx: Transaction<RelayDatabase>) => Promise<T>): Promise<T> {
+    const result = await this.db.transaction().execute(fn);
+    await this.durable();
+    return result;
   }
 
   async mailbox(id: string, db: Db = this.db): Promise<Mailbox | undefined> {
@@ -80,7 +90,7 @@ export class RelayStore {
    * the roster lose their pending deliveries at once (a revoked phone gets nothing more).
    */
   async putRoster(id: string, owner: string, roster: SignedRoster, hour: number): Promise<'created' | 'updated' | 'unchanged'> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.write(async (tx) => {
       const inserted = await tx
         .insertInto('mailboxes')
         .values({ id, owner_key: owner, roster_version: roster.version, roster_signature: roster.signature, created_hour: hour, bytes_used: 0, envelope_count: 0 })
@@ -123,7 +133,7 @@ export class RelayStore {
 
   /** Deletes a mailbox and everything in it: rows gone, not marked. */
   async deleteMailbox(id: string): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.write(async (tx) => {
       await tx.deleteFrom('deliveries').where('mailbox_id', '=', id).execute();
       await tx.deleteFrom('envelopes').where('mailbox_id', '=', id).execute();
       await tx.deleteFrom('members').where('mailbox_id', '=', id).execute();
@@ -138,8 +148,12 @@ export class RelayStore {
    */
   async putEnvelope(envelope: NewEnvelope, recipients: readonly string[], quotas: Quotas): Promise<PutOutcome> {
     if (recipients.length === 0) throw new RelayError(422, 'NO_RECIPIENTS', 'nobody else is on the roster to deliver to');
-    const write = (tx: Transaction<RelayDatabase>): Promise<PutOutcome> => this.putEnvelopeIn(tx, envelope, recipients, quotas);
-    return this.group ? this.group.run(write) : this.db.transaction().execute(write);
+    const put = (tx: Transaction<RelayDatabase>): Promise<PutOutcome> => this.putEnvelopeIn(tx, envelope, recipients, quotas);
+    // The batch's commit is released before its sync, so the next batch commits while the disk
+    // syncs this one; a duplicate waits too, as its original may be in that very commit.
+    const outcome = await this.group.run(put, envelope.mailbox);
+    await this.durable();
+    return outcome;
   }
 
   private async putEnvelopeIn(tx: Transaction<RelayDatabase>, envelope: NewEnvelope, recipients: readonly string[], quotas: Quotas): Promise<PutOutcome> {
@@ -215,7 +229,7 @@ export class RelayStore {
 
   /** `key` has the envelope: its delivery goes, and the envelope with it once nobody awaits it. */
   async acknowledge(mailbox: string, id: string, key: string): Promise<boolean> {
-    return this.db.transaction().execute((tx) => this.acknowledgeIn(tx, mailbox, id, key));
+    return this.write((tx) => this.acknowledgeIn(tx, mailbox, id, key));
   }
 
   private async acknowledgeIn(tx: Db, mailbox: string, id: string, key: string): Promise<boolean> {
@@ -262,7 +276,7 @@ export class RelayStore {
 
   /** Stores message `seq` of a rendezvous once; a repeat of the same bytes is a no-op. */
   async putRendezvous(id: string, seq: number, body: Buffer, digest: string, expiresAt: number, maxMessages: number): Promise<PutOutcome> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.write(async (tx) => {
       const existing = await tx.selectFrom('rendezvous').select('digest').where('rendezvous_id', '=', id).where('seq', '=', seq).executeTakeFirst();
       if (existing) {
         if (existing.digest === digest) return 'duplicate';

@@ -239,7 +239,7 @@ async function familyOnRelay(
         }
         let id: string;
         try {
-          id = toBase64Url(readEnvelopeHeader(unpadBucket(sodium, bytes)).id);
+          id = toBase64Url(readEnvelopeHeader(unpadBucket(bytes)).id);
         } catch {
           id = newRelayId(sodium);
         }
