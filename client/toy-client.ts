@@ -16,7 +16,7 @@ import type { PartyKeys } from '../pairing/keys';
 import { PhoneConnection } from '../pairing/phone';
 import { parseQrPayload, parseToyId } from '../pairing/qr';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
-import { parseAdvert, PLUSHLINK_SERVICE } from '../firmware-sim/profile';
+import { advertPattern, parseAdvert, PLUSHLINK_SERVICE } from '../firmware-sim/profile';
 import { type LoadedNoble, loadNoble, type Noble, type Radio } from '../radio/loaders';
 import { acceptGrant } from './accept-grant';
 import { abortable, eitherSignal, throwIfAborted } from './abort';
@@ -289,10 +289,13 @@ export class ToyClient {
 
   /**
    * Scans until the toy is heard advertising now: a peripheral remembered from an earlier scan may
-   * have gone, or be busy with another phone (a toy serves one at a time).
+   * have gone, or be busy with another phone (a toy serves one at a time). Where the controller can
+   * filter (as a phone's does when an app scans for one device), only this toy's advertisements
+   * reach the host; elsewhere the host hears every toy and picks this one.
    */
   private async find(toyId: string, timeoutMs: number, signal: AbortSignal): Promise<Peripheral> {
     await this.poweredOn(signal);
+    const filter = await this.loaded?.scanFilters?.monitor([advertPattern(toyId)]);
     let onDiscover: (p: Peripheral) => void = () => undefined;
     const found = new Promise<Peripheral>((resolve) => {
       onDiscover = (p: Peripheral): void => {
@@ -306,6 +309,7 @@ export class ToyClient {
     } finally {
       this.noble.removeListener('discover', onDiscover);
       await this.stopScanning();
+      await filter?.cancel();
     }
   }
 
