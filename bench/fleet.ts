@@ -399,11 +399,11 @@ async function main(): Promise<void> {
   const profileDir = arg('profile', '');
   const workerPairs = arg('worker', '');
   if (workerPairs !== '') return worker(Number(workerPairs), arg('air', ''), requests);
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   if (child !== '') {
     process.stdout.write(`${JSON.stringify(await measureSize(Number(child) / 2, requests, profileDir))}\n`);
     process.exit(0);
   }
-  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const sizes = arg('sizes', '100,400,1000').split(',').map(Number);
   const results: SizeResult[] = [];
   for (const devices of sizes) {

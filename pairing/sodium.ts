@@ -1,5 +1,6 @@
 // The one way plushlink code gets libsodium: the sumo build, because only it has ristretto255,
 // SHA-512/256 and HMAC (the plain build's type definitions declare them but they are undefined).
+import { randomFillSync } from 'node:crypto';
 import sodiumModule from 'libsodium-wrappers-sumo';
 
 export type Sodium = typeof sodiumModule;
@@ -8,6 +9,35 @@ let loaded: Promise<Sodium> | undefined;
 
 /** Resolves once libsodium's wasm is initialised; cheap to call again. */
 export function sodiumReady(): Promise<Sodium> {
-  loaded ??= sodiumModule.ready.then(() => sodiumModule);
+  loaded ??= sodiumModule.ready.then(() => {
+    useRandomPool(sodiumModule);
+    return sodiumModule;
+  });
   return loaded;
+}
+
+/** 32-bit values drawn from the OS's CSPRNG at a time. */
+const POOL_VALUES = 1024;
+
+/**
+ * The wasm build asks its host for randomness one byte per call (getRandomValue), and on Node it
+ * answers each call with crypto.randomBytes(4): a native call and a Buffer per random byte, about
+ * 9 µs on a loaded machine, so a pairing spent more on fetching its random bytes than on some of
+ * its scalar multiplications. The values still come from the OS's CSPRNG (randomFillSync, as
+ * randomBytes), a pool of them at a time, each used once.
+ */
+function useRandomPool(sodium: Sodium): void {
+  const module = (sodium as unknown as { libsodium?: { getRandomValue?: () => number } }).libsodium;
+  if (typeof module?.getRandomValue !== 'function') return;
+  const pool = new Uint32Array(POOL_VALUES);
+  let next = POOL_VALUES;
+  module.getRandomValue = (): number => {
+    if (next === POOL_VALUES) {
+      randomFillSync(pool);
+      next = 0;
+    }
+    const value = pool[next]!;
+    pool[next++] = 0;
+    return value;
+  };
 }
