@@ -315,7 +315,7 @@ export class Air {
     const adv = this.advertisement(advertiser);
     for (const scanner of scanners) {
       if (!scanner.scan.enabled || (why === 'repeat' && scanner.scan.filterDuplicates)) scanners.delete(scanner);
-      else if (scanner !== advertiser && scanner.wouldReport(adv, this.rssi(scanner, advertiser))) this.deliver(advertiser, scanner);
+      else if (scanner !== advertiser && scanner.wouldReport(adv, this.rssi(scanner, advertiser))) this.deliver(advertiser, scanner, adv);
     }
   }
 
@@ -344,10 +344,11 @@ export class Air {
     return made;
   }
 
-  private deliver(advertiser: Controller, scanner: Controller): void {
+  private deliver(advertiser: Controller, scanner: Controller, adv?: Advertisement): void {
     if (!advertiser.advertising.enabled || !advertiser.powered || !scanner.scan.enabled) return;
-    if (!this.inRange(scanner, advertiser, '1M')) return;
-    scanner.receiveAdvertisement(this.advertisement(advertiser), this.rssi(scanner, advertiser));
+    const rssi = this.rssi(scanner, advertiser);
+    if (!heard(rssi, '1M', this.pathLoss)) return;
+    scanner.receiveAdvertisement(adv ?? this.advertisement(advertiser), rssi);
   }
 
   private someoneListensTo(advertiser: Controller): boolean {
