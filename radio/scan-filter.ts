@@ -34,7 +34,15 @@ export class ScanFilters {
       const reply = await answer(port, monitorCommand(patterns));
       if (reply[0] !== Status.success || reply[2] === undefined) return undefined;
       const handle = reply[2];
-      if (this.active++ === 0) await answer(port, Buffer.from([MsftSub.leSetAdvertisementFilterEnable, 1]));
+      if (this.active++ === 0) {
+        const enabled = await answer(port, Buffer.from([MsftSub.leSetAdvertisementFilterEnable, 1])).catch(() => undefined);
+        // Command Disallowed: already on (a monitor cancelled meanwhile left it so), which is what we want.
+        if (enabled?.[0] !== Status.success && enabled?.[0] !== Status.commandDisallowed) {
+          this.active--;
+          await answer(port, Buffer.from([MsftSub.leCancelMonitorAdvertisement, handle])).catch(() => undefined);
+          return undefined;
+        }
+      }
       let cancelled = false;
       return {
         cancel: async () => {
