@@ -73,8 +73,6 @@ export class Air {
   private readonly scanners = new Set<Controller>();
   /** Of those, the ones that keep no duplicate filter: the only ones an advertisement's repeats reach. */
   private readonly streamingScanners = new Set<Controller>();
-  /** Controllers advertising on the fast clock (pruned lazily), for a scan that starts. */
-  private readonly advertisers = new Set<Controller>();
   /** Each advertiser's current advertisement, rebuilt only when its bytes or address change. */
   private readonly advertisements = new Map<Controller, Advertisement>();
   private readonly logLine: ((line: string) => void) | undefined;
@@ -226,7 +224,6 @@ export class Air {
     this.devices.delete(controller);
     this.scanners.delete(controller);
     this.streamingScanners.delete(controller);
-    this.advertisers.delete(controller);
     this.advertisements.delete(controller);
     this.captures.get(controller)?.close();
     this.captures.delete(controller);
@@ -267,7 +264,6 @@ export class Air {
       return;
     }
     // Each advertising event reaches every scanner; the first goes out at once (fast clock).
-    this.advertisers.add(controller);
     if (!this.advertisingTimers.has(controller)) {
       const intervalMs = adv.intervalUnits * 0.625;
       this.advertisingTimers.set(controller, this.clock.every(intervalMs, () => this.broadcast(controller, 'repeat')));
@@ -287,11 +283,9 @@ export class Air {
     this.scanners.add(scanner);
     if (!scanner.scan.filterDuplicates) this.streamingScanners.add(scanner);
     if (this.links) return;
+    // In the order the devices joined the air, as the advertisers' events would be heard.
     this.clock.defer(() => {
-      for (const advertiser of this.advertisers) {
-        if (!advertiser.advertising.enabled) this.advertisers.delete(advertiser);
-        else if (advertiser !== scanner) this.deliver(advertiser, scanner);
-      }
+      for (const advertiser of this.devices.keys()) if (advertiser !== scanner && advertiser.advertising.enabled) this.deliver(advertiser, scanner);
     });
   }
 
