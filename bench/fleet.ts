@@ -117,6 +117,9 @@ interface Fleet {
 async function buildFleet(radio: Radio, pairs: number): Promise<Fleet> {
   const sodium = await sodiumReady();
   const dir = mkdtempSync(join(FLASH_ROOT, 'plushlink-bench-fleet-'));
+  // A run that fails still leaves no flash folders behind (on tmpfs they hold memory).
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   global.gc?.();
   const before = process.memoryUsage();
   const t0 = performance.now();
@@ -144,7 +147,10 @@ async function buildFleet(radio: Radio, pairs: number): Promise<Fleet> {
     phones,
     setUpSeconds: round(setUpSeconds),
     memoryPerDeviceMB: { rss: mb((after.rss - before.rss) / devices), heapUsed: mb((after.heapUsed - before.heapUsed) / devices), external: mb((after.external - before.external) / devices) },
-    close: () => rmSync(dir, { recursive: true, force: true }),
+    close: () => {
+      process.removeListener('exit', removeDir);
+      removeDir();
+    },
   };
 }
 
