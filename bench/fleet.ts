@@ -73,7 +73,7 @@ interface SizeResult {
     readonly perSecond: number;
     readonly goal: string;
     readonly met: boolean;
-    /** CPU of the process (all toys, phones and the air) per pairing. */
+    /** CPU of the process (all toys, phones and the air; every thread, GC and libuv helpers too) per pairing. */
     readonly cpuMsPerPairing: number;
     /** Pairings per second of CPU: the rate one unshared core gives this fleet. */
     readonly perCpuSecond: number;
@@ -446,7 +446,7 @@ async function main(): Promise<void> {
           protocolCpuMsPerPairing: round(protocolMs, 3),
           protocolBoundPerSecond: round((cores * 1000) / protocolMs),
           fleetCpuMsPerPairing: largest.pairing.cpuMsPerPairing,
-          oneProcessBoundPerSecond: round(1000 / largest.pairing.cpuMsPerPairing, 1),
+          oneCorePerSecond: round(1000 / largest.pairing.cpuMsPerPairing, 1),
           allCoresBoundPerSecond: round((cores * 1000) / largest.pairing.cpuMsPerPairing, 1),
           protocolShareOfFleetCpu: round(protocolMs / largest.pairing.cpuMsPerPairing),
         },
@@ -464,7 +464,7 @@ async function main(): Promise<void> {
           'pairing: every phone pairs with its own toy (paw pressed first), all at once over the one air: each a full CPace + Noise XXpsk3 pairing through noble, the virtual radio and bleno, with the bond written to the toy\'s flash. perSecond is pairings over wall time; cpuMsPerPairing is the process\'s CPU (user + system) over the pairings, perCpuSecond its inverse: what one unshared core gives, whatever else loads the machine.',
           'A phone looking for its toy has its controller filter advertisements on the toy\'s manufacturer data (radio/advertisement-monitor.ts, the Microsoft-defined HCI extension\'s LE_Monitor_Advertisement, as an OS does for an app scanning for one device), so it is not told of the other toys; a controller that cannot filter leaves it to the host.',
           `Toys keep their flash under ${FLASH_ROOT} (tmpfs where present: every toy has its own flash chip, and one host disk shared by every simulated toy is not a cost any toy pays); handshake timeout ${HANDSHAKE_TIMEOUT_MS / 1000} s, since hundreds of toys share a core.`,
-          'pairingBound: protocolCpuMsPerPairing is the pairing protocol alone (pairing/, both sides, no radio, no stacks, no flash), so no fleet on this machine pairs faster than cores x 1000 / it per second; allCoresBoundPerSecond is what the fleet\'s whole CPU per pairing allows with every core busy, oneProcessBoundPerSecond with one (a process runs on one core).',
+          'pairingBound: protocolCpuMsPerPairing is the pairing protocol alone (pairing/, both sides, no radio, no stacks, no flash), so no fleet on this machine pairs faster than cores x 1000 / it per second; allCoresBoundPerSecond is what the fleet\'s whole CPU per pairing allows with every core busy, oneCorePerSecond with one core. CPU counts every thread of the process: its GC and libuv helper threads run on the other core beside the main thread, so one process on an idle machine can pair somewhat faster than oneCorePerSecond.',
           'requests: every phone asks its toy for status over its Noise session, one request at a time per phone, all phones at once (a request and its answer are a message each way).',
           'growth: largest size over smallest, and the exponent k in figure ~ devices^k (0 means the figure does not change with the fleet size).',
           'spreadOverProcesses: the largest fleet again, its toys and phones split over worker processes that join one air this process serves over TCP (radio/h4-tcp-server.ts); each worker pairs its own phones with its own toys, all workers starting together; memory is the mean per device of the workers, rates use the slowest worker, CPU is every worker\'s plus the air process\'s.',
