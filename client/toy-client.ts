@@ -16,8 +16,9 @@ import type { PartyKeys } from '../pairing/keys';
 import { PhoneConnection } from '../pairing/phone';
 import { parseQrPayload, parseToyId } from '../pairing/qr';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
-import { parseAdvert, PLUSHLINK_SERVICE } from '../firmware-sim/profile';
+import { advertPattern, parseAdvert, PLUSHLINK_SERVICE } from '../firmware-sim/profile';
 import { type LoadedNoble, loadNoble, type Noble, type Radio } from '../radio/loaders';
+import type { ScanFilters } from '../radio/scan-filter';
 import { acceptGrant } from './accept-grant';
 import { abortable, eitherSignal, throwIfAborted } from './abort';
 import { ToyClientError, type ToyClientErrorCode } from './errors';
@@ -29,6 +30,11 @@ export interface ToyClientOptions {
   /** Where the phone's noble talks: a virtual air or a real adapter. Or pass `noble` itself. */
   readonly radio?: Radio;
   readonly noble?: Noble;
+  /**
+   * With `noble`: the scan filters its adapter's controller applies (radio/loaders.ts hands them
+   * out with a noble); a client that loads its own radio finds them there.
+   */
+  readonly scanFilters?: ScanFilters;
   /** The phone's keys and bonds: a PhoneStore, or the path of the default JSON file. */
   readonly store: PhoneStore | string;
   /** How toys list this phone among their members. */
@@ -103,6 +109,7 @@ export class ToyClient {
     private readonly now: () => number,
     /** The stack this client loaded itself (and releases on close); absent when the app passed noble. */
     private readonly loaded: LoadedNoble | undefined,
+    private readonly scanFilters: ScanFilters | undefined,
   ) {
     this.unwatchRadio = loaded?.watchRadio((error) => this.radioGone(error)) ?? (() => undefined);
   }
@@ -113,7 +120,7 @@ export class ToyClient {
     const noble = options.noble ?? loaded?.noble;
     if (!noble) throw new ToyClientError('BAD_INPUT', 'ToyClient needs a radio (virtual air or adapter) or a noble instance');
     const store = typeof options.store === 'string' ? FilePhoneStore.open(sodium, options.store) : options.store;
-    return new ToyClient(sodium, noble, store, options.label ?? 'phone', options.now ?? Date.now, loaded);
+    return new ToyClient(sodium, noble, store, options.label ?? 'phone', options.now ?? Date.now, loaded, options.scanFilters ?? loaded?.scanFilters);
   }
 
   /**
@@ -289,10 +296,13 @@ export class ToyClient {
 
   /**
    * Scans until the toy is heard advertising now: a peripheral remembered from an earlier scan may
-   * have gone, or be busy with another phone (a toy serves one at a time).
+   * have gone, or be busy with another phone (a toy serves one at a time). Where the controller can
+   * filter (as a phone's does when an app scans for one device), only this toy's advertisements
+   * reach the host; elsewhere the host hears every toy and picks this one.
    */
   private async find(toyId: string, timeoutMs: number, signal: AbortSignal): Promise<Peripheral> {
     await this.poweredOn(signal);
+    const filter = await this.scanFilters?.monitor([advertPattern(toyId)]);
     let onDiscover: (p: Peripheral) => void = () => undefined;
     const found = new Promise<Peripheral>((resolve) => {
       onDiscover = (p: Peripheral): void => {
@@ -306,6 +316,7 @@ export class ToyClient {
     } finally {
       this.noble.removeListener('discover', onDiscover);
       await this.stopScanning();
+      await filter?.cancel();
     }
   }
 

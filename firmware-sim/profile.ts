@@ -83,6 +83,14 @@ export function parseAdvert(manufacturerData: Uint8Array | undefined): ToyAdvert
   return { toyId: data.subarray(2, 10).toString('hex'), pairingWindowOpen: data[10] === 1 };
 }
 
+/**
+ * What a phone looking for one toy asks its controller to filter on: the toy's manufacturer data
+ * (company id and toy id) in its scan response, as an AD type, offset and bytes.
+ */
+export function advertPattern(toyId: string): { readonly adType: number; readonly start: number; readonly pattern: Buffer } {
+  return { adType: 0xff, start: 0, pattern: Buffer.concat([u16(COMPANY_ID), Buffer.from(toyId, 'hex')]) };
+}
+
 /** The name a toy advertises: "Plush" and the first four hex digits of its id. */
 export function advertisedName(toyId: string): string {
   return `Plush ${toyId.slice(0, 4)}`;

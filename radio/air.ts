@@ -4,7 +4,7 @@
 // everything arrives as soon as the event loop allows; on the realistic clock advertising and
 // connection events happen at their simulated times, with range, loss and supervision.
 import type { AddressType, BdAddr } from './address';
-import { Advertisement, Controller, ControllerOptions } from './controller';
+import { Advertisement, Controller, ControllerOptions, makeAdvertisement } from './controller';
 import { Clock, FastClock } from './fast-clock';
 import { Status } from './hci';
 import { ConnectionParameters, Link, MIN_DATA_LENGTH, Phy, Role } from './link';
@@ -66,6 +66,15 @@ export class Air {
   readonly defaultFaults: LinkFaults;
   private readonly devices = new Map<Controller, number>();
   private readonly advertisingTimers = new Map<Controller, () => void>();
+  /**
+   * Controllers whose scan is on (pruned lazily): an advertising event is offered to these, not
+   * to every device on the air, so a fleet of advertisers costs advertisers x scanners.
+   */
+  private readonly scanners = new Set<Controller>();
+  /** Of those, the ones that keep no duplicate filter: the only ones an advertisement's repeats reach. */
+  private readonly streamingScanners = new Set<Controller>();
+  /** Each advertiser's current advertisement, rebuilt only when its bytes or address change. */
+  private readonly advertisements = new Map<Controller, Advertisement>();
   private readonly logLine: ((line: string) => void) | undefined;
   private readonly captureDir: string | undefined;
   private readonly captures = new Map<Controller, BtsnoopWriter>();
@@ -213,6 +222,9 @@ export class Air {
     const id = this.devices.get(controller);
     if (id !== undefined) unregisterController(id);
     this.devices.delete(controller);
+    this.scanners.delete(controller);
+    this.streamingScanners.delete(controller);
+    this.advertisements.delete(controller);
     this.captures.get(controller)?.close();
     this.captures.delete(controller);
   }
@@ -254,19 +266,27 @@ export class Air {
     // Each advertising event reaches every scanner; the first goes out at once (fast clock).
     if (!this.advertisingTimers.has(controller)) {
       const intervalMs = adv.intervalUnits * 0.625;
-      this.advertisingTimers.set(controller, this.clock.every(intervalMs, () => this.broadcast(controller)));
+      this.advertisingTimers.set(controller, this.clock.every(intervalMs, () => this.broadcast(controller, 'repeat')));
     }
-    this.clock.defer(() => this.broadcast(controller));
+    this.clock.defer(() => this.broadcast(controller, 'changed'));
     if (adv.type === 0x00 || adv.type === 0x01) {
-      for (const central of this.controllers) if (central.initiator) this.clock.defer(() => this.initiate(central));
+      for (const central of this.devices.keys()) if (central.initiator) this.clock.defer(() => this.initiate(central));
     }
   }
 
   scanningChanged(scanner: Controller): void {
-    if (!scanner.scan.enabled || this.links) return;
-    for (const advertiser of this.controllers) {
-      if (advertiser !== scanner && advertiser.advertising.enabled) this.clock.defer(() => this.deliver(advertiser, scanner));
+    this.streamingScanners.delete(scanner);
+    if (!scanner.scan.enabled) {
+      this.scanners.delete(scanner);
+      return;
     }
+    this.scanners.add(scanner);
+    if (!scanner.scan.filterDuplicates) this.streamingScanners.add(scanner);
+    if (this.links) return;
+    // In the order the devices joined the air, as the advertisers' events would be heard.
+    this.clock.defer(() => {
+      for (const advertiser of this.devices.keys()) if (advertiser !== scanner && advertiser.advertising.enabled) this.deliver(advertiser, scanner);
+    });
   }
 
   private stopAdvertising(controller: Controller): void {
@@ -274,20 +294,55 @@ export class Air {
     this.advertisingTimers.delete(controller);
   }
 
-  private broadcast(advertiser: Controller): void {
-    for (const scanner of this.controllers) if (scanner !== advertiser) this.deliver(advertiser, scanner);
+  /**
+   * An advertising event on the fast clock: it reaches each scanner that would report it; the
+   * rest would drop it in their controller, and are skipped without building anything. A repeat
+   * (the advertising interval's events) concerns only scanners that keep no duplicate filter: a
+   * scanner that filters duplicates has heard this advertisement already, when its scan started
+   * (scanningChanged), when the advertisement changed, or when its own filters changed
+   * (scanFiltersChanged). So a fleet's advertising costs advertisers x such scanners per interval.
+   */
+  private broadcast(advertiser: Controller, why: 'changed' | 'repeat'): void {
+    if (!advertiser.advertising.enabled || !advertiser.powered) return;
+    const scanners = why === 'repeat' ? this.streamingScanners : this.scanners;
+    if (scanners.size === 0) return;
+    const adv = this.advertisement(advertiser);
+    for (const scanner of scanners) {
+      if (!scanner.scan.enabled || (why === 'repeat' && scanner.scan.filterDuplicates)) scanners.delete(scanner);
+      else if (scanner !== advertiser && scanner.wouldReport(adv, this.rssi(scanner, advertiser))) this.deliver(advertiser, scanner, adv);
+    }
+  }
+
+  /** A scanner's controller filters changed mid-scan: what it filtered out before may now reach it. */
+  scanFiltersChanged(scanner: Controller): void {
+    if (scanner.scan.enabled) this.scanningChanged(scanner);
   }
 
   private advertisement(advertiser: Controller): Advertisement {
-    const { address, type } = advertiser.advertisingAddress();
     const adv = advertiser.advertising;
-    return { from: advertiser, type: adv.type, address, addressType: type, data: adv.data, scanResponse: adv.scanResponse };
+    const cached = this.advertisements.get(advertiser);
+    const random = adv.ownAddressType === 'random' && advertiser.randomAddress !== undefined;
+    if (
+      cached &&
+      cached.type === adv.type &&
+      cached.data === adv.data &&
+      cached.scanResponse === adv.scanResponse &&
+      cached.addressType === (random ? 'random' : 'public') &&
+      cached.address === (random ? advertiser.randomAddress : advertiser.address)
+    ) {
+      return cached;
+    }
+    const { address, type } = advertiser.advertisingAddress();
+    const made = makeAdvertisement({ from: advertiser, type: adv.type, address, addressType: type, data: adv.data, scanResponse: adv.scanResponse });
+    this.advertisements.set(advertiser, made);
+    return made;
   }
 
-  private deliver(advertiser: Controller, scanner: Controller): void {
+  private deliver(advertiser: Controller, scanner: Controller, adv?: Advertisement): void {
     if (!advertiser.advertising.enabled || !advertiser.powered || !scanner.scan.enabled) return;
-    if (!this.inRange(scanner, advertiser, '1M')) return;
-    scanner.receiveAdvertisement(this.advertisement(advertiser), this.rssi(scanner, advertiser));
+    const rssi = this.rssi(scanner, advertiser);
+    if (!heard(rssi, '1M', this.pathLoss)) return;
+    scanner.receiveAdvertisement(adv ?? this.advertisement(advertiser), rssi);
   }
 
   private someoneListensTo(advertiser: Controller): boolean {
@@ -297,7 +352,7 @@ export class Air {
       (c) =>
         c !== advertiser &&
         this.inRange(c, advertiser, '1M') &&
-        (c.wouldReport(adv) || (c.initiator !== undefined && isConnectableAt(advertiser, c.initiator.peerAddress, c.initiator.peerAddressType))),
+        (c.wouldReport(adv, this.rssi(c, advertiser)) || (c.initiator !== undefined && isConnectableAt(advertiser, c.initiator.peerAddress, c.initiator.peerAddressType))),
     );
   }
 
@@ -312,7 +367,7 @@ export class Air {
     const scannable = adv.type === 0x00 || adv.type === 0x02;
     for (const scanner of this.controllers) {
       if (scanner === advertiser || !scanner.scan.enabled || !scanner.powered || !this.inRange(scanner, advertiser, '1M')) continue;
-      if (scanner.scan.active && scannable && scanner.wouldReport(adv)) {
+      if (scanner.scan.active && scannable && scanner.wouldReport(adv, this.rssi(scanner, advertiser))) {
         // The scan request and response follow the ADV_IND on its channel, T_IFS apart.
         const request = scanReqPdu(scanner.scan.own, own);
         const at = t0 + packetAirTimeUs('1M', pdu.length - 2) + T_IFS_US;

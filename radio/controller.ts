@@ -37,6 +37,7 @@ import { grantedIntervalUnits, LinkPolicy, mergePolicies, PhonePreset, PHONES } 
 import type { Position } from './path-loss';
 import type { Prng } from './prng';
 import { supportedCommandsMask } from './supported-commands';
+import { AdvertisementMonitors, MSFT_EVENT_PREFIX, MSFT_LE_MONITOR_DEVICE_EVENT, MSFT_OPCODE } from './advertisement-monitor';
 
 export interface ControllerOptions {
   /** A label for logs and captures, e.g. "toy" or "phone". */
@@ -93,7 +94,11 @@ export interface InitiatorState {
   readonly params: ConnectionParameters;
 }
 
-/** What the host sees of a received advertisement. */
+/**
+ * What the host sees of a received advertisement. The air builds one per advertiser and reuses
+ * it until the advertiser's bytes or address change, so what follows from the bytes (the address
+ * as HCI carries it, the duplicate-filter keys) is worked out once, not once per scanner.
+ */
 export interface Advertisement {
   readonly from: Controller;
   readonly type: number;
@@ -101,6 +106,23 @@ export interface Advertisement {
   readonly addressType: AddressType;
   readonly data: Buffer;
   readonly scanResponse: Buffer;
+  readonly addressBytes: Buffer;
+  /** Duplicate-filter keys of the advertising report and of the scan response report. */
+  readonly keys: { readonly adv: string; readonly rsp: string };
+}
+
+/**
+ * An advertisement's fields as the host will see them, with what derives from them. The duplicate
+ * filter keys on address, report type and data, so a changed advertisement (a toy opening its
+ * pairing window, say) is still reported.
+ */
+export function makeAdvertisement(fields: Omit<Advertisement, 'addressBytes' | 'keys'>): Advertisement {
+  const head = `${fields.addressType}/${fields.address}`;
+  return {
+    ...fields,
+    addressBytes: addressToBytes(fields.address),
+    keys: { adv: `${head}/${advReportType(fields.type)}/${fields.data.toString('hex')}`, rsp: `${head}/${AdvReportType.scanRsp}/${fields.scanResponse.toString('hex')}` },
+  };
 }
 
 type Reply = { readonly complete: Uint8Array } | { readonly status: number };
@@ -143,6 +165,8 @@ export class Controller {
   readonly scan: ScanState;
   initiator: InitiatorState | undefined;
   readonly links = new Map<number, Link<Controller>>();
+  /** The scan filter the host set up with the vendor command (advertisement-monitor.ts). */
+  readonly monitors = new AdvertisementMonitors();
 
   private eventMask = DEFAULT_EVENT_MASK;
   private leEventMask = DEFAULT_LE_EVENT_MASK;
@@ -229,6 +253,11 @@ export class Controller {
   }
 
   private onCommand(command: HciCommand): void {
+    if (command.opcode === MSFT_OPCODE) {
+      this.reply(command.opcode, { complete: this.monitors.command(command.params) });
+      this.air.scanFiltersChanged(this);
+      return;
+    }
     const spec = this.commands.get(command.opcode);
     if (!spec) {
       this.air.log(this, `unknown command 0x${command.opcode.toString(16).padStart(4, '0')}`);
@@ -349,6 +378,7 @@ export class Controller {
     this.leEventMask = DEFAULT_LE_EVENT_MASK;
     this.randomAddress = undefined;
     this.completed.clear();
+    this.monitors.reset();
     this.air.advertisingChanged(this);
   }
 
@@ -604,32 +634,36 @@ export class Controller {
   /** An advertising PDU (and, on an active scan, the scan response) reached this scanner. */
   receiveAdvertisement(adv: Advertisement, rssi: number): void {
     if (!this.scan.enabled || !this.powered) return;
-    this.report(adv, advReportType(adv.type), adv.data, rssi);
     const scannable = adv.type === 0x00 || adv.type === 0x02;
-    if (this.scan.active && scannable) this.report(adv, AdvReportType.scanRsp, adv.scanResponse, rssi);
+    const scanned = this.scan.active && scannable;
+    if (!this.monitors.passes(adv, rssi, scanned)) return;
+    if (this.monitors.active) for (const handle of this.monitors.newlyMonitored(adv, rssi, scanned)) this.monitorDeviceEvent(adv, handle);
+    this.report(adv, advReportType(adv.type), adv.keys.adv, adv.data, rssi);
+    if (scanned) this.report(adv, AdvReportType.scanRsp, adv.keys.rsp, adv.scanResponse, rssi);
   }
 
-  /** Whether receiving `adv` now would tell the host anything (a scan not yet satisfied). */
-  wouldReport(adv: Advertisement): boolean {
+  /** Whether receiving `adv` at `rssi` now would tell the host anything (a scan not yet satisfied). */
+  wouldReport(adv: Advertisement, rssi: number): boolean {
     if (!this.scan.enabled || !this.powered) return false;
+    const scanned = this.scan.active && (adv.type === 0x00 || adv.type === 0x02);
+    if (!this.monitors.passes(adv, rssi, scanned)) return false;
     if (!this.scan.filterDuplicates) return true;
-    const scannable = adv.type === 0x00 || adv.type === 0x02;
-    const keys = [reportKey(adv, advReportType(adv.type), adv.data)];
-    if (this.scan.active && scannable) keys.push(reportKey(adv, AdvReportType.scanRsp, adv.scanResponse));
-    return keys.some((key) => !this.scan.seen.has(key));
+    return !this.scan.seen.has(adv.keys.adv) || (scanned && !this.scan.seen.has(adv.keys.rsp));
   }
 
-  private report(adv: Advertisement, eventType: number, data: Buffer, rssi: number): void {
-    const key = reportKey(adv, eventType, data);
+  private report(adv: Advertisement, eventType: number, key: string, data: Buffer, rssi: number): void {
     if (this.scan.filterDuplicates) {
       if (this.scan.seen.has(key)) return;
       if (this.scan.seen.size >= 1024) this.scan.seen.clear();
       this.scan.seen.add(key);
     }
-    this.sendLeMeta(
-      LeEv.advertisingReport,
-      leAdvertisingReport({ eventType, addressType: adv.addressType === 'random' ? 1 : 0, address: addressToBytes(adv.address), data, rssi }).subarray(4),
-    );
+    this.sendLeMeta(LeEv.advertisingReport, leAdvertisingReport({ eventType, addressType: adv.addressType === 'random' ? 1 : 0, address: adv.addressBytes, data, rssi }).subarray(4));
+  }
+
+  /** MSFT_LE_Monitor_Device_Event: a monitor now follows this advertiser (Monitor_state 1). */
+  private monitorDeviceEvent(adv: Advertisement, handle: number): void {
+    const params = Buffer.concat([MSFT_EVENT_PREFIX, Buffer.from([MSFT_LE_MONITOR_DEVICE_EVENT, adv.addressType === 'random' ? 1 : 0]), adv.addressBytes, Buffer.from([handle, 1])]);
+    this.toHost(eventPacket(Ev.vendor, params));
   }
 
   allocateHandle(): number {
@@ -745,12 +779,6 @@ export class Controller {
     const tail = prng.bytes(3);
     return addressFromBytes(Buffer.from([tail[0]!, tail[1]!, tail[2]!, 0xdc, 0x1b, 0x00]));
   }
-}
-
-/** The duplicate filter keys on address, report type and data, so a changed advertisement (a toy
- * opening its pairing window, say) is still reported. */
-function reportKey(adv: Advertisement, eventType: number, data: Buffer): string {
-  return `${adv.addressType}/${adv.address}/${eventType}/${data.toString('hex')}`;
 }
 
 function advReportType(advertisingType: number): number {

@@ -74,6 +74,8 @@ export const Ev = {
   hardwareError: 0x10,
   numberOfCompletedPackets: 0x13,
   leMeta: 0x3e,
+  /** Vendor-specific events (the Microsoft-defined ones among them); no event mask bit gates them. */
+  vendor: 0xff,
 } as const;
 
 /** LE meta event subevent codes. */

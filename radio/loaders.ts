@@ -7,6 +7,7 @@ import type { ControllerOptions } from './controller';
 import { adoptProcessListeners } from './process-listeners';
 import { installVirtualHciResolution, underJest } from './resolve-hook';
 import { HostPrivacy } from './host-privacy';
+import { ScanFilters } from './scan-filter';
 import { registerHostPrivacy, registerRemote, releaseRemote, watchRemote } from './registry';
 
 export type Noble = typeof import('@abandonware/noble');
@@ -25,6 +26,8 @@ export interface LoadedNoble {
   readonly noble: Noble;
   /** The virtual device behind it; absent on hardware. */
   readonly device?: Device;
+  /** Scan filters the controller applies (virtual and remote radios); absent on hardware. */
+  readonly scanFilters?: ScanFilters;
   /**
    * Calls `handler` when the radio itself goes away under the stack (a remote air unreachable or
    * gone); returns an unsubscribe. noble alone notices only at its next once-a-second poll.
@@ -76,6 +79,7 @@ export function loadNoble(radio: Radio, options: NobleOptions = {}): LoadedNoble
   return {
     noble,
     ...(device ? { device } : {}),
+    ...(radio.kind !== 'hardware' && deviceId !== undefined ? { scanFilters: new ScanFilters(deviceId) } : {}),
     watchRadio: (handler) => (remoteId === undefined ? () => undefined : watchRemote(remoteId, handler)),
     release: () => {
       releaseListeners();

@@ -15,8 +15,16 @@ interface Registry {
   /** Device ids whose host stands for a phone's OS (see host-privacy.ts). */
   privacy?: Map<number, HostPrivacy>;
   remoteLinks?: Map<number, RemoteLink>;
+  /** How the phone's OS sends its own commands to the controller behind device id (scan-filter.ts). */
+  ports?: Map<number, CommandPort>;
   nextId: number;
 }
+
+/**
+ * Sends one HCI command beside the host stack and resolves with its Command Complete return
+ * parameters, which the stack never sees: only for commands the stack itself never sends.
+ */
+export type CommandPort = (opcode: number, params: Buffer) => Promise<Buffer>;
 
 /**
  * What the socket bound to a remote air tells the rest of the process: whether its connection
@@ -48,6 +56,7 @@ export function registerController(controller: Controller): number {
 
 export function unregisterController(id: number): void {
   registry().controllers.delete(id);
+  registry().ports?.delete(id);
 }
 
 /**
@@ -77,6 +86,15 @@ export function registerHostPrivacy(id: number, privacy: HostPrivacy): void {
 
 export function lookupHostPrivacy(id: number): HostPrivacy | undefined {
   return registry().privacy?.get(id);
+}
+
+/** The socket bound to device `id` offers the OS's command port (virtual-hci-socket.ts). */
+export function registerCommandPort(id: number, port: CommandPort): void {
+  (registry().ports ??= new Map()).set(id, port);
+}
+
+export function lookupCommandPort(id: number): CommandPort | undefined {
+  return registry().ports?.get(id);
 }
 
 function remoteLink(id: number): RemoteLink {
@@ -125,4 +143,5 @@ export function releaseRemote(id: number): void {
   link?.hangUp?.();
   registry().remoteLinks?.delete(id);
   registry().remotes?.delete(id);
+  registry().ports?.delete(id);
 }

@@ -10,7 +10,8 @@ import { runBatch } from './fast-clock';
 import { H4Framer } from './h4-framer';
 import { unrefTimersScheduledThisTurn } from './poll-timer';
 import type { HostPrivacy } from './host-privacy';
-import { lookupController, lookupHostPrivacy, lookupRemote, remoteConnected } from './registry';
+import { lookupController, lookupHostPrivacy, lookupRemote, registerCommandPort, remoteConnected } from './registry';
+import { H4, Ev } from './hci';
 import type { Controller } from './controller';
 
 /** The environment variable naming a remote air, e.g. `tcp:127.0.0.1:9000`. */
@@ -35,6 +36,8 @@ export class VirtualHciSocket extends EventEmitter {
   private endpoint: Endpoint | undefined;
   private running = false;
   private privacy: HostPrivacy | undefined;
+  /** Commands the OS sent beside the stack (registry.ts CommandPort), oldest first. */
+  private readonly ownCommands: Array<{ readonly opcode: number; readonly resolve: (returned: Buffer) => void; readonly reject: (error: Error) => void }> = [];
 
   bindRaw(devId?: number): number {
     return this.bind(devId);
@@ -86,6 +89,7 @@ export class VirtualHciSocket extends EventEmitter {
     const remote = devId === undefined ? process.env[AIR_ENV] : lookupRemote(devId)?.remote;
     if (remote) {
       this.endpoint = this.remoteEndpoint(remote, devId);
+      if (devId !== undefined) registerCommandPort(devId, (op, params) => this.ownCommand(op, params));
       return devId ?? 0;
     }
     const controller = devId === undefined ? undefined : lookupController(devId);
@@ -97,10 +101,30 @@ export class VirtualHciSocket extends EventEmitter {
       throw Object.assign(new Error(`plushlink virtual radio: ${why}`), { code: 'ENODEV', errno: -19 });
     }
     this.endpoint = this.localEndpoint(devId!, controller);
+    registerCommandPort(devId!, (op, params) => this.ownCommand(op, params));
     return devId!;
   }
 
+  private ownCommand(op: number, params: Buffer): Promise<Buffer> {
+    const endpoint = this.endpoint;
+    if (!endpoint?.isUp()) return Promise.reject(Object.assign(new Error('the controller is down'), { code: 'ENETDOWN' }));
+    return new Promise((resolve, reject) => {
+      this.ownCommands.push({ opcode: op, resolve, reject });
+      endpoint.write(Buffer.concat([Buffer.from([H4.command, op & 0xff, op >> 8, params.length]), params]));
+    });
+  }
+
+  /** A Command Complete for a command the OS sent itself goes to it, not to the stack. */
+  private tookOwnReply(packet: Buffer): boolean {
+    if (this.ownCommands.length === 0 || packet[0] !== H4.event || packet[1] !== Ev.commandComplete || packet.length < 6) return false;
+    const at = this.ownCommands.findIndex((c) => c.opcode === packet.readUInt16LE(4));
+    if (at < 0) return false;
+    this.ownCommands.splice(at, 1)[0]!.resolve(packet.subarray(6));
+    return true;
+  }
+
   private deliver(packet: Buffer): void {
+    if (this.tookOwnReply(packet)) return;
     if (this.privacy && !this.privacy.toHost(packet)) return;
     if (this.running) this.emit('data', packet);
   }

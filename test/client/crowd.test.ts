@@ -1,6 +1,8 @@
 // Several phones and toys on one air at once: pairings and messages run side by side, each toy
 // hears only its own family, and a phone bonded to one toy is a stranger to the other.
+import type { Peripheral } from '@abandonware/noble';
 import type { PlayedMessage } from '../../firmware-sim/peripherals';
+import { parseAdvert } from '../../firmware-sim/profile';
 import { thrown, until, useWorld, voiceWav } from './helpers';
 
 describe('several phones and toys on one air', () => {
@@ -42,6 +44,21 @@ describe('several phones and toys on one air', () => {
     expect((await thrown(alice!.connect(bunny.firmware.identity.toyId))).code).toBe('NOT_BONDED');
     expect((await thrown(stranger!.connect(bear.firmware.identity.toyId))).code).toBe('NOT_BONDED');
     await Promise.all([aliceSession.disconnect(), bobSession.disconnect()]);
+  });
+
+  it('tells a phone looking for its toy of that toy only: its controller filters the other toys out', async () => {
+    const toys = await Promise.all(['bear', 'bunny', 'owl'].map((name) => world().toy({ name })));
+    await Promise.all(toys.map((t) => t.firmware.pawPress()));
+    const [bear, ...others] = toys.map((t) => t.firmware.identity.toyId);
+    const alice = await world().phone('Alice');
+    const heard: string[] = [];
+    alice.noble.on('discover', (p: Peripheral) => heard.push(parseAdvert(p.advertisement.manufacturerData)?.toyId ?? 'not a toy'));
+    const session = await alice.pair(bear!, { code: toys[0]!.firmware.identity.code });
+    expect(new Set(heard)).toEqual(new Set([bear]));
+    // The filter lasts as long as the search: a scan afterwards hears every toy still advertising.
+    const nearby = await alice.scan(300);
+    expect(nearby.map((t) => t.toyId).sort()).toEqual([...others].sort());
+    await session.disconnect();
   });
 
   it('serves one phone at a time per toy: a second phone gets in once the first leaves', async () => {

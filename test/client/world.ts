@@ -73,8 +73,8 @@ export function createWorld(seed = 1): World {
     toy: (options = {}) => startToy(options),
     async phone(label, options = {}) {
       const sodium = await sodiumReady();
-      const { noble, device } = loadNoble({ kind: 'virtual', air }, { name: label });
-      const client = await ToyClient.create({ noble, store: options.store ?? MemoryPhoneStore.create(sodium), label, ...(options.now ? { now: options.now } : {}) });
+      const { noble, device, scanFilters } = loadNoble({ kind: 'virtual', air }, { name: label });
+      const client = await ToyClient.create({ noble, ...(scanFilters ? { scanFilters } : {}), store: options.store ?? MemoryPhoneStore.create(sodium), label, ...(options.now ? { now: options.now } : {}) });
       phones.set(client, { client, noble, device: device! });
       return client;
     },

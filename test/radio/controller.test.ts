@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { Air } from '../../radio/air';
 import { AdvReportType, LeEv, Op, Status } from '../../radio/hci';
-import { RawHost, settle } from './raw-host';
+import { advertise, RawHost, scan, settle } from './raw-host';
 
 const u16 = (n: number): number[] => [n & 0xff, n >> 8];
 const addr = (text: string): number[] => [...Buffer.from(text.split(':').reverse().join(''), 'hex')];
@@ -87,18 +87,6 @@ describe('a virtual controller', () => {
   });
 
   describe('between two hosts', () => {
-    function advertise(host: RawHost, data: number[] = [2, 1, 6]): void {
-      host.command(Op.leSetAdvertisingParameters, [...u16(0x20), ...u16(0x20), 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0]);
-      host.command(Op.leSetAdvertisingData, [data.length, ...data, ...new Array(31 - data.length).fill(0)]);
-      host.command(Op.leSetScanResponseData, [0, ...new Array(31).fill(0)]);
-      host.command(Op.leSetAdvertiseEnable, [1]);
-    }
-
-    function scan(host: RawHost, active: boolean, filterDuplicates: boolean): void {
-      host.command(Op.leSetScanParameters, [active ? 1 : 0, ...u16(0x10), ...u16(0x10), 0, 0]);
-      host.command(Op.leSetScanEnable, [1, filterDuplicates ? 1 : 0]);
-    }
-
     async function connect(central: RawHost, peripheral: RawHost): Promise<{ c: number; p: number }> {
       advertise(peripheral);
       central.command(Op.leCreateConnection, [...u16(0x60), ...u16(0x30), 0, 0, ...addr(peripheral.controller.address), 0, ...u16(6), ...u16(12), ...u16(0), ...u16(200), ...u16(0), ...u16(0)]);

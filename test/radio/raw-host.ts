@@ -1,7 +1,7 @@
 // A bare HCI host for tests: writes packets to one virtual controller and records what comes back.
 import type { Air } from '../../radio/air';
 import type { Controller, ControllerOptions } from '../../radio/controller';
-import { Ev, H4 } from '../../radio/hci';
+import { Ev, H4, Op } from '../../radio/hci';
 
 export interface ReceivedEvent {
   readonly code: number;
@@ -64,6 +64,21 @@ export class RawHost {
   leMeta(subevent: number): Buffer[] {
     return this.events.filter((e) => e.code === Ev.leMeta && e.params[0] === subevent).map((e) => e.params.subarray(1));
   }
+}
+
+const u16 = (n: number): number[] => [n & 0xff, n >> 8];
+
+/** Starts connectable undirected advertising (20 ms) with `data`, and `scanResponse` for scanners that ask. */
+export function advertise(host: RawHost, data: number[] = [2, 1, 6], scanResponse: number[] = []): void {
+  host.command(Op.leSetAdvertisingParameters, [...u16(0x20), ...u16(0x20), 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0]);
+  host.command(Op.leSetAdvertisingData, [data.length, ...data, ...new Array(31 - data.length).fill(0)]);
+  host.command(Op.leSetScanResponseData, [scanResponse.length, ...scanResponse, ...new Array(31 - scanResponse.length).fill(0)]);
+  host.command(Op.leSetAdvertiseEnable, [1]);
+}
+
+export function scan(host: RawHost, active: boolean, filterDuplicates: boolean): void {
+  host.command(Op.leSetScanParameters, [active ? 1 : 0, ...u16(0x10), ...u16(0x10), 0, 0]);
+  host.command(Op.leSetScanEnable, [1, filterDuplicates ? 1 : 0]);
 }
 
 /** Lets everything the fast clock has queued be delivered. */

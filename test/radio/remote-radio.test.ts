@@ -26,4 +26,29 @@ describe('a remote radio', () => {
       air.close();
     }
   });
+
+  it('has the controller filter advertisements for it over TCP too, until the filter is cancelled', async () => {
+    const air = new Air({ seed: 3 });
+    const server = await serveH4OverTcp(air);
+    let loaded: ReturnType<typeof loadNoble> | undefined;
+    try {
+      await startPeripheral(loadBleno({ kind: 'virtual', air }).bleno, 'Plush R', Buffer.from('r'));
+      await startPeripheral(loadBleno({ kind: 'virtual', air }).bleno, 'Plush S', Buffer.from('s'));
+      loaded = loadNoble({ kind: 'remote', air: server.airSpec });
+      const heard = new Set<string>();
+      loaded.noble.on('discover', (p) => heard.add(p.advertisement.localName));
+      // bleno puts the name in its scan response as a Shortened Local Name (AD type 0x08).
+      const filter = await loaded.scanFilters!.monitor([{ adType: 0x08, start: 0, pattern: Buffer.from('Plush S') }]);
+      expect(filter).toBeDefined();
+      await find(loaded.noble, 'Plush S');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect([...heard]).toEqual(['Plush S']);
+      await filter!.cancel();
+      await find(loaded.noble, 'Plush R');
+    } finally {
+      loaded?.release();
+      await server.close();
+      air.close();
+    }
+  });
 });
