@@ -26,8 +26,8 @@ const CONCURRENCY = (process.env.BENCH_CLIENTS ?? '1,16,256').split(',').map(Num
 const GOAL_RATIO = 0.5;
 const PG_URL = process.env.PLUSHLINK_TEST_PG ?? 'postgres://plushlink:plushlink@127.0.0.1:5432/plushlink_relay_test';
 const MAILBOXES = 16;
-/** Signed fetches made per run: more than a relay answers in SECONDS, so no nonce is reused. */
-const FETCH_POOL = 12_000;
+/** Signed fetches made per run: more than a relay answers in SECONDS (5,000 a second), so no nonce is reused. */
+const FETCH_POOL = SECONDS * 5000;
 /** For profiling: extra node flags for the relay processes (e.g. "--cpu-prof --cpu-prof-dir=prof"). */
 const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** Which setups to run, e.g. "sqlite" or "postgres-1,postgres-2" (default all). */

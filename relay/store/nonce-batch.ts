@@ -4,6 +4,7 @@
 // processes; a nonce repeated inside one batch is refused here, before the INSERT.
 import type { Kysely } from 'kysely';
 import { BatchQueue, type Settled } from './batch-queue';
+import type { CompiledQueries } from './compiled-queries';
 import type { RelayDatabase } from './schema';
 
 interface Nonce {
@@ -17,24 +18,34 @@ const ROWS_PER_STATEMENT = 500;
 
 const slot = (n: { key: string; nonce: string }): string => `${n.key} ${n.nonce}`;
 
+/** One shape per number of rows: values `k0`, `n0`, `e0` (key, nonce, expiry), `k1`, ... */
+const insertNonces = (count: number) => (db: Kysely<RelayDatabase>, p: Record<string, string | number>) =>
+  db
+    .insertInto('nonces')
+    .values(Array.from({ length: count }, (_, i) => ({ key_id: p[`k${i}`] as string, nonce: p[`n${i}`] as string, expires_at: p[`e${i}`] as number })))
+    .onConflict((oc) => oc.columns(['key_id', 'nonce']).doNothing())
+    .returning(['key_id', 'nonce']);
+
 export class NonceBatch {
   private readonly queue: BatchQueue<Nonce, boolean>;
 
-  constructor(write: <T>(fn: (db: Kysely<RelayDatabase>) => Promise<T>) => Promise<T>) {
+  constructor(write: <T>(fn: (db: Kysely<RelayDatabase>) => Promise<T>) => Promise<T>, queries: CompiledQueries<RelayDatabase>) {
     this.queue = new BatchQueue(async (nonces) => {
       const firsts = new Map<string, Nonce>();
       for (const n of nonces) if (!firsts.has(slot(n))) firsts.set(slot(n), n);
-      const rows = [...firsts.values()].map((n) => ({ key_id: n.key, nonce: n.nonce, expires_at: n.expiresAt }));
+      const rows = [...firsts.values()];
       const inserted = new Set<string>();
       await write(async (db) => {
         for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-          const returned = await db
-            .insertInto('nonces')
-            .values(rows.slice(i, i + ROWS_PER_STATEMENT))
-            .onConflict((oc) => oc.columns(['key_id', 'nonce']).doNothing())
-            .returning(['key_id', 'nonce'])
-            .execute();
-          for (const r of returned) inserted.add(slot({ key: r.key_id, nonce: r.nonce }));
+          const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+          const values: Record<string, string | number> = {};
+          chunk.forEach((n, j) => {
+            values[`k${j}`] = n.key;
+            values[`n${j}`] = n.nonce;
+            values[`e${j}`] = n.expiresAt;
+          });
+          const returned = await queries.run(db, `insert nonces ${chunk.length}`, insertNonces(chunk.length), values);
+          for (const r of returned.rows) inserted.add(slot({ key: r.key_id, nonce: r.nonce }));
         }
       });
       return nonces.map((n): Settled<boolean> => ({ ok: true, value: firsts.get(slot(n)) === n && inserted.has(slot(n)) }));

@@ -2,8 +2,9 @@
 // must not half-happen (an envelope with its deliveries and the quota, an acknowledgement and the
 // delete it may cause) are single transactions; counters change by atomic UPDATEs so that several
 // relay processes on one PostgreSQL keep them right.
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, QueryResult, Transaction } from 'kysely';
 import { RelayError } from '../errors';
+import { CompiledQueries } from './compiled-queries';
 import { GroupCommit } from './group-commit';
 import { NonceBatch } from './nonce-batch';
 import type { StoreConnection } from './open-store';
@@ -50,9 +51,66 @@ export class RosterChanged extends Error {
 
 export type PutOutcome = 'stored' | 'duplicate';
 
+/** Rows an INSERT, UPDATE or DELETE run through CompiledQueries changed. */
+const affected = (result: QueryResult<unknown>): number => Number(result.numAffectedRows ?? 0);
+
+// The upload's statements, as shapes compiled once (compiled-queries.ts).
+interface EnvelopeValues {
+  readonly mailbox: string;
+  readonly id: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly body: Buffer;
+  readonly hour: number;
+  readonly expiresHour: number;
+  readonly pending: number;
+  readonly rosterVersion: number;
+  readonly quotaBytes: number;
+  readonly quotaEnvelopes: number;
+}
+
+const insertEnvelope = (db: Kysely<RelayDatabase>, p: EnvelopeValues) =>
+  db
+    .insertInto('envelopes')
+    .values({ mailbox_id: p.mailbox, envelope_id: p.id, digest: p.digest, size: p.size, body: p.body, created_hour: p.hour, expires_hour: p.expiresHour, pending: p.pending })
+    .onConflict((oc) => oc.columns(['mailbox_id', 'envelope_id']).doNothing());
+
+// The roster version fences the write (see RosterChanged); the quota check is in the UPDATE itself.
+const takeQuota = (db: Kysely<RelayDatabase>, p: EnvelopeValues) =>
+  db
+    .updateTable('mailboxes')
+    .set((eb) => ({ bytes_used: eb('bytes_used', '+', p.size), envelope_count: eb('envelope_count', '+', 1) }))
+    .where('id', '=', p.mailbox)
+    .where('roster_version', '=', p.rosterVersion)
+    .where((eb) => eb.and([eb(eb('bytes_used', '+', p.size), '<=', p.quotaBytes), eb('envelope_count', '<', p.quotaEnvelopes)]));
+
+// The fetch path's reads: only deliveries still awaited by `key`, of envelopes not expired.
+const awaited = (db: Kysely<RelayDatabase>, p: { mailbox: string; key: string; nowHour: number }) =>
+  db
+    .selectFrom('deliveries')
+    .innerJoin('envelopes', (join) => join.onRef('envelopes.mailbox_id', '=', 'deliveries.mailbox_id').onRef('envelopes.envelope_id', '=', 'deliveries.envelope_id'))
+    .where('deliveries.mailbox_id', '=', p.mailbox)
+    .where('deliveries.member_key', '=', p.key)
+    .where('envelopes.expires_hour', '>', p.nowHour);
+
+const selectPending = (db: Kysely<RelayDatabase>, p: { mailbox: string; key: string; nowHour: number; limit: number }) =>
+  awaited(db, p)
+    .select(['envelopes.envelope_id as id', 'envelopes.size as size', 'envelopes.created_hour as hour'])
+    .orderBy('envelopes.created_hour')
+    .orderBy('envelopes.envelope_id')
+    .limit(p.limit);
+
+const selectEnvelopeFor = (db: Kysely<RelayDatabase>, p: { mailbox: string; id: string; key: string; nowHour: number }) =>
+  awaited(db, p).select('envelopes.body').where('deliveries.envelope_id', '=', p.id);
+
+/** One shape per number of recipients: values `mailbox`, `id`, `k0`, `k1`, ... */
+const insertDeliveries = (count: number) => (db: Kysely<RelayDatabase>, p: Record<string, string>) =>
+  db.insertInto('deliveries').values(Array.from({ length: count }, (_, i) => ({ mailbox_id: p.mailbox!, envelope_id: p.id!, member_key: p[`k${i}`]! })));
+
 export class RelayStore {
   private readonly group: GroupCommit<RelayDatabase>;
   private readonly nonces: NonceBatch;
+  private readonly queries: CompiledQueries<RelayDatabase>;
 
   readonly db: Kysely<RelayDatabase>;
   /** Resolves once what was committed before is on disk (StoreConnection.durable). */
@@ -61,10 +119,11 @@ export class RelayStore {
   constructor(connection: Pick<StoreConnection, 'db' | 'dialect' | 'unsynced' | 'durable'>) {
     this.db = connection.db;
     this.durable = () => connection.durable();
+    this.queries = new CompiledQueries(connection.db);
     // Uploads arriving together share one transaction (group-commit.ts).
     this.group = new GroupCommit(connection.db);
     // Nonces go where writes need not wait for the disk (StoreConnection.unsynced).
-    this.nonces = new NonceBatch((fn) => connection.unsynced(fn));
+    this.nonces = new NonceBatch((fn) => connection.unsynced(fn), this.queries);
   }
 
   /** One transaction, acknowledged (resolved) only once it is on disk. */
@@ -157,74 +216,48 @@ export class RelayStore {
   }
 
   private async putEnvelopeIn(tx: Transaction<RelayDatabase>, envelope: NewEnvelope, recipients: readonly string[], quotas: Quotas): Promise<PutOutcome> {
-    const size = envelope.body.length;
-    const inserted = await tx
-      .insertInto('envelopes')
-      .values({
-        mailbox_id: envelope.mailbox,
-        envelope_id: envelope.id,
-        digest: envelope.digest,
-        size,
-        body: envelope.body,
-        created_hour: envelope.hour,
-        expires_hour: envelope.expiresHour,
-        pending: recipients.length,
-      })
-      .onConflict((oc) => oc.columns(['mailbox_id', 'envelope_id']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) {
+    const values = {
+      mailbox: envelope.mailbox,
+      id: envelope.id,
+      digest: envelope.digest,
+      size: envelope.body.length,
+      body: envelope.body,
+      hour: envelope.hour,
+      expiresHour: envelope.expiresHour,
+      pending: recipients.length,
+      rosterVersion: envelope.rosterVersion,
+      quotaBytes: quotas.bytes,
+      quotaEnvelopes: quotas.envelopes,
+    };
+    const inserted = await this.queries.run(tx, 'insert envelope', insertEnvelope, values);
+    if (affected(inserted) !== 1) {
       const existing = await tx.selectFrom('envelopes').select('digest').where('mailbox_id', '=', envelope.mailbox).where('envelope_id', '=', envelope.id).executeTakeFirst();
       if (existing?.digest === envelope.digest) return 'duplicate';
       throw new RelayError(409, 'ID_CONFLICT', 'another envelope with this id is already in the mailbox');
     }
-    const within = await tx
-      .updateTable('mailboxes')
-      .set((eb) => ({ bytes_used: eb('bytes_used', '+', size), envelope_count: eb('envelope_count', '+', 1) }))
-      .where('id', '=', envelope.mailbox)
-      .where('roster_version', '=', envelope.rosterVersion)
-      .where((eb) => eb.and([eb(eb('bytes_used', '+', size), '<=', quotas.bytes), eb('envelope_count', '<', quotas.envelopes)]))
-      .executeTakeFirst();
-    if (Number(within.numUpdatedRows) !== 1) {
+    const within = await this.queries.run(tx, 'take quota', takeQuota, values);
+    if (affected(within) !== 1) {
       const now = await tx.selectFrom('mailboxes').select('roster_version').where('id', '=', envelope.mailbox).executeTakeFirst();
       if (now?.roster_version !== envelope.rosterVersion) throw new RosterChanged();
       // Throwing rolls the insert back: nothing of a refused upload stays.
       throw new RelayError(429, 'QUOTA_EXCEEDED', `the mailbox holds its quota (${quotas.envelopes} envelopes, ${quotas.bytes} bytes) until its members fetch`, 3600);
     }
-    await tx
-      .insertInto('deliveries')
-      .values(recipients.map((member_key) => ({ mailbox_id: envelope.mailbox, envelope_id: envelope.id, member_key })))
-      .execute();
+    const deliveries: Record<string, string> = { mailbox: envelope.mailbox, id: envelope.id };
+    recipients.forEach((key, i) => (deliveries[`k${i}`] = key));
+    await this.queries.run(tx, `insert deliveries ${recipients.length}`, insertDeliveries(recipients.length), deliveries);
     return 'stored';
   }
 
   /** Envelopes `key` has not acknowledged yet, oldest first. */
   async pending(mailbox: string, key: string, nowHour: number, limit: number): Promise<PendingEnvelope[]> {
-    const rows = await this.db
-      .selectFrom('deliveries')
-      .innerJoin('envelopes', (join) => join.onRef('envelopes.mailbox_id', '=', 'deliveries.mailbox_id').onRef('envelopes.envelope_id', '=', 'deliveries.envelope_id'))
-      .select(['envelopes.envelope_id as id', 'envelopes.size as size', 'envelopes.created_hour as hour'])
-      .where('deliveries.mailbox_id', '=', mailbox)
-      .where('deliveries.member_key', '=', key)
-      .where('envelopes.expires_hour', '>', nowHour)
-      .orderBy('envelopes.created_hour')
-      .orderBy('envelopes.envelope_id')
-      .limit(limit)
-      .execute();
+    const { rows } = await this.queries.run(this.db, 'pending', selectPending, { mailbox, key, nowHour, limit });
     return rows.map((r) => ({ id: r.id, size: r.size, hour: r.hour }));
   }
 
   /** The padded envelope, if `key` is one of its recipients and has not acknowledged it. */
   async envelopeFor(mailbox: string, id: string, key: string, nowHour: number): Promise<Buffer | undefined> {
-    const row = await this.db
-      .selectFrom('deliveries')
-      .innerJoin('envelopes', (join) => join.onRef('envelopes.mailbox_id', '=', 'deliveries.mailbox_id').onRef('envelopes.envelope_id', '=', 'deliveries.envelope_id'))
-      .select('envelopes.body')
-      .where('deliveries.mailbox_id', '=', mailbox)
-      .where('deliveries.envelope_id', '=', id)
-      .where('deliveries.member_key', '=', key)
-      .where('envelopes.expires_hour', '>', nowHour)
-      .executeTakeFirst();
-    return row?.body;
+    const { rows } = await this.queries.run(this.db, 'envelope for', selectEnvelopeFor, { mailbox, id, key, nowHour });
+    return rows[0]?.body;
   }
 
   /** `key` has the envelope: its delivery goes, and the envelope with it once nobody awaits it. */
