@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   const sealedBytes = template.length;
 
   // Enough signed uploads that no nonce is reused at up to ~2,000 uploads per second.
-  const poolSize = (connections: number): number => Math.min(60_000, SECONDS * 2000 + connections * 40);
+  const poolSize = (connections: number): number => Math.min(60_000, SECONDS * 3000 + connections * 40);
   const uploads = async (base: string, n: number, boxes: string[]): Promise<Req[]> => {
     const out: Req[] = [];
     for (let i = 0; i < n; i++) {

@@ -22,7 +22,9 @@ export type Executor = Pick<Kysely<unknown>, 'executeQuery'>;
  * Shapes of one database's queries, keyed by the caller's name for the shape. `build` receives
  * placeholders typed as the values (`p.mailbox` stands for `values.mailbox`); they may only be used
  * as values, never to choose the query's structure (a structure that varies, such as the number
- * of rows, belongs in the key).
+ * of rows, belongs in the key). Keys must come from a small set: the relay's are a few fixed
+ * shapes plus one per row count (at most 32 recipients, 500 nonces a statement), so the map is
+ * never evicted.
  */
 export class CompiledQueries<DB> {
   private readonly shapes = new Map<string, Shape>();
