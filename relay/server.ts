@@ -55,7 +55,7 @@ function refuse(error: FastifyError | RelayError, request: FastifyRequest): { st
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return { status, body: { error: error.code ?? 'BAD_REQUEST', message: error.message } };
   request.log.error({ err: error }, 'relay fault');
-  return { status: 500, body: { error: 'INTERNAL', message: 'the relay failed; nothing was stored for this request' } };
+  return { status: 500, body: { error: 'INTERNAL', message: 'the relay failed before acknowledging this request; send it again (an upload with the same id is idempotent)' } };
 }
 
 export async function buildRelay(config: RelayConfig, options: RelayOptions = {}): Promise<Relay> {
