@@ -1,7 +1,7 @@
 // The `plushlink` process: runs the command line, turns every failure into one clear line on
-// stderr with a non-zero exit code (2 for usage mistakes, 130 when interrupted, 1 otherwise), and
-// exits explicitly when the command is done: a phone's link to a toy's air keeps the process alive
-// the way a Bluetooth adapter would. A command that neither finished nor failed never exits 0.
+// stderr with a non-zero exit code (2 for usage mistakes, 130 when interrupted, 141 when the
+// reader of its output went away, 1 otherwise), and exits explicitly when the command is done: a
+// phone's link to a toy's air keeps the process alive the way a Bluetooth adapter would. A command that neither finished nor failed never exits 0.
 import type { Output } from './command';
 import { runCommandLine } from './commands';
 import { errorLine, interruptedLine } from './error-line';
@@ -14,6 +14,16 @@ const onSignal = (signal: NodeJS.Signals): void => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+
+// A reader that went away (`plushlink demo | head`) ends the command the way SIGPIPE ends a Unix
+// tool: at once, with no stack trace, and with 141 (128 + SIGPIPE) for shells that check.
+const EXIT_BROKEN_PIPE = 141;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+    throw error;
+  });
+}
 
 const output: Output = { print: (line) => void process.stdout.write(`${line}\n`), status: process.stderr, signal: interrupt.signal };
 const argv = process.argv.slice(2);
