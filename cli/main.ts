@@ -1,7 +1,8 @@
 // The `plushlink` process: runs the command line, turns every failure into one clear line on
 // stderr with a non-zero exit code (2 for usage mistakes, 130 when interrupted, 141 when the
 // reader of its output went away, 1 otherwise), and exits explicitly when the command is done: a
-// phone's link to a toy's air keeps the process alive the way a Bluetooth adapter would. A command that neither finished nor failed never exits 0.
+// phone's link to a toy's air keeps the process alive the way a Bluetooth adapter would. A
+// command that neither finished nor failed never exits 0.
 import type { Output } from './command';
 import { runCommandLine } from './commands';
 import { errorLine, interruptedLine } from './error-line';
