@@ -4,13 +4,12 @@
 // and a bridge see the same kind of envelope for all three.
 import { openEnvelope } from '../audio/envelope';
 import { isAudioError } from '../audio/errors';
-import { readOggOpus } from '../audio/ogg-opus';
 import { isReceiptPayload, readReceiptPayload } from '../audio/receipt';
 import { toHex } from '../pairing/bytes';
 import type { PartyKeys, PeerPublicKeys } from '../pairing/keys';
 import type { Sodium } from '../pairing/sodium';
 import { ToyClientError } from './errors';
-import type { FetchedRecording } from './toy-recording';
+import { type FetchedRecording, recordingIn } from './toy-recording';
 
 /** The toy's word that it played a message this phone sent, verified as the toy's. */
 export interface PlayedReceipt {
@@ -46,10 +45,9 @@ export function readFamilyMail(sodium: Sodium, sealed: Uint8Array, me: PartyKeys
       const { message, playedAt } = readReceiptPayload(opened.audio);
       return { kind: 'receipt', receipt: { message: toHex(message), playedAt, id: toHex(opened.id) } };
     }
-    readOggOpus(opened.audio);
+    return { kind: 'recording', recording: recordingIn(opened) };
   } catch (error) {
     if (isAudioError(error)) throw new ToyClientError('PROTOCOL', `the toy's envelope did not verify: ${error.message}`, { cause: error });
     throw error;
   }
-  return { kind: 'recording', recording: { id: toHex(opened.id), ogg: opened.audio, recordedAt: opened.time } };
 }

@@ -1,7 +1,7 @@
 // Sealing for the toy and opening what the toy sealed, on a phone: shared by the session (over
 // Bluetooth) and the family relay (from far away), so both check the same things and report the
 // same typed errors.
-import { openEnvelope } from '../audio/envelope';
+import { type Envelope, openEnvelope } from '../audio/envelope';
 import { isAudioError } from '../audio/errors';
 import { readOggOpus } from '../audio/ogg-opus';
 import { sealVoiceMessage } from '../audio/voice-message';
@@ -23,13 +23,17 @@ export interface FetchedRecording {
 /** Opens an envelope the toy sealed for `me`: it must be signed by the toy and hold sound Ogg Opus. */
 export function openToyRecording(sodium: Sodium, envelope: Uint8Array, me: PartyKeys, toy: PeerPublicKeys): FetchedRecording {
   try {
-    const opened = openEnvelope(sodium, envelope, me, { senders: [toy] });
-    readOggOpus(opened.audio);
-    return { id: toHex(opened.id), ogg: opened.audio, recordedAt: opened.time };
+    return recordingIn(openEnvelope(sodium, envelope, me, { senders: [toy] }));
   } catch (error) {
     if (isAudioError(error)) throw new ToyClientError('PROTOCOL', `the recording did not verify: ${error.message}`, { cause: error });
     throw error;
   }
+}
+
+/** The recording an envelope the toy signed holds: sound Ogg Opus, or an AudioError. */
+export function recordingIn(opened: Envelope): FetchedRecording {
+  readOggOpus(opened.audio);
+  return { id: toHex(opened.id), ogg: opened.audio, recordedAt: opened.time };
 }
 
 /** Seals a WAV or Ogg Opus recording from `me` for the toy alone. */
