@@ -143,6 +143,11 @@ function slotId(sodium: Sodium, id: Uint8Array, key: Uint8Array): Uint8Array {
   return sodium.crypto_generichash(SLOT_ID_BYTES, concatBytes([SLOT_CONTEXT, id]), key);
 }
 
+/** Whether two parties sign and receive envelopes with the same keys (compared in constant time). */
+export function sameSender(sodium: Sodium, a: EnvelopeSender, b: EnvelopeSender): boolean {
+  return sodium.memcmp(a.signing, b.signing) && sodium.memcmp(a.envelope, b.envelope);
+}
+
 function signedTranscript(sodium: Sodium, header: Uint8Array, sender: EnvelopeSender, audio: Uint8Array): Uint8Array {
   return concatBytes([SIGNATURE_CONTEXT, header, sender.signing, sender.envelope, sodium.crypto_generichash(32, audio, null)]);
 }
@@ -257,7 +262,7 @@ export function openEnvelope(sodium: Sodium, bytes: Uint8Array, me: Pick<PartyKe
     valid = false;
   }
   if (!valid) throw new AudioError('BAD_SIGNATURE', "the sender's signature over the envelope does not verify");
-  if (options.senders && !options.senders.some((s) => sodium.memcmp(s.signing, sender.signing) && sodium.memcmp(s.envelope, sender.envelope))) {
+  if (options.senders && !options.senders.some((s) => sameSender(sodium, s, sender))) {
     throw new AudioError('UNKNOWN_SENDER', 'the envelope is signed by a key that is not among the trusted senders');
   }
   return {

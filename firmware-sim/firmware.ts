@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { encodeOpus } from '../audio/opus-codec';
 import { writeOggOpus } from '../audio/ogg-opus';
-import { readEnvelopeHeader, sealEnvelope, type EnvelopeSender } from '../audio/envelope';
+import { readEnvelopeHeader, sameSender, sealEnvelope, type EnvelopeSender } from '../audio/envelope';
 import { sealReceipt } from '../audio/receipt';
 import type { ReplayGuard } from '../audio/replay-guard';
 import { oggToWav, openVoiceMessage } from '../audio/voice-message';
@@ -19,7 +19,6 @@ import type { AudioError } from '../audio/errors';
 import { authorizeRevoke, type Bond } from '../pairing/bond';
 import { toHex } from '../pairing/bytes';
 import { provisionToy, rotateToyKeys, type ToyIdentity } from '../pairing/identity';
-import type { PeerPublicKeys } from '../pairing/keys';
 import type { PolicyState } from '../pairing/policy';
 import { type MessageRejection, RECEIPTS_PER_TAKE, type Request, type ResponseBody, type ToyStatus } from '../pairing/session-messages';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
@@ -568,7 +567,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       this.emit('played', played);
       // A sender far away (not the phone on this link) learns it played: a receipt only it can
       // open, kept until a bridge takes it (take-receipts), so a link lost now loses nothing.
-      if (!sameKeys(this.sodium, link.bond?.peer, sender)) this.keepReceipt(id, sealReceipt(this.sodium, { message: id, playedAt, toy: this.identity.keys, sender }));
+      if (!(link.bond && sameSender(this.sodium, link.bond.peer, sender))) this.keepReceipt(id, sealReceipt(this.sodium, { message: id, playedAt, toy: this.identity.keys, sender }));
       link.send({ kind: 'event', event: { event: 'message-played', id } });
     } finally {
       this.activity = undefined;
@@ -610,8 +609,4 @@ function replayGuardClock(guard: ReplayGuard, envelopeTime: number): number {
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
-}
-
-function sameKeys(sodium: Sodium, a: PeerPublicKeys | undefined, b: EnvelopeSender): boolean {
-  return a !== undefined && sodium.memcmp(a.signing, b.signing) && sodium.memcmp(a.envelope, b.envelope);
 }
