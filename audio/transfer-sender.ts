@@ -236,11 +236,18 @@ export class TransferSender {
 
   private pump(out: SenderOutput, window = Math.min(this.window, this.receiverWindow)): void {
     const end = Math.min(this.count, this.next + window);
-    for (let i = this.next; i < end && this.inFlight.size < window; i++) {
+    let i = this.next;
+    let sent = false;
+    for (; i < end && this.inFlight.size < window; i++) {
       if (this.acked.has(i) || this.inFlight.has(i)) continue;
       const [start, stop] = chunkRange(i, this.total, this.chunkSize);
       out.messages.push(encodeTransferMessage({ type: 'data', tag: this.tag, index: i, payload: this.envelope.subarray(start, stop) }));
       this.inFlight.add(i);
+      sent = true;
     }
+    // The last chunk is out. A BLE connection event closes once neither side has more to send,
+    // and the receiver cannot answer within the packet that completes the envelope: one packet
+    // more lets its DONE ride in this event instead of waiting up to an interval for the next.
+    if (sent && i === this.count) out.messages.push(encodeTransferMessage({ type: 'sent', tag: this.tag }));
   }
 }
