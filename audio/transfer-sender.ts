@@ -7,6 +7,8 @@
 //   same move as starting: `connect()` after every (re)connection asks "where were we?". The
 //   first few chunks travel right behind the offer instead of a round trip later (OPENING_CHUNKS);
 //   a receiver that refuses the offer drops them unstored.
+// - SENT right behind the last chunk gives the receiver a packet to answer in the same BLE
+//   connection event, so its DONE does not wait for the next one.
 // - Flow control: at most `window` chunks unacknowledged (never a flood: noble and bleno queue
 //   writes in arrays that slow to a crawl past ~16k entries), and only chunks inside the
 //   receiver's window.
@@ -41,7 +43,7 @@ export interface SenderOptions {
  * message too large) wastes little air. Three frames of 8 packets outlast a connection event of
  * the fastest common link (2M PHY with DLE at 30 ms carries 21 packets per event), so the answer
  * arrives, in that event or the next, before the burst runs dry; a refusal costs at most these 24
- * packets, and the receiver stores none of them.
+ * packets (and SENT, when they are the whole message), and the receiver stores none of them.
  */
 export const OPENING_CHUNKS = 3;
 
