@@ -157,6 +157,10 @@ export class TransferReceiver {
       case 'cancel':
         if (this.partial && this.partial.tag === message.tag) this.fail(out, new AudioError('ABORTED', 'the sender cancelled the transfer'));
         break;
+      case 'sent':
+        // A transfer still under way misses chunks: say which. A completed one said DONE already.
+        if (this.partial && this.partial.tag === message.tag) out.messages.push(this.stateMessage(this.partial));
+        break;
       default:
         out.events.push({ type: 'ignored', error: new AudioError('CORRUPT', `a receiver does not take ${message.type} messages`) });
     }

@@ -7,6 +7,8 @@
 //   same move as starting: `connect()` after every (re)connection asks "where were we?". The
 //   first few chunks travel right behind the offer instead of a round trip later (OPENING_CHUNKS);
 //   a receiver that refuses the offer drops them unstored.
+// - SENT right behind the last chunk gives the receiver a packet to answer in the same BLE
+//   connection event, so its DONE does not wait for the next one.
 // - Flow control: at most `window` chunks unacknowledged (never a flood: noble and bleno queue
 //   writes in arrays that slow to a crawl past ~16k entries), and only chunks inside the
 //   receiver's window.
@@ -41,7 +43,7 @@ export interface SenderOptions {
  * message too large) wastes little air. Three frames of 8 packets outlast a connection event of
  * the fastest common link (2M PHY with DLE at 30 ms carries 21 packets per event), so the answer
  * arrives, in that event or the next, before the burst runs dry; a refusal costs at most these 24
- * packets, and the receiver stores none of them.
+ * packets (and SENT, when they are the whole message), and the receiver stores none of them.
  */
 export const OPENING_CHUNKS = 3;
 
@@ -236,11 +238,18 @@ export class TransferSender {
 
   private pump(out: SenderOutput, window = Math.min(this.window, this.receiverWindow)): void {
     const end = Math.min(this.count, this.next + window);
-    for (let i = this.next; i < end && this.inFlight.size < window; i++) {
+    let i = this.next;
+    let sent = false;
+    for (; i < end && this.inFlight.size < window; i++) {
       if (this.acked.has(i) || this.inFlight.has(i)) continue;
       const [start, stop] = chunkRange(i, this.total, this.chunkSize);
       out.messages.push(encodeTransferMessage({ type: 'data', tag: this.tag, index: i, payload: this.envelope.subarray(start, stop) }));
       this.inFlight.add(i);
+      sent = true;
     }
+    // The last chunk is out. A BLE connection event closes once neither side has more to send,
+    // and the receiver cannot answer within the packet that completes the envelope: one packet
+    // more lets its DONE ride in this event instead of waiting up to an interval for the next.
+    if (sent && i === this.count) out.messages.push(encodeTransferMessage({ type: 'sent', tag: this.tag }));
   }
 }

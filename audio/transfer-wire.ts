@@ -20,13 +20,19 @@ export type TransferMessage =
   | { readonly type: 'data'; readonly tag: number; readonly index: number; readonly payload: Uint8Array }
   /** Sender abandons the transfer; the receiver drops its partial copy. */
   | { readonly type: 'cancel'; readonly tag: number }
+  /**
+   * Sender: every chunk has now been sent; a receiver still missing some answers with its
+   * STATE, one that completed has already said DONE and stays silent. Its use is on the air: it
+   * keeps the connection event open after the last chunk, so that DONE rides in it.
+   */
+  | { readonly type: 'sent'; readonly tag: number }
   /** Receiver: chunks below `next` all arrived; bit i of `received` is chunk next + 1 + i. */
   | { readonly type: 'state'; readonly tag: number; readonly next: number; readonly window: number; readonly received: Uint8Array }
   /** Receiver: the whole envelope arrived and its hash matched. */
   | { readonly type: 'done'; readonly hash: Uint8Array }
   | { readonly type: 'reject'; readonly hash: Uint8Array; readonly reason: RejectReason };
 
-const TYPE_CODES = { offer: 0x01, data: 0x02, cancel: 0x03, state: 0x11, done: 0x12, reject: 0x13 } as const;
+const TYPE_CODES = { offer: 0x01, data: 0x02, cancel: 0x03, sent: 0x04, state: 0x11, done: 0x12, reject: 0x13 } as const;
 
 /** What a transfer state machine returns from every input: bytes to send, events to report. */
 export interface TransferOutput<Event> {
@@ -83,6 +89,7 @@ export function encodeTransferMessage(m: TransferMessage): Uint8Array {
     case 'data':
       return w.u16be(m.tag).u32be(m.index).bytes(m.payload).finish();
     case 'cancel':
+    case 'sent':
       return w.u16be(m.tag).finish();
     case 'state':
       return w.u16be(m.tag).u32be(m.next).u16be(m.window).bytes(m.received).finish();
@@ -124,6 +131,9 @@ export function decodeTransferMessage(bytes: Uint8Array): TransferMessage {
     }
     case TYPE_CODES.cancel:
       message = { type: 'cancel', tag: r.u16be('tag') };
+      break;
+    case TYPE_CODES.sent:
+      message = { type: 'sent', tag: r.u16be('tag') };
       break;
     case TYPE_CODES.state: {
       const tag = r.u16be('tag');

@@ -22,6 +22,7 @@ import { sodiumReady } from '../pairing/sodium';
 import { Air, type AirPacket } from '../radio/air';
 import type { Phy } from '../radio/link';
 import { loadBleno } from '../radio/loaders';
+import { type ConnectionEventSummary, connectionEvents } from './connection-event-summary';
 
 export interface SecureTransferRun {
   readonly phy: Phy;
@@ -68,6 +69,8 @@ export interface SecureTransferResult {
   /** Link-layer packets the phone sent per call (data channel, not empty), and the toy sent back. */
   readonly phonePackets: number;
   readonly toyPackets: number;
+  /** The connection events of the first call averaged, in order. */
+  readonly events: readonly ConnectionEventSummary[];
   readonly wallSeconds: number;
 }
 
@@ -81,6 +84,7 @@ interface Call {
   readonly dataPhaseBitsPerSecond: number;
   readonly phonePackets: number;
   readonly toyPackets: number;
+  readonly events: readonly ConnectionEventSummary[];
 }
 
 export async function measureSecureTransfer(run: SecureTransferRun): Promise<SecureTransferResult> {
@@ -91,6 +95,8 @@ export async function measureSecureTransfer(run: SecureTransferRun): Promise<Sec
   // Data-channel packets as the sniffer sees them: anchors (the central's first packet of an
   // event) and what each call put on the air.
   let packets: AirPacket[] = [];
+  // Empty packets too: they show how long each connection event stayed open.
+  let everyPacket: AirPacket[] = [];
   let lastAnchorUs = 0;
   let lastCentralUs = -Infinity;
   const stopObserving = air.observe((p) => {
@@ -101,6 +107,7 @@ export async function measureSecureTransfer(run: SecureTransferRun): Promise<Sec
       if (p.timeUs - lastCentralUs > 2500) lastAnchorUs = p.timeUs;
       lastCentralUs = p.timeUs;
     }
+    everyPacket.push(p);
     if (p.pdu.length > 2) packets.push(p);
   });
   try {
@@ -134,6 +141,7 @@ export async function measureSecureTransfer(run: SecureTransferRun): Promise<Sec
       await air.clock.idle();
       if (startUs !== undefined) await air.clock.sleep(Math.max(0, startUs / 1000 - air.clock.now()));
       packets = [];
+      everyPacket = [];
       const envelopeBytes = envelopes.reduce((sum, e) => sum + e.length, 0);
       const start = air.clock.now();
       let firstProgress: number | undefined;
@@ -167,6 +175,7 @@ export async function measureSecureTransfer(run: SecureTransferRun): Promise<Sec
         dataPhaseBitsPerSecond: (firstBytes === undefined ? 0 : (envelopeBytes - firstBytes) * 8) / Math.max(1e-9, (lastProgress - first) / 1000),
         phonePackets: fromPhone.length,
         toyPackets: mine.length - fromPhone.length,
+        events: connectionEvents(everyPacket, start),
       };
     };
     const messages = run.messages ?? 1;
@@ -201,6 +210,7 @@ export async function measureSecureTransfer(run: SecureTransferRun): Promise<Sec
       dataPhaseBitsPerSecond: mean((c) => c.dataPhaseBitsPerSecond),
       phonePackets: afterEvent.phonePackets,
       toyPackets: afterEvent.toyPackets,
+      events: (averaged[0] as Call).events,
       wallSeconds: (performance.now() - wallStart) / 1000,
     };
   } finally {

@@ -55,6 +55,25 @@ describe('the transfer receiver', () => {
     expect(send(r, offer()).replies).toEqual([{ type: 'done', hash }]);
   });
 
+  it("answers SENT with its state while chunks are missing, and not at all once it said DONE or for another transfer", () => {
+    const r = new TransferReceiver(sodium, { window: 8 });
+    send(r, offer());
+    for (const i of [0, 1, 3]) send(r, chunk(i));
+    const missing = send(r, { type: 'sent', tag });
+    expect(missing.replies).toEqual([{ type: 'state', tag, next: 2, window: 8, received: Uint8Array.of(0b1) }]);
+    expect(missing.events).toEqual([]);
+    expect(send(r, { type: 'sent', tag: tag ^ 1 }).replies).toEqual([]);
+    for (const i of [2, 4, 5, 6, 7, 8, 9]) send(r, chunk(i));
+    const after = send(r, { type: 'sent', tag });
+    expect(after.replies).toEqual([]);
+    expect(after.events).toEqual([]);
+    // Behind a refused offer it is dropped like the opening burst: no answer, nothing held.
+    const full = new TransferReceiver(sodium, { maxBytes: 999 });
+    send(full, offer());
+    expect(send(full, { type: 'sent', tag }).replies).toEqual([]);
+    expect(full.memoryBytes()).toBe(0);
+  });
+
   it('never buffers a chunk beyond its window, and says where it is instead', () => {
     const r = new TransferReceiver(sodium, { window: 4 });
     send(r, offer());

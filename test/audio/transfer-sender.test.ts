@@ -79,6 +79,26 @@ describe('the transfer sender', () => {
     expect(decoded(s.receive(state(2, 4), 1001)).map((m) => (m.type === 'data' ? m.index : -1))).toEqual([2, 3, 4, 5]);
   });
 
+  it('says SENT right behind its last chunk, and only then: the receiver then has a packet to answer in the same connection event', () => {
+    const s = new TransferSender(sodium, envelope.subarray(0, 1000), { chunkSize: 100, window: 4, opening: 2 });
+    const t = transferTag(s.hash);
+    const sent = { type: 'sent', tag: t };
+    const at = (next: number): Uint8Array => encodeTransferMessage({ type: 'state', tag: t, next, window: 4, received: new Uint8Array(0) });
+    expect(decoded(s.connect(0)).map((m) => m.type)).toEqual(['offer', 'data', 'data']);
+    expect(decoded(s.receive(at(0), 1)).map((m) => m.type)).toEqual(['data', 'data']);
+    expect(indices(decoded(s.receive(at(4), 2)))).toEqual([4, 5, 6, 7]);
+    const last = decoded(s.receive(at(8), 3));
+    expect(indices(last.slice(0, 2))).toEqual([8, 9]);
+    expect(last.slice(2)).toEqual([sent]);
+    // Acknowledgements that send nothing say nothing more; a resend of the last chunk says it again.
+    expect(decoded(s.receive(at(9), 4))).toEqual([]);
+    expect(decoded(s.tick(1004))).toEqual([expect.objectContaining({ type: 'offer' })]);
+    expect(decoded(s.receive(at(9), 1005))).toEqual([expect.objectContaining({ type: 'data', index: 9 }), sent]);
+    // A message that fits the opening burst says SENT with it.
+    const small = new TransferSender(sodium, envelope.subarray(0, 250), { chunkSize: 100 });
+    expect(decoded(small.connect(0)).map((m) => m.type)).toEqual(['offer', 'data', 'data', 'data', 'sent']);
+  });
+
   it('gives up with ABORTED after maxRetries polls without an answer', () => {
     const s = new TransferSender(sodium, envelope, { chunkSize: 100, retransmitMs: 10, maxRetries: 2 });
     s.connect(0);

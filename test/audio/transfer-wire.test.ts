@@ -12,6 +12,7 @@ const message: fc.Arbitrary<TransferMessage> = fc.oneof(
   fc.record({ type: fc.constant('offer' as const), hash, total: fc.integer({ min: 1, max: 0xffffffff }), chunkSize: fc.integer({ min: 1, max: 0xffff }), window }),
   fc.record({ type: fc.constant('data' as const), tag: u16, index: u32, payload: fc.uint8Array({ minLength: 1, maxLength: 300 }) }),
   fc.record({ type: fc.constant('cancel' as const), tag: u16 }),
+  fc.record({ type: fc.constant('sent' as const), tag: u16 }),
   window.chain((w) =>
     fc.record({ type: fc.constant('state' as const), tag: u16, next: u32, window: fc.constant(w), received: fc.uint8Array({ maxLength: Math.ceil(w / 8) }) }),
   ),
@@ -27,6 +28,7 @@ describe('transfer messages', () => {
   it('cost 7 bytes per data chunk, and a state for a 64-chunk window fits a 20-byte ATT payload', () => {
     expect(encodeTransferMessage({ type: 'data', tag: 1, index: 2, payload: new Uint8Array(100) })).toHaveLength(100 + DATA_HEADER_BYTES);
     expect(encodeTransferMessage({ type: 'state', tag: 1, next: 2, window: 64, received: new Uint8Array(8) }).length).toBeLessThanOrEqual(20);
+    expect(encodeTransferMessage({ type: 'sent', tag: 1 })).toEqual(Uint8Array.of(0x04, 0, 1));
   });
 
   it('refuse unknown types, empty chunks, zero windows and trailing bytes as CORRUPT', () => {
