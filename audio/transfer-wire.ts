@@ -32,7 +32,7 @@ export type TransferMessage =
   | { readonly type: 'done'; readonly hash: Uint8Array }
   | { readonly type: 'reject'; readonly hash: Uint8Array; readonly reason: RejectReason };
 
-const TYPE_CODES = { offer: 0x01, data: 0x02, cancel: 0x03, sent: 0x04, state: 0x11, done: 0x12, reject: 0x13 } as const;
+const TYPE_CODES = { offer: 0x01, data: 0x02, cancel: 0x03, sent: 0x06, state: 0x11, done: 0x12, reject: 0x13 } as const;
 
 /** What a transfer state machine returns from every input: bytes to send, events to report. */
 export interface TransferOutput<Event> {

@@ -28,7 +28,7 @@ describe('transfer messages', () => {
   it('cost 7 bytes per data chunk, and a state for a 64-chunk window fits a 20-byte ATT payload', () => {
     expect(encodeTransferMessage({ type: 'data', tag: 1, index: 2, payload: new Uint8Array(100) })).toHaveLength(100 + DATA_HEADER_BYTES);
     expect(encodeTransferMessage({ type: 'state', tag: 1, next: 2, window: 64, received: new Uint8Array(8) }).length).toBeLessThanOrEqual(20);
-    expect(encodeTransferMessage({ type: 'sent', tag: 1 })).toEqual(Uint8Array.of(0x04, 0, 1));
+    expect(encodeTransferMessage({ type: 'sent', tag: 1 })).toEqual(Uint8Array.of(0x06, 0, 1));
   });
 
   it('refuse unknown types, empty chunks, zero windows and trailing bytes as CORRUPT', () => {
