@@ -108,6 +108,11 @@ export class TransferSender {
     return e instanceof Uint8Array ? e.length : e.ended ? e.body.length : e.bound;
   }
 
+  /** Bytes of a stream's head (sent in its OPEN, not as chunks); 0 for a whole envelope. */
+  get head(): number {
+    return this.envelope instanceof Uint8Array ? 0 : this.envelope.head.length;
+  }
+
   /** A stream grew or ended: sends what is newly ready (and END once), within the window. */
   more(): SenderOutput {
     const out = emptyOutput<SenderEvent>();

@@ -5,9 +5,13 @@
 // then emits `closed` once. Long calls take an AbortSignal.
 import { EventEmitter } from 'node:events';
 import { readEnvelopeHeader } from '../audio/envelope';
+import { STREAM_ENVELOPE_VERSION } from '../audio/envelope-stream';
+import { isAudioError } from '../audio/errors';
+import { OutgoingStream } from '../audio/transfer-stream';
+import { MessageStream } from './message-stream';
 import { TransferReceiver } from '../audio/transfer-receiver';
 import { TransferSender } from '../audio/transfer-sender';
-import { transferChunkSize } from '../firmware-sim/profile';
+import { STREAMED_TRANSFERS_SINCE, transferChunkSize } from '../firmware-sim/profile';
 import type { Bond } from '../pairing/bond';
 import { fromHex, toHex } from '../pairing/bytes';
 import type { PairingCode } from '../pairing/code';
@@ -55,6 +59,18 @@ export interface TransferOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface StreamOptions extends TransferOptions {
+  /**
+   * How the encoder gives the link its turn between slices of frames, told how long the slice
+   * took: one event-loop turn by default. A benchmark on the realistic clock passes the clock's
+   * sleep, so encoding takes simulated time as it would on a phone as fast as this machine.
+   */
+  readonly encodeYield?: (sliceMs: number) => Promise<void>;
+}
+
+/** Frames encoded between turns of the link: 0.2 s of audio, ~2 ms of encoding here. */
+const FRAMES_PER_SLICE = 10;
+
 export type { FetchedRecording } from './toy-recording';
 
 export interface ToySessionEvents {
@@ -90,7 +106,8 @@ export interface AddedMember {
 export class ToySession extends EventEmitter<ToySessionEvents> {
   private nextId = 1;
   private readonly requests = new Map<number, Pending<ResponseBody> & { timer: NodeJS.Timeout }>();
-  private upload: { sender: TransferSender; pending: Pending<string>; id: string; envelope: Uint8Array; options: TransferOptions } | undefined;
+  private upload: { sender: TransferSender; pending: Pending<string>; id: string; envelope: () => Uint8Array; options: TransferOptions } | undefined;
+  private streams: Promise<boolean> | undefined;
   private download: { pending: Pending<Uint8Array>; options: TransferOptions } | undefined;
   private readonly receiver: TransferReceiver;
   private reset: Pending<void> | undefined;
@@ -236,9 +253,52 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
 
   // ---- voice messages up -----------------------------------------------------------------------
 
-  /** Seals a WAV or Ogg Opus recording for the toy and sends it. Resolves with its id once stored. */
-  async sendMessage(recording: Uint8Array, options: TransferOptions = {}): Promise<string> {
-    return this.sendSealed(this.sealMessage(recording), options);
+  /**
+   * Seals a WAV or Ogg Opus recording for the toy and sends it. Resolves with its id once stored.
+   * A WAV is encoded while it is sent (a streamed envelope, version 4) when the toy takes streamed
+   * transfers; otherwise, and for Ogg Opus, the envelope is sealed whole first (version 3).
+   */
+  async sendMessage(recording: Uint8Array, options: StreamOptions = {}): Promise<string> {
+    const wav = recording.length >= 4 && String.fromCharCode(...recording.subarray(0, 4)) === 'RIFF';
+    if (!wav || !(await this.takesStreams())) return this.sendSealed(this.sealMessage(recording), options);
+    let message: MessageStream;
+    try {
+      message = new MessageStream(this.sodium, recording, this.keys, this.bond.peer, this.now());
+    } catch (error) {
+      if (isAudioError(error)) throw new ToyClientError('BAD_INPUT', error.message, { cause: error });
+      throw error;
+    }
+    const sender = new TransferSender(this.sodium, message.outgoing, { chunkSize: transferChunkSize(this.link.attPayload), window: 16 });
+    const sent = this.startUpload(sender, toHex(message.id), () => message.envelope(), options);
+    const pace = options.encodeYield ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+    try {
+      while (!message.done && this.upload?.sender === sender) {
+        const before = message.encodeMs;
+        message.encode(FRAMES_PER_SLICE);
+        this.pumpUpload(sender.more());
+        await pace(message.encodeMs - before);
+      }
+    } catch (error) {
+      if (!(isAudioError(error) && error.code === 'TOO_LARGE')) throw error;
+      // Louder than any voice the bound allows for: the toy drops the stream; send it whole.
+      if (this.upload?.sender === sender) {
+        if (this.link.open) this.pumpUploadMessages(sender.cancel());
+        this.finishUpload(new ToyClientError('BAD_INPUT', 'the audio outgrew the streamed envelope'));
+      }
+      sent.catch(() => undefined);
+      message.close();
+      return this.sendSealed(this.sealMessage(recording), options);
+    }
+    return sent;
+  }
+
+  /** Whether the toy takes streamed transfers (its info's protocol version), asked once a session. */
+  private takesStreams(): Promise<boolean> {
+    this.streams ??= this.link.readInfo().then(
+      (info) => info.protocol >= STREAMED_TRANSFERS_SINCE,
+      () => false,
+    );
+    return this.streams;
   }
 
   /**
@@ -261,9 +321,23 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     } catch (error) {
       return Promise.reject(new ToyClientError('BAD_INPUT', `not a sealed voice message: ${(error as Error).message}`, { cause: error }));
     }
+    let source: Uint8Array | OutgoingStream = envelope;
+    const header = readEnvelopeHeader(envelope);
+    if (header.version === STREAM_ENVELOPE_VERSION) {
+      // A streamed envelope resumes as the stream it was: same head and bound, now ended.
+      const stream = new OutgoingStream(this.sodium, envelope.subarray(0, envelope.length - header.bodyLength), header.maxBodyLength ?? 0);
+      stream.append(envelope.subarray(envelope.length - header.bodyLength));
+      stream.end();
+      source = stream;
+    }
+    const sender = new TransferSender(this.sodium, source, { chunkSize: transferChunkSize(this.link.attPayload), window: 16 });
+    return this.startUpload(sender, id, () => envelope, options);
+  }
+
+  private startUpload(sender: TransferSender, id: string, envelope: () => Uint8Array, options: TransferOptions): Promise<string> {
+    if (this.upload) return Promise.reject(new ToyClientError('BUSY', 'a message is already being sent on this session'));
     if (!this.link.open) return Promise.reject(new ToyClientError('LINK_LOST', 'the link to the toy is down'));
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
-    const sender = new TransferSender(this.sodium, envelope, { chunkSize: transferChunkSize(this.link.attPayload), window: 16 });
     return new Promise<string>((resolve, reject) => {
       this.upload = { sender, pending: { resolve, reject }, id, envelope, options };
       this.lastMovement = Date.now();
@@ -295,9 +369,11 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     for (const event of out.events) {
       if (event.type === 'progress') {
         this.lastMovement = Date.now();
-        upload.options.onProgress?.({ bytesDone: event.bytesDone, total: event.total });
+        // A stream's head travels in its OPEN: progress counts it, so totals are envelope bytes.
+        const head = upload.sender.head;
+        upload.options.onProgress?.({ bytesDone: event.bytesDone + head, total: event.total + head });
       } else if (event.type === 'failed') {
-        this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', `sending stopped: ${event.error.message}`, { resumable: false, envelope: upload.envelope }));
+        this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', `sending stopped: ${event.error.message}`, { resumable: false, envelope: upload.envelope() }));
       }
       // 'complete' means every byte arrived intact; the toy's message-stored event settles it.
     }
@@ -467,7 +543,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     if (this.upload) this.pumpUpload(this.upload.sender.tick(this.now()));
     const stalled = (options: TransferOptions): boolean => Date.now() - this.lastMovement > (options.stallMs ?? 15_000);
     if (this.upload && stalled(this.upload.options)) {
-      this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', 'the toy stopped taking the message', { resumable: true, envelope: this.upload.envelope }));
+      this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', 'the toy stopped taking the message', { resumable: true, envelope: this.upload.envelope() }));
     }
     if (this.download && stalled(this.download.options)) {
       const { pending } = this.download;
@@ -493,7 +569,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     }
     if (this.upload) {
       this.upload.sender.disconnect();
-      this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', 'the link dropped while sending; send the envelope again to resume', { resumable: true, envelope: this.upload.envelope, cause: lost() }));
+      this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', 'the link dropped while sending; send the envelope again to resume', { resumable: true, envelope: this.upload.envelope(), cause: lost() }));
     }
     if (this.download) {
       const { pending } = this.download;
