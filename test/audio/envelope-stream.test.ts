@@ -4,10 +4,10 @@
 import type { PartyKeys } from '../../pairing/keys';
 import type { Sodium } from '../../pairing/sodium';
 import { sodiumReady } from '../../pairing/sodium';
-import { ByteReader, ByteWriter, concatBytes } from '../../audio/bytes';
+import { concatBytes } from '../../audio/bytes';
 import { openEnvelope, readEnvelopeHeader } from '../../audio/envelope';
 import { EnvelopeStreamSealer, STREAM_ENVELOPE_VERSION, streamBodyBound } from '../../audio/envelope-stream';
-import { thrown } from './fixtures';
+import { envelopeRecords, thrown } from './fixtures';
 import { makeParty, publicOf, senderOf } from './parties';
 
 describe('streamed voice envelopes (version 4)', () => {
@@ -25,19 +25,6 @@ describe('streamed voice envelopes (version 4)', () => {
     return { header: sealer.header, body: [...parts.map((p) => sealer.push(p)), sealer.finish()] };
   }
   const whole = (s: { header: Uint8Array; body: Uint8Array[] }): Uint8Array => concatBytes([s.header, ...s.body]);
-
-  /** The body's records as [u16 length | ciphertext] byte strings. */
-  function records(envelope: Uint8Array): { header: Uint8Array; records: Uint8Array[] } {
-    const bodyLength = readEnvelopeHeader(envelope).bodyLength;
-    const header = envelope.subarray(0, envelope.length - bodyLength);
-    const r = new ByteReader(envelope.subarray(header.length), 'body');
-    const out: Uint8Array[] = [];
-    while (r.remaining > 0) {
-      const length = r.u16be('length');
-      out.push(concatBytes([new ByteWriter().u16be(length).finish(), r.bytes(length, 'record')]));
-    }
-    return { header, records: out };
-  }
 
   beforeAll(async () => {
     sodium = await sodiumReady();
@@ -63,7 +50,7 @@ describe('streamed voice envelopes (version 4)', () => {
   });
 
   it('refuses a stream cut at any record boundary (TRUNCATED) or inside a record', () => {
-    const { header, records: rs } = records(whole(stream()));
+    const { header, records: rs } = envelopeRecords(whole(stream()));
     for (let keep = 0; keep < rs.length; keep++) {
       expect(thrown(() => openEnvelope(sodium, concatBytes([header, ...rs.slice(0, keep)]), toy)).code).toBe('TRUNCATED');
     }
@@ -72,7 +59,7 @@ describe('streamed voice envelopes (version 4)', () => {
   });
 
   it('refuses records swapped, dropped from the middle or repeated (INTEGRITY)', () => {
-    const { header, records: rs } = records(whole(stream()));
+    const { header, records: rs } = envelopeRecords(whole(stream()));
     const swapped = [rs[0]!, rs[2]!, rs[1]!, ...rs.slice(3)];
     const dropped = [rs[0]!, rs[1]!, ...rs.slice(3)];
     const repeated = [rs[0]!, rs[1]!, rs[1]!, ...rs.slice(2)];
@@ -80,8 +67,8 @@ describe('streamed voice envelopes (version 4)', () => {
   });
 
   it('refuses a record spliced in from another envelope to the same recipient (INTEGRITY)', () => {
-    const a = records(whole(stream()));
-    const b = records(whole(stream()));
+    const a = envelopeRecords(whole(stream()));
+    const b = envelopeRecords(whole(stream()));
     const spliced = [a.records[0]!, b.records[1]!, ...a.records.slice(2)];
     expect(thrown(() => openEnvelope(sodium, concatBytes([a.header, ...spliced]), toy)).code).toBe('INTEGRITY');
     // b's body under a's header: the first record's associated data (the header) no longer matches.

@@ -2,24 +2,12 @@
 // a message encoded while it is sent is stored and played; a stream cut short, reordered, spliced
 // from another message or signed by the wrong key is refused once it has arrived (the signature
 // comes last), and the toy's flash holds no message from it.
-import { ByteReader, ByteWriter, concatBytes } from '../../audio/bytes';
+import { concatBytes } from '../../audio/bytes';
+import { envelopeRecords } from '../audio/fixtures';
 import { readEnvelopeHeader } from '../../audio/envelope';
 import { MessageStream } from '../../client/message-stream';
 import { sodiumReady } from '../../pairing/sodium';
 import { ownedToy, thrown, until, useWorld, voiceWav } from '../client/helpers';
-
-/** An envelope's header and its body's records ([u16 length | ciphertext] each). */
-function records(envelope: Uint8Array): { header: Uint8Array; records: Uint8Array[] } {
-  const { bodyLength } = readEnvelopeHeader(envelope);
-  const header = envelope.subarray(0, envelope.length - bodyLength);
-  const r = new ByteReader(envelope.subarray(header.length), 'body');
-  const out: Uint8Array[] = [];
-  while (r.remaining > 0) {
-    const length = r.u16be('length');
-    out.push(concatBytes([new ByteWriter().u16be(length).finish(), r.bytes(length, 'record')]));
-  }
-  return { header, records: out };
-}
 
 describe('a toy receiving messages encoded while they are sent', () => {
   const world = useWorld(161);
@@ -41,8 +29,8 @@ describe('a toy receiving messages encoded while they are sent', () => {
 
     const me = phone.keysFor(toyId);
     const make = (keys = me): Uint8Array => new MessageStream(sodium, voiceWav(2, 9), keys, session.bond.peer, Date.now()).envelope();
-    const a = records(make());
-    const b = records(make());
+    const a = envelopeRecords(make());
+    const b = envelopeRecords(make());
     const forger = { ...me, signing: { ...me.signing, secretKey: sodium.crypto_sign_keypair().privateKey } };
     const bad: Record<string, Uint8Array> = {
       cut: concatBytes([a.header, ...a.records.slice(0, -1)]),
