@@ -270,6 +270,8 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     }
     const sender = new TransferSender(this.sodium, message.outgoing, { chunkSize: transferChunkSize(this.link.attPayload), window: 16 });
     const sent = this.startUpload(sender, toHex(message.id), () => message.envelope(), options);
+    // Settled while the encoder still runs (a lost link, a refusal): awaited below, not unhandled.
+    sent.catch(() => undefined);
     const pace = options.encodeYield ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
     try {
       while (!message.done && this.upload?.sender === sender) {
@@ -285,11 +287,18 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
         if (this.link.open) this.pumpUploadMessages(sender.cancel());
         this.finishUpload(new ToyClientError('BAD_INPUT', 'the audio outgrew the streamed envelope'));
       }
-      sent.catch(() => undefined);
       message.close();
       return this.sendSealed(this.sealMessage(recording), options);
     }
-    return sent;
+    try {
+      return await sent;
+    } catch (error) {
+      // The stream's bound (twice the voice bitrate) did not fit the toy's free flash; the
+      // envelope itself may: send it whole, sized exactly.
+      if (!(error instanceof ToyClientError && error.code === 'TOY_FULL')) throw error;
+      message.close();
+      return this.sendSealed(this.sealMessage(recording), options);
+    }
   }
 
   /** Whether the toy takes streamed transfers (its info's protocol version), asked once a session. */
