@@ -35,6 +35,8 @@ export type TransferMessage =
   | { readonly type: 'reject'; readonly hash: Uint8Array; readonly reason: RejectReason };
 
 const TYPE_CODES = { offer: 0x01, data: 0x02, cancel: 0x03, open: 0x04, end: 0x05, state: 0x11, done: 0x12, reject: 0x13 } as const;
+/** The type bytes of the streamed transfer's messages (protocol 2), for peers that must tell them apart. */
+export const STREAM_MESSAGE_TYPES = { open: TYPE_CODES.open, end: TYPE_CODES.end } as const;
 /** The most header bytes an OPEN carries (an envelope header for 32 recipients is 2,136). */
 export const MAX_HEAD_BYTES = 4096;
 

@@ -10,7 +10,7 @@ import { isAudioError } from '../audio/errors';
 import { OutgoingStream } from '../audio/transfer-stream';
 import { MessageStream } from './message-stream';
 import { TransferReceiver } from '../audio/transfer-receiver';
-import { TransferSender } from '../audio/transfer-sender';
+import { type SenderOptions, TransferSender } from '../audio/transfer-sender';
 import { STREAMED_TRANSFERS_SINCE, transferChunkSize } from '../firmware-sim/profile';
 import type { Bond } from '../pairing/bond';
 import { fromHex, toHex } from '../pairing/bytes';
@@ -268,7 +268,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
       if (isAudioError(error)) throw new ToyClientError('BAD_INPUT', error.message, { cause: error });
       throw error;
     }
-    const sender = new TransferSender(this.sodium, message.outgoing, { chunkSize: transferChunkSize(this.link.attPayload), window: 16 });
+    const sender = new TransferSender(this.sodium, message.outgoing, this.senderOptions());
     const sent = this.startUpload(sender, toHex(message.id), () => message.envelope(), options);
     // Settled while the encoder still runs (a lost link, a refusal): awaited below, not unhandled.
     sent.catch(() => undefined);
@@ -330,17 +330,22 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     } catch (error) {
       return Promise.reject(new ToyClientError('BAD_INPUT', `not a sealed voice message: ${(error as Error).message}`, { cause: error }));
     }
-    let source: Uint8Array | OutgoingStream = envelope;
     const header = readEnvelopeHeader(envelope);
-    if (header.version === STREAM_ENVELOPE_VERSION) {
-      // A streamed envelope resumes as the stream it was: same head and bound, now ended.
-      const stream = new OutgoingStream(this.sodium, envelope.subarray(0, envelope.length - header.bodyLength), header.maxBodyLength ?? 0);
+    if (header.version !== STREAM_ENVELOPE_VERSION) return this.startUpload(new TransferSender(this.sodium, envelope, this.senderOptions()), id, () => envelope, options);
+    // A streamed envelope resumes as the stream it was: same head and bound, now ended. Only a
+    // toy that takes streams can take it (an older one would not even answer its OPEN).
+    return this.takesStreams().then((streams) => {
+      if (!streams) throw new ToyClientError('PROTOCOL', 'this toy predates streamed envelopes (version 4): send the recording again with sendMessage()');
+      const stream = new OutgoingStream(this.sodium, envelope.subarray(0, envelope.length - header.bodyLength), Math.max(1, header.maxBodyLength ?? 0));
       stream.append(envelope.subarray(envelope.length - header.bodyLength));
+      if (header.bodyLength === 0) throw new ToyClientError('BAD_INPUT', 'not a sealed voice message: a streamed envelope without a body');
       stream.end();
-      source = stream;
-    }
-    const sender = new TransferSender(this.sodium, source, { chunkSize: transferChunkSize(this.link.attPayload), window: 16 });
-    return this.startUpload(sender, id, () => envelope, options);
+      return this.startUpload(new TransferSender(this.sodium, stream, this.senderOptions()), id, () => envelope, options);
+    });
+  }
+
+  private senderOptions(): SenderOptions {
+    return { chunkSize: transferChunkSize(this.link.attPayload), window: 16 };
   }
 
   private startUpload(sender: TransferSender, id: string, envelope: () => Uint8Array, options: TransferOptions): Promise<string> {
