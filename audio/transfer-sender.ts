@@ -80,6 +80,8 @@ export class TransferSender {
   /** After an offer, the receiver's next state replaces what we believed it held. */
   private awaitingState = false;
   private current: SenderPhase = 'idle';
+  /** A stream's END has been sent on this link (offer() sends it again after a reconnection). */
+  private toldEnd = false;
 
   /**
    * `envelope`: the whole envelope (OFFER), or an OutgoingStream still being made (OPEN, then END
@@ -118,9 +120,9 @@ export class TransferSender {
     const out = emptyOutput<SenderEvent>();
     const e = this.envelope;
     if (!(e instanceof OutgoingStream) || this.finished) return out;
-    if (e.ended && this.count !== chunkCount(this.total, this.chunkSize)) {
+    if (e.ended && !this.toldEnd) {
       this.count = chunkCount(this.total, this.chunkSize);
-      if (this.current === 'offered' || this.current === 'sending') out.messages.push(encodeTransferMessage({ type: 'end', tag: this.tag, total: this.total }));
+      if (this.current === 'offered' || this.current === 'sending') this.end(out);
     }
     if (this.current === 'sending') this.pump(out);
     return out;
@@ -222,7 +224,13 @@ export class TransferSender {
       return;
     }
     out.messages.push(encodeTransferMessage({ type: 'open', bound: e.bound, chunkSize: this.chunkSize, window: this.window, head: e.head }));
-    if (e.ended) out.messages.push(encodeTransferMessage({ type: 'end', tag: this.tag, total: this.total }));
+    if (e.ended) this.end(out);
+  }
+
+  private end(out: SenderOutput): void {
+    this.toldEnd = true;
+    this.count = chunkCount(this.total, this.chunkSize);
+    out.messages.push(encodeTransferMessage({ type: 'end', tag: this.tag, total: this.total }));
   }
 
   /** Chunks whose bytes exist: all of an envelope; a stream's full chunks, and its last once ended. */

@@ -14,6 +14,7 @@ import { TransferReceiver } from '../../audio/transfer-receiver';
 import { TransferSender } from '../../audio/transfer-sender';
 import { decodeReceiverSnapshot, encodeReceiverSnapshot } from '../../audio/transfer-snapshot';
 import { OutgoingStream } from '../../audio/transfer-stream';
+import { decodeTransferMessage } from '../../audio/transfer-wire';
 import { makeParty, publicOf } from './parties';
 
 type Fault = 'none' | 'drop' | 'repeat' | 'swap' | 'alter' | 'reboot' | 'reconnect';
@@ -111,6 +112,43 @@ describe('streamed transfers of streamed envelopes', () => {
       }),
       { numRuns: 80 },
     );
+  });
+
+  it('sends END as soon as the stream ends, even when the body fills as many chunks as its bound', () => {
+    const stream = new OutgoingStream(sodium, new Uint8Array([1, 2, 3]), 1000);
+    const sender = new TransferSender(sodium, stream, { chunkSize: 500, window: 8 });
+    const receiver = new TransferReceiver(sodium);
+    const deliver = (messages: Uint8Array[]): void => {
+      for (const m of messages) for (const r of receiver.receive(m).messages) deliver(sender.receive(r, 0).messages);
+    };
+    deliver(sender.connect(0).messages);
+    stream.append(new Uint8Array(800).fill(7));
+    stream.end();
+    const out = sender.more().messages.map(decodeTransferMessage);
+    expect(out[0]).toEqual({ type: 'end', tag: expect.any(Number), total: 800 });
+    expect(out.filter((m) => m.type === 'data').map((m) => (m.type === 'data' ? m.payload.length : 0))).toEqual([500, 300]);
+  });
+
+  it('tells a stream that ended while the link was down its END and sends only its real chunks after the reconnection', () => {
+    const stream = new OutgoingStream(sodium, new Uint8Array([1, 2, 3]), 5000);
+    const sender = new TransferSender(sodium, stream, { chunkSize: 500, window: 16 });
+    sender.connect(0);
+    sender.disconnect();
+    stream.append(new Uint8Array(1200).fill(9));
+    stream.end();
+    const receiver = new TransferReceiver(sodium);
+    const completed: Uint8Array[] = [];
+    const deliver = (messages: Uint8Array[]): void => {
+      for (const m of messages) {
+        expect(decodeTransferMessage(m)).toBeDefined();
+        const out = receiver.receive(m);
+        for (const e of out.events) if (e.type === 'complete') completed.push(e.envelope);
+        for (const r of out.messages) deliver(sender.receive(r, 0).messages);
+      }
+    };
+    deliver(sender.connect(1).messages);
+    expect(completed).toEqual([concatBytes([new Uint8Array([1, 2, 3]), new Uint8Array(1200).fill(9)])]);
+    expect(sender.phase).toBe('done');
   });
 
   it('refuses an END beyond the bound or behind what arrived, and a second END that moves, dropping the partial', () => {
