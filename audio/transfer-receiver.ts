@@ -270,7 +270,8 @@ export class TransferReceiver {
     const prefix = Math.min(p.total, p.next * p.chunkSize);
     p.chunkSize = chunkSize;
     p.count = chunkCount(p.total, chunkSize);
-    p.received = new Bitmap(p.count);
+    // A stream's bitmap spans its bound, ended or not: what a snapshot of it is read back as.
+    p.received = new Bitmap(chunkCount(p.stream?.bound ?? p.total, chunkSize));
     p.next = prefix === p.total ? p.count : Math.floor(prefix / chunkSize);
     for (let i = 0; i < p.next; i++) p.received.set(i);
     p.bytesDone = Math.min(p.total, p.next * chunkSize);

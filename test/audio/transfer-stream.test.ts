@@ -17,8 +17,9 @@ import { OutgoingStream } from '../../audio/transfer-stream';
 import { decodeTransferMessage } from '../../audio/transfer-wire';
 import { makeParty, publicOf } from './parties';
 
-type Fault = 'none' | 'drop' | 'repeat' | 'swap' | 'alter' | 'reboot' | 'reconnect';
-const FAULTS: Fault[] = ['none', 'drop', 'repeat', 'swap', 'alter', 'reboot', 'reconnect'];
+/** What goes wrong at a step; `rechunk` reconnects with another chunk size (a new MTU). */
+type Fault = 'none' | 'drop' | 'repeat' | 'swap' | 'alter' | 'reboot' | 'reconnect' | 'rechunk';
+const FAULTS: Fault[] = ['none', 'drop', 'repeat', 'swap', 'alter', 'reboot', 'reconnect', 'rechunk'];
 
 describe('streamed transfers of streamed envelopes', () => {
   let sodium: Sodium;
@@ -33,7 +34,8 @@ describe('streamed transfers of streamed envelopes', () => {
    * Seals `pieces` into a stream while a sender sends it to a receiver; `faults` (one per step)
    * act on the messages towards the receiver. Returns the audio and what the receiver delivered.
    */
-  function run(pieces: Uint8Array[], faults: Fault[], chunkSize: number): { audio: Uint8Array; delivered: Uint8Array[] } {
+  function run(pieces: Uint8Array[], faults: Fault[], first: number): { audio: Uint8Array; delivered: Uint8Array[] } {
+    let chunkSize = first;
     const audio = concatBytes(pieces);
     const sealer = new EnvelopeStreamSealer(sodium, { sender: phone, recipients: [publicOf(toy)], time: 1, maxAudioBytes: audio.length, maxPushes: pieces.length });
     const stream = new OutgoingStream(sodium, sealer.header, sealer.maxBodyLength);
@@ -73,10 +75,11 @@ describe('streamed transfers of streamed envelopes', () => {
         replies.push(...out.messages);
         for (const e of out.events) if (e.type === 'complete') delivered.push(e.envelope);
       }
-      if (fault === 'reconnect') {
+      if (fault === 'reconnect' || fault === 'rechunk') {
         sender.disconnect();
         receiver.disconnect();
-        toReceiver.push(...sender.connect(now).messages);
+        if (fault === 'rechunk') chunkSize = chunkSize === first ? first + 7 : first;
+        toReceiver.push(...sender.connect(now, chunkSize).messages);
         continue;
       }
       for (const m of replies) toReceiver.push(...sender.receive(m, now).messages);
@@ -89,7 +92,7 @@ describe('streamed transfers of streamed envelopes', () => {
 
   it('arrives whole and opens to the audio sealed, over a link that loses, repeats and reorders, and a receiver that reboots', () => {
     fc.assert(
-      fc.property(pieces, fc.array(fc.constantFrom<Fault>('none', 'drop', 'repeat', 'swap', 'reboot', 'reconnect'), { maxLength: 12 }), fc.integer({ min: 16, max: 200 }), (ps, faults, chunkSize) => {
+      fc.property(pieces, fc.array(fc.constantFrom<Fault>('none', 'drop', 'repeat', 'swap', 'reboot', 'reconnect', 'rechunk'), { maxLength: 12 }), fc.integer({ min: 16, max: 200 }), (ps, faults, chunkSize) => {
         const { audio, delivered } = run(ps, faults, chunkSize);
         expect(delivered.length).toBeGreaterThanOrEqual(1);
         for (const envelope of delivered) expect(openEnvelope(sodium, envelope, toy).audio).toEqual(audio);
