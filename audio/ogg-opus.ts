@@ -34,7 +34,7 @@ export const PLUSHLINK_VENDOR = 'plushlink (libopus 1.4 via opusscript)';
 const OPUS_HEAD = asciiBytes('OpusHead');
 const OPUS_TAGS = asciiBytes('OpusTags');
 /** One second of 20 ms packets per page: small pages, little overhead (~27 bytes a second). */
-const PACKETS_PER_PAGE = 50;
+export const PACKETS_PER_PAGE = 50;
 /** Guards against a comment header claiming a gigabyte of tags before it is read. */
 const MAX_COMMENTS = 10000;
 

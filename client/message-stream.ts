@@ -4,7 +4,8 @@
 // envelope's bound (in its header and the OPEN) comes from the recording's duration.
 import { EnvelopeStreamSealer } from '../audio/envelope-stream';
 import { concatBytes } from '../audio/bytes';
-import { OggOpusPager } from '../audio/ogg-opus';
+import { AudioError } from '../audio/errors';
+import { OggOpusPager, PACKETS_PER_PAGE } from '../audio/ogg-opus';
 import { FRAME_MS, OpusFrameEncoder, VOICE_BITRATE } from '../audio/opus-codec';
 import { OutgoingStream } from '../audio/transfer-stream';
 import { readWav } from '../audio/wav';
@@ -19,7 +20,6 @@ import type { Sodium } from '../pairing/sodium';
 const BOUND_BYTES_PER_PACKET = (2 * VOICE_BITRATE * FRAME_MS) / 8000;
 /** Ogg page header plus a full lacing table: the most a page adds to its packets. */
 const PAGE_OVERHEAD = 27 + 255;
-const PACKETS_PER_PAGE = 50;
 
 export class MessageStream {
   readonly outgoing: OutgoingStream;
@@ -29,8 +29,6 @@ export class MessageStream {
   private readonly encoder: OpusFrameEncoder;
   private readonly pager: OggOpusPager;
   private readonly sealer: EnvelopeStreamSealer;
-  /** The Ogg file so far, kept to seal it as version 3 should the audio outgrow the bound. */
-  private readonly ogg: Uint8Array[] = [];
 
   /** `wav`: the recording (throws AudioError for anything else). */
   constructor(sodium: Sodium, wav: Uint8Array, sender: PartyKeys, toy: PeerPublicKeys, now: number) {
@@ -70,13 +68,9 @@ export class MessageStream {
 
   /** The whole envelope (encoding what is left first): what a resumed send passes to sendSealed(). */
   envelope(): Uint8Array {
-    while (!this.done) this.encode(this.encoder.frames);
+    this.encode(this.encoder.frames);
+    if (!this.done) throw new AudioError('INVALID_ARGUMENT', 'the encoding was abandoned (close()) before its last frame');
     return concatBytes([this.outgoing.head, this.outgoing.body]);
-  }
-
-  /** The Ogg file so far (all of it once done). */
-  oggSoFar(): Uint8Array {
-    return concatBytes(this.ogg);
   }
 
   close(): void {
@@ -84,7 +78,6 @@ export class MessageStream {
   }
 
   private take(bytes: Uint8Array): void {
-    this.ogg.push(bytes);
     this.outgoing.append(this.sealer.push(bytes));
   }
 }

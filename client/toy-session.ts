@@ -281,14 +281,19 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
         await pace(message.encodeMs - before);
       }
     } catch (error) {
-      if (!(isAudioError(error) && error.code === 'TOO_LARGE')) throw error;
-      // Louder than any voice the bound allows for: the toy drops the stream; send it whole.
+      // The encoder stopped: the toy drops the stream. Audio louder than the bound allows for
+      // (twice the voice bitrate) goes again whole; anything else fails the send.
+      const tooLarge = isAudioError(error) && error.code === 'TOO_LARGE';
+      const failure = new ToyClientError('BAD_INPUT', tooLarge ? 'the audio outgrew the streamed envelope' : `the recording could not be encoded: ${(error as Error).message}`, { cause: error });
       if (this.upload?.sender === sender) {
         if (this.link.open) this.pumpUploadMessages(sender.cancel());
-        this.finishUpload(new ToyClientError('BAD_INPUT', 'the audio outgrew the streamed envelope'));
+        this.finishUpload(failure);
       }
-      message.close();
+      if (!tooLarge) throw failure;
       return this.sendSealed(this.sealMessage(recording), options);
+    } finally {
+      // Frees the encoder of a send that ended before its last frame (aborted, refused).
+      message.close();
     }
     try {
       return await sent;
@@ -296,7 +301,6 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
       // The stream's bound (twice the voice bitrate) did not fit the toy's free flash; the
       // envelope itself may: send it whole, sized exactly.
       if (!(error instanceof ToyClientError && error.code === 'TOY_FULL')) throw error;
-      message.close();
       return this.sendSealed(this.sealMessage(recording), options);
     }
   }
