@@ -16,6 +16,7 @@ import type { PartyKeys, PeerPublicKeys } from '../pairing/keys';
 import type { Sodium } from '../pairing/sodium';
 import { ByteReader, ByteWriter, asciiBytes, bytesEqual, concatBytes } from './bytes';
 import { AudioError } from './errors';
+import { STREAM_ENVELOPE_VERSION, STREAM_HEADER_BYTES, openStreamBody } from './envelope-stream';
 
 export const ENVELOPE_MAGIC = asciiBytes('PLVM');
 /**
@@ -51,7 +52,12 @@ export interface EnvelopeHeader {
   readonly ephemeral: Uint8Array;
   /** Per recipient: its slot id (a keyed hash only it can compute) and its wrapped content key. */
   readonly recipients: readonly { readonly slot: Uint8Array; readonly wrappedKey: Uint8Array }[];
+  /** Version 3: the body's exact length. Version 4: the body bytes that follow in the envelope read. */
   readonly bodyLength: number;
+  /** Version 4 (streamed): the most the body may hold, announced before it is written. */
+  readonly maxBodyLength?: number;
+  /** Version 4: the crypto_secretstream header (24 bytes) the body's records continue. */
+  readonly streamHeader?: Uint8Array;
 }
 
 /** Who sealed an envelope, as the envelope names them: the sender's signing and envelope keys. */
@@ -81,7 +87,7 @@ export interface SealInput {
   readonly id?: Uint8Array;
 }
 
-function headerBytes(h: EnvelopeHeader): Uint8Array {
+export function headerBytes(h: EnvelopeHeader): Uint8Array {
   const w = new ByteWriter()
     .bytes(ENVELOPE_MAGIC)
     .u8(h.version)
@@ -91,6 +97,7 @@ function headerBytes(h: EnvelopeHeader): Uint8Array {
     .bytes(h.ephemeral)
     .u8(h.recipients.length);
   for (const r of h.recipients) w.bytes(r.slot).bytes(r.wrappedKey);
+  if (h.version === STREAM_ENVELOPE_VERSION) return w.u32be(h.maxBodyLength ?? 0).bytes(h.streamHeader ?? new Uint8Array()).finish();
   return w.u32be(h.bodyLength).finish();
 }
 
@@ -99,7 +106,9 @@ function readHeader(r: ByteReader): EnvelopeHeader {
     throw new AudioError('CORRUPT', 'not a plushlink voice envelope (bad magic)');
   }
   const version = r.u8('version');
-  if (version !== ENVELOPE_VERSION) throw new AudioError('UNSUPPORTED_FORMAT', `envelope version ${version}; this build reads version ${ENVELOPE_VERSION}`);
+  if (version !== ENVELOPE_VERSION && version !== STREAM_ENVELOPE_VERSION) {
+    throw new AudioError('UNSUPPORTED_FORMAT', `envelope version ${version}; this build reads versions ${ENVELOPE_VERSION} and ${STREAM_ENVELOPE_VERSION}`);
+  }
   const contentType = r.u8('content type');
   if (contentType !== CONTENT_OGG_OPUS) throw new AudioError('UNSUPPORTED_FORMAT', `envelope content type ${contentType}`);
   const id = r.bytes(ENVELOPE_ID_BYTES, 'id');
@@ -116,6 +125,13 @@ function readHeader(r: ByteReader): EnvelopeHeader {
       throw new AudioError('CORRUPT', `envelope lists recipient ${i} twice`);
     }
   });
+  if (version === STREAM_ENVELOPE_VERSION) {
+    const maxBodyLength = r.u32be('max body length');
+    const streamHeader = r.bytes(STREAM_HEADER_BYTES, 'stream header');
+    const bodyLength = r.remaining;
+    if (bodyLength > maxBodyLength) throw new AudioError('CORRUPT', `envelope body of ${bodyLength} bytes exceeds its announced maximum ${maxBodyLength}`);
+    return { version, contentType, id, time, ephemeral, recipients, bodyLength, maxBodyLength, streamHeader };
+  }
   const bodyLength = r.u32be('body length');
   if (bodyLength < INNER_HEADER_BYTES + TAG_BYTES) throw new AudioError('CORRUPT', `envelope body length ${bodyLength} is too short`);
   return { version, contentType, id, time, ephemeral, recipients, bodyLength };
@@ -132,6 +148,49 @@ export function readEnvelopeHeader(bytes: Uint8Array): EnvelopeHeader {
 
 function wrapAd(id: Uint8Array, slot: Uint8Array): Uint8Array {
   return concatBytes([WRAP_CONTEXT, id, slot]);
+}
+
+/**
+ * Wraps `contentKey` for each recipient (one slot per distinct envelope key) under a fresh
+ * ephemeral key: the header's ephemeral key and recipient list, shared by versions 3 and 4.
+ */
+export function wrapForRecipients(
+  sodium: Sodium,
+  id: Uint8Array,
+  contentKey: Uint8Array,
+  recipients: readonly Pick<PeerPublicKeys, 'envelope'>[],
+): { ephemeral: Uint8Array; recipients: EnvelopeHeader['recipients'] } {
+  const ephemeral = sodium.crypto_kx_keypair();
+  try {
+    const wrapped = recipients.map((r) => {
+      const { sharedRx, sharedTx } = sodium.crypto_kx_client_session_keys(ephemeral.publicKey, ephemeral.privateKey, r.envelope);
+      const slot = slotId(sodium, id, sharedRx);
+      const wrappedKey = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(contentKey, wrapAd(id, slot), null, ZERO_NONCE, sharedTx);
+      sodium.memzero(sharedTx);
+      sodium.memzero(sharedRx);
+      return { slot, wrappedKey };
+    });
+    return { ephemeral: ephemeral.publicKey, recipients: wrapped };
+  } finally {
+    sodium.memzero(ephemeral.privateKey);
+  }
+}
+
+/** The checks every seal makes on its input; returns the distinct recipients and the id. */
+export function checkSealInput(sodium: Sodium, input: Omit<SealInput, 'audio'>): { recipients: SealInput['recipients']; id: Uint8Array } {
+  const { sender, time } = input;
+  // A key listed twice would make the envelope CORRUPT for every recipient (readHeader refuses
+  // it): one slot per distinct key, first occurrence kept.
+  const recipients = input.recipients.filter((r, i, all) => all.findIndex((o) => bytesEqual(o.envelope, r.envelope)) === i);
+  const id = input.id ?? sodium.randombytes_buf(ENVELOPE_ID_BYTES);
+  checkKey(id, ENVELOPE_ID_BYTES, 'envelope id');
+  if (!Number.isSafeInteger(time) || time < 0) throw new AudioError('INVALID_ARGUMENT', `envelope time ${time} is not a non-negative integer`);
+  if (recipients.length === 0 || recipients.length > MAX_RECIPIENTS) {
+    throw new AudioError('INVALID_ARGUMENT', `an envelope needs 1-${MAX_RECIPIENTS} recipients, got ${recipients.length}`);
+  }
+  recipients.forEach((r, i) => checkKey(r.envelope, KEY_BYTES, `recipient ${i} envelope key`));
+  checkKey(sender.signing.secretKey, 64, 'sender signing secret key');
+  return { recipients, id };
 }
 
 /**
@@ -159,40 +218,14 @@ function checkKey(key: Uint8Array, length: number, what: string): void {
 /** Seals `audio` for `recipients`, signed by `sender`. Returns the envelope's bytes. */
 export function sealEnvelope(sodium: Sodium, input: SealInput): Uint8Array {
   const { audio, sender, time } = input;
-  // A key listed twice would make the envelope CORRUPT for every recipient (readHeader refuses
-  // it): one slot per distinct key, first occurrence kept.
-  const recipients = input.recipients.filter((r, i, all) => all.findIndex((o) => bytesEqual(o.envelope, r.envelope)) === i);
-  const id = input.id ?? sodium.randombytes_buf(ENVELOPE_ID_BYTES);
-  checkKey(id, ENVELOPE_ID_BYTES, 'envelope id');
-  if (!Number.isSafeInteger(time) || time < 0) throw new AudioError('INVALID_ARGUMENT', `envelope time ${time} is not a non-negative integer`);
-  if (recipients.length === 0 || recipients.length > MAX_RECIPIENTS) {
-    throw new AudioError('INVALID_ARGUMENT', `an envelope needs 1-${MAX_RECIPIENTS} recipients, got ${recipients.length}`);
-  }
-  recipients.forEach((r, i) => checkKey(r.envelope, KEY_BYTES, `recipient ${i} envelope key`));
-  checkKey(sender.signing.secretKey, 64, 'sender signing secret key');
+  const { recipients, id } = checkSealInput(sodium, input);
   const bodyLength = INNER_HEADER_BYTES + audio.length + TAG_BYTES;
   if (bodyLength > 0xffffffff) throw new AudioError('TOO_LARGE', `audio of ${audio.length} bytes does not fit an envelope`);
 
   const contentKey = sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
-  const ephemeral = sodium.crypto_kx_keypair();
   try {
-    const wrapped = recipients.map((r) => {
-      const { sharedRx, sharedTx } = sodium.crypto_kx_client_session_keys(ephemeral.publicKey, ephemeral.privateKey, r.envelope);
-      const slot = slotId(sodium, id, sharedRx);
-      const wrappedKey = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(contentKey, wrapAd(id, slot), null, ZERO_NONCE, sharedTx);
-      sodium.memzero(sharedTx);
-      sodium.memzero(sharedRx);
-      return { slot, wrappedKey };
-    });
-    const header = headerBytes({
-      version: ENVELOPE_VERSION,
-      contentType: CONTENT_OGG_OPUS,
-      id,
-      time,
-      ephemeral: ephemeral.publicKey,
-      recipients: wrapped,
-      bodyLength,
-    });
+    const wrapped = wrapForRecipients(sodium, id, contentKey, recipients);
+    const header = headerBytes({ version: ENVELOPE_VERSION, contentType: CONTENT_OGG_OPUS, id, time, ...wrapped, bodyLength });
     const senderPublic = { envelope: sender.envelope.publicKey, signing: sender.signing.publicKey };
     const signature = sodium.crypto_sign_detached(signedTranscript(sodium, header, senderPublic, audio), sender.signing.secretKey);
     const plaintext = concatBytes([senderPublic.signing, senderPublic.envelope, signature, audio]);
@@ -200,7 +233,6 @@ export function sealEnvelope(sodium: Sodium, input: SealInput): Uint8Array {
     return concatBytes([header, body]);
   } finally {
     sodium.memzero(contentKey);
-    sodium.memzero(ephemeral.privateKey);
   }
 }
 
@@ -233,6 +265,29 @@ export function openEnvelope(sodium: Sodium, bytes: Uint8Array, me: Pick<PartyKe
   const headerRaw = bytes.subarray(0, r.offset);
   const body = r.bytes(header.bodyLength, 'body');
   r.end();
+  const contentKey = unwrapContentKey(sodium, header, me);
+  let opened: { sender: EnvelopeSender; audio: Uint8Array };
+  try {
+    opened = header.version === STREAM_ENVELOPE_VERSION ? openStreamBody(sodium, header, headerRaw, body, contentKey) : openBody(sodium, headerRaw, body, contentKey);
+  } finally {
+    sodium.memzero(contentKey);
+  }
+  const { sender, audio } = opened;
+  if (options.senders && !options.senders.some((s) => sameSender(sodium, s, sender))) {
+    throw new AudioError('UNKNOWN_SENDER', 'the envelope is signed by a key that is not among the trusted senders');
+  }
+  return {
+    id: header.id.slice(),
+    time: header.time,
+    contentType: header.contentType,
+    sender: { signing: sender.signing.slice(), envelope: sender.envelope.slice() },
+    recipientCount: header.recipients.length,
+    audio: audio.slice(),
+  };
+}
+
+/** My content key from my slot: NOT_A_RECIPIENT without one, INTEGRITY if it does not unwrap. */
+function unwrapContentKey(sodium: Sodium, header: EnvelopeHeader, me: Pick<PartyKeys, 'envelope'>): Uint8Array {
   let keys: { sharedRx: Uint8Array; sharedTx: Uint8Array };
   try {
     keys = sodium.crypto_kx_server_session_keys(me.envelope.publicKey, me.envelope.secretKey, header.ephemeral);
@@ -246,31 +301,31 @@ export function openEnvelope(sodium: Sodium, bytes: Uint8Array, me: Pick<PartyKe
     sodium.memzero(keys.sharedRx);
     throw new AudioError('NOT_A_RECIPIENT', 'this key is not among the envelope recipients');
   }
-  const contentKey = decrypt(sodium, 'wrapped content key', slot.wrappedKey, wrapAd(header.id, slot.slot), keys.sharedRx);
-  sodium.memzero(keys.sharedRx);
-  const plaintext = decrypt(sodium, 'envelope body', body, headerRaw, contentKey);
-  sodium.memzero(contentKey);
+  try {
+    return decrypt(sodium, 'wrapped content key', slot.wrappedKey, wrapAd(header.id, slot.slot), keys.sharedRx);
+  } finally {
+    sodium.memzero(keys.sharedRx);
+  }
+}
 
+/** Version 3's body: one AEAD message holding the sender's keys, the signature and the audio. */
+function openBody(sodium: Sodium, headerRaw: Uint8Array, body: Uint8Array, contentKey: Uint8Array): { sender: EnvelopeSender; audio: Uint8Array } {
+  const plaintext = decrypt(sodium, 'envelope body', body, headerRaw, contentKey);
   const inner = new ByteReader(plaintext, 'envelope body');
   const sender = { signing: inner.bytes(KEY_BYTES, 'sender signing key'), envelope: inner.bytes(KEY_BYTES, 'sender envelope key') };
   const signature = inner.bytes(SIGNATURE_BYTES, 'signature');
   const audio = inner.rest();
-  let valid = false;
+  if (!verifies(sodium, signature, signedTranscript(sodium, headerRaw, sender, audio), sender.signing)) {
+    throw new AudioError('BAD_SIGNATURE', "the sender's signature over the envelope does not verify");
+  }
+  return { sender, audio };
+}
+
+/** Ed25519 verification that treats a malformed key as a failed signature. */
+export function verifies(sodium: Sodium, signature: Uint8Array, message: Uint8Array, key: Uint8Array): boolean {
   try {
-    valid = sodium.crypto_sign_verify_detached(signature, signedTranscript(sodium, headerRaw, sender, audio), sender.signing);
+    return sodium.crypto_sign_verify_detached(signature, message, key);
   } catch {
-    valid = false;
+    return false;
   }
-  if (!valid) throw new AudioError('BAD_SIGNATURE', "the sender's signature over the envelope does not verify");
-  if (options.senders && !options.senders.some((s) => sameSender(sodium, s, sender))) {
-    throw new AudioError('UNKNOWN_SENDER', 'the envelope is signed by a key that is not among the trusted senders');
-  }
-  return {
-    id: header.id.slice(),
-    time: header.time,
-    contentType: header.contentType,
-    sender: { signing: sender.signing.slice(), envelope: sender.envelope.slice() },
-    recipientCount: header.recipients.length,
-    audio: audio.slice(),
-  };
 }

@@ -6,9 +6,10 @@ export { VOICE_SAMPLE_RATE, downmixToMono, durationSeconds } from './pcm';
 export { resample } from './resample';
 export { readWav, writeWav, type WavSampleFormat } from './wav';
 export type { OpusStream } from './opus-packet';
-export { encodeOpus, decodeOpus, VOICE_BITRATE, FRAME_MS, type EncodeOptions, type OpusRate } from './opus-codec';
-export { readOggOpus, writeOggOpus, type OggOpus, type OpusTags } from './ogg-opus';
+export { encodeOpus, decodeOpus, OpusFrameEncoder, VOICE_BITRATE, FRAME_MS, type EncodeOptions, type OpusRate } from './opus-codec';
+export { readOggOpus, writeOggOpus, OggOpusPager, type OggOpus, type OpusTags, type OpusStreamShape } from './ogg-opus';
 export { sealEnvelope, openEnvelope, readEnvelopeHeader, type Envelope, type EnvelopeHeader, type SealInput, type OpenOptions } from './envelope';
+export { EnvelopeStreamSealer, STREAM_ENVELOPE_VERSION, streamBodyBound, type StreamSealInput } from './envelope-stream';
 export {
   createReplayGuard,
   admitEnvelope,
@@ -27,6 +28,7 @@ export {
   type PartialTransfer,
 } from './transfer-receiver';
 export { encodeReceiverSnapshot, decodeReceiverSnapshot } from './transfer-snapshot';
+export { OutgoingStream } from './transfer-stream';
 export { DATA_HEADER_BYTES, type TransferMessage } from './transfer-wire';
 export {
   recordingToOgg,

@@ -34,11 +34,11 @@ export const PLUSHLINK_VENDOR = 'plushlink (libopus 1.4 via opusscript)';
 const OPUS_HEAD = asciiBytes('OpusHead');
 const OPUS_TAGS = asciiBytes('OpusTags');
 /** One second of 20 ms packets per page: small pages, little overhead (~27 bytes a second). */
-const PACKETS_PER_PAGE = 50;
+export const PACKETS_PER_PAGE = 50;
 /** Guards against a comment header claiming a gigabyte of tags before it is read. */
 const MAX_COMMENTS = 10000;
 
-function opusHead(stream: OpusStream): Uint8Array {
+function opusHead(stream: Omit<OpusStream, 'packets'>): Uint8Array {
   return new ByteWriter()
     .bytes(OPUS_HEAD)
     .u8(1)
@@ -68,40 +68,71 @@ export interface WriteOggOptions {
   readonly tags?: OpusTags;
 }
 
+/** An Opus stream's shape, known before its packets: what the header pages and the last granule need. */
+export type OpusStreamShape = Omit<OpusStream, 'packets'> & { readonly packetCount: number };
+
+/**
+ * Writes an Ogg Opus file page by page as its packets arrive (a page holds up to a second of
+ * them), so the file can travel while the rest is encoded; the bytes are the same as
+ * writeOggOpus() would write for the same packets and serial.
+ */
+export class OggOpusPager {
+  private readonly serial: number;
+  private readonly end: number;
+  private sequence = 2;
+  private granule = 0;
+  private packetsSeen = 0;
+  private onPage: Uint8Array[] = [];
+  private segments = 0;
+  /** The ID and comment header pages: the file's first bytes. */
+  readonly head: Uint8Array;
+
+  constructor(
+    private readonly shape: OpusStreamShape,
+    options: WriteOggOptions = {},
+  ) {
+    if (shape.packetCount === 0) throw new AudioError('INVALID_ARGUMENT', 'an Ogg Opus file needs at least one audio packet');
+    this.serial = options.serial ?? randomInt(0, 2 ** 32 - 1);
+    this.end = shape.preSkip + shape.length48k;
+    const tags = options.tags ?? { vendor: PLUSHLINK_VENDOR, comments: [] };
+    this.head = concatBytes([
+      writeOggPage({ flags: OGG_FLAG_BOS, granule: 0, serial: this.serial, sequence: 0, packets: [opusHead(shape)] }),
+      // writeOggPage refuses tags beyond one page (~65 kB); voice messages carry a few short ones.
+      writeOggPage({ flags: 0, granule: 0, serial: this.serial, sequence: 1, packets: [opusTags(tags)] }),
+    ]);
+  }
+
+  /** Adds the next packet; returns the pages it completes (none until a page is full, or the last packet). */
+  add(packet: Uint8Array): Uint8Array {
+    if (this.packetsSeen >= this.shape.packetCount) throw new AudioError('INVALID_ARGUMENT', `the stream was announced with ${this.shape.packetCount} packets`);
+    const need = lacingFor([packet]).length;
+    if (need > 255) throw new AudioError('INVALID_ARGUMENT', 'an Opus packet is too large for one Ogg page');
+    const pages: Uint8Array[] = [];
+    if (this.segments + need > 255) pages.push(this.page(false));
+    this.granule += opusPacketSamples(packet, this.packetsSeen++);
+    this.onPage.push(packet);
+    this.segments += need;
+    const last = this.packetsSeen === this.shape.packetCount;
+    if (last && this.end > this.granule) {
+      throw new AudioError('INVALID_ARGUMENT', `stream length ${this.shape.length48k} + pre-skip exceeds its ${this.granule} samples of packets`);
+    }
+    if (last || this.onPage.length === PACKETS_PER_PAGE) pages.push(this.page(last));
+    return concatBytes(pages);
+  }
+
+  private page(last: boolean): Uint8Array {
+    const granule = last ? this.end : this.granule;
+    const bytes = writeOggPage({ flags: last ? OGG_FLAG_EOS : 0, granule, serial: this.serial, sequence: this.sequence++, packets: this.onPage });
+    this.onPage = [];
+    this.segments = 0;
+    return bytes;
+  }
+}
+
 /** Writes an Opus stream as an Ogg Opus file. */
 export function writeOggOpus(stream: OpusStream, options: WriteOggOptions = {}): Uint8Array {
-  const serial = options.serial ?? randomInt(0, 2 ** 32 - 1);
-  const tags = options.tags ?? { vendor: PLUSHLINK_VENDOR, comments: [] };
-  if (stream.packets.length === 0) throw new AudioError('INVALID_ARGUMENT', 'an Ogg Opus file needs at least one audio packet');
-  const end = stream.preSkip + stream.length48k;
-  const pages: Uint8Array[] = [
-    writeOggPage({ flags: OGG_FLAG_BOS, granule: 0, serial, sequence: 0, packets: [opusHead(stream)] }),
-  ];
-  // writeOggPage refuses tags beyond one page (~65 kB); voice messages carry a few short ones.
-  pages.push(writeOggPage({ flags: 0, granule: 0, serial, sequence: 1, packets: [opusTags(tags)] }));
-  let granule = 0;
-  for (let first = 0; first < stream.packets.length; ) {
-    const onPage: Uint8Array[] = [];
-    let segments = 0;
-    while (first + onPage.length < stream.packets.length && onPage.length < PACKETS_PER_PAGE) {
-      const packet = stream.packets[first + onPage.length] as Uint8Array;
-      const need = lacingFor([packet]).length;
-      if (segments + need > 255) break;
-      segments += need;
-      onPage.push(packet);
-    }
-    if (onPage.length === 0) throw new AudioError('INVALID_ARGUMENT', 'an Opus packet is too large for one Ogg page');
-    granule += onPage.reduce((n, p, i) => n + opusPacketSamples(p, first + i), 0);
-    first += onPage.length;
-    const last = first === stream.packets.length;
-    if (last && end > granule) {
-      throw new AudioError('INVALID_ARGUMENT', `stream length ${stream.length48k} + pre-skip exceeds its ${granule} samples of packets`);
-    }
-    pages.push(
-      writeOggPage({ flags: last ? OGG_FLAG_EOS : 0, granule: last ? end : granule, serial, sequence: pages.length, packets: onPage }),
-    );
-  }
-  return concatBytes(pages);
+  const pager = new OggOpusPager({ ...stream, packetCount: stream.packets.length }, options);
+  return concatBytes([pager.head, ...stream.packets.map((p) => pager.add(p))]);
 }
 
 interface OpusHeader {

@@ -83,43 +83,88 @@ function checkOptions(options: EncodeOptions): Required<Omit<EncodeOptions, 'onP
 }
 
 /**
+ * An Opus encoder fed from a whole PCM recording one 20 ms frame at a time, so a caller can send
+ * what is encoded while the rest is still being encoded (client/ streams a message this way). The
+ * stream's shape (packet count, pre-skip, length) is known before the first frame: the input is
+ * all there, only the work is spread out.
+ */
+export class OpusFrameEncoder {
+  readonly frames: number;
+  readonly channels: 1 | 2;
+  readonly preSkip = ENCODER_LOOKAHEAD_48K;
+  readonly length48k: number;
+  readonly inputSampleRate: number;
+  readonly outputGain = 0;
+  private readonly input: Pcm;
+  private readonly frameSize: number;
+  private readonly encoder: OpusScript;
+  private done = 0;
+  private closed = false;
+
+  constructor(pcm: Pcm, options: EncodeOptions = {}) {
+    const { sampleRate, channels, bitrate, complexity } = checkOptions(options);
+    checkPcmShape(pcm.sampleRate, pcm.channels.length, 'input');
+    const shaped = channels === 1 ? downmixToMono(pcm) : pcm.channels.length === 2 ? pcm : { ...pcm, channels: [pcm.channels[0] as Float32Array, pcm.channels[0] as Float32Array] };
+    this.input = resample(shaped, sampleRate);
+    const ratio = OPUS_RATE / sampleRate;
+    const length = pcmLength(this.input);
+    this.frameSize = (sampleRate * FRAME_MS) / 1000;
+    // Encode enough trailing silence that the delayed output still covers every input sample.
+    this.frames = Math.ceil((length + ENCODER_LOOKAHEAD_48K / ratio) / this.frameSize);
+    this.channels = channels;
+    this.length48k = length * ratio;
+    this.inputSampleRate = pcm.sampleRate;
+    this.encoder = new OpusScript(sampleRate, channels, OpusScript.Application.VOIP);
+    try {
+      this.encoder.setBitrate(bitrate);
+      this.encoder.encoderCTL(OPUS_SET_VBR, 1);
+      this.encoder.encoderCTL(OPUS_SET_COMPLEXITY, complexity);
+      this.encoder.encoderCTL(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  get framesDone(): number {
+    return this.done;
+  }
+
+  /** The next frame's packet; undefined once every frame is encoded (the encoder is then freed). */
+  next(): Uint8Array | undefined {
+    if (this.done >= this.frames || this.closed) return undefined;
+    const samples = toInt16Interleaved(this.input, this.done * this.frameSize, this.frameSize);
+    const packet = new Uint8Array(this.encoder.encode(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength), this.frameSize));
+    if (++this.done === this.frames) this.close();
+    return packet;
+  }
+
+  /** Frees the wasm encoder (idempotent); call when abandoning an encoding halfway. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.encoder.delete();
+  }
+}
+
+/**
  * Encodes PCM (any supported rate, mono or stereo) as an Opus stream, 20 ms per packet.
  * The stream's pre-skip is the encoder's delay and its length the input's exact duration, so
  * decoding gives back exactly as many samples as went in.
  */
 export function encodeOpus(pcm: Pcm, options: EncodeOptions = {}): OpusStream {
-  const { sampleRate, channels, bitrate, complexity } = checkOptions(options);
-  checkPcmShape(pcm.sampleRate, pcm.channels.length, 'input');
-  const shaped = channels === 1 ? downmixToMono(pcm) : pcm.channels.length === 2 ? pcm : { ...pcm, channels: [pcm.channels[0] as Float32Array, pcm.channels[0] as Float32Array] };
-  const input = resample(shaped, sampleRate);
-  const ratio = OPUS_RATE / sampleRate;
-  const length = pcmLength(input);
-  const frameSize = (sampleRate * FRAME_MS) / 1000;
-  // Encode enough trailing silence that the delayed output still covers every input sample.
-  const frames = Math.ceil((length + ENCODER_LOOKAHEAD_48K / ratio) / frameSize);
-  const encoder = new OpusScript(sampleRate, channels, OpusScript.Application.VOIP);
+  const encoder = new OpusFrameEncoder(pcm, options);
   try {
-    encoder.setBitrate(bitrate);
-    encoder.encoderCTL(OPUS_SET_VBR, 1);
-    encoder.encoderCTL(OPUS_SET_COMPLEXITY, complexity);
-    encoder.encoderCTL(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
     const packets: Uint8Array[] = [];
-    for (let f = 0; f < frames; f++) {
-      const samples = toInt16Interleaved(input, f * frameSize, frameSize);
-      const packet = encoder.encode(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength), frameSize);
-      packets.push(new Uint8Array(packet));
-      if (options.onProgress && ((f + 1) % FRAMES_PER_PROGRESS === 0 || f + 1 === frames)) options.onProgress(f + 1, frames);
+    for (let packet = encoder.next(); packet; packet = encoder.next()) {
+      packets.push(packet);
+      const f = encoder.framesDone;
+      if (options.onProgress && (f % FRAMES_PER_PROGRESS === 0 || f === encoder.frames)) options.onProgress(f, encoder.frames);
     }
-    return {
-      channels,
-      preSkip: ENCODER_LOOKAHEAD_48K,
-      length48k: length * ratio,
-      inputSampleRate: pcm.sampleRate,
-      outputGain: 0,
-      packets,
-    };
+    const { channels, preSkip, length48k, inputSampleRate, outputGain } = encoder;
+    return { channels, preSkip, length48k, inputSampleRate, outputGain, packets };
   } finally {
-    encoder.delete();
+    encoder.close();
   }
 }
 

@@ -10,9 +10,10 @@
 // only when every chunk has arrived and the hash matches.
 import type { Sodium } from '../pairing/sodium';
 import { Bitmap } from './bitmap';
+import { concatBytes } from './bytes';
 import { AudioError } from './errors';
 // prettier-ignore
-import { type RejectReason, type TransferMessage, type TransferOutput, HASH_BYTES, MAX_CHUNK_SIZE, MAX_WINDOW, checkSetting, chunkCount, chunkRange, decodeOrIgnore, emptyOutput, encodeTransferMessage, transferTag } from './transfer-wire';
+import { type RejectReason, type TransferMessage, type TransferOutput, HASH_BYTES, MAX_CHUNK_SIZE, MAX_WINDOW, checkSetting, chunkCount, chunkRange, decodeOrIgnore, emptyOutput, encodeTransferMessage, streamHash, transferTag } from './transfer-wire';
 
 export interface ReceiverOptions {
   /** Largest envelope accepted. Default 1 MiB: ~8 minutes of 16 kbit/s voice. */
@@ -44,6 +45,11 @@ export interface PartialTransfer {
   readonly received: Uint8Array;
   /** The envelope's bytes so far (`total` long; chunks not yet arrived are zero). */
   readonly data: Uint8Array;
+  /**
+   * A streamed transfer (OPEN): its head; `total` is then the bound and `data` the body, and
+   * `ended` the body's length once END told it.
+   */
+  readonly stream?: { readonly head: Uint8Array; readonly ended?: number };
 }
 
 export interface ReceiverSnapshot {
@@ -55,7 +61,10 @@ export interface ReceiverSnapshot {
 interface Partial {
   readonly hash: Uint8Array;
   readonly tag: number;
-  readonly total: number;
+  /** Bytes offered; for a stream, its bound until END and then the body's length. */
+  total: number;
+  /** A stream's head and bound (the size of `data`). */
+  readonly stream?: { readonly head: Uint8Array; readonly bound: number; ended: boolean };
   chunkSize: number;
   count: number;
   received: Bitmap;
@@ -99,13 +108,28 @@ export class TransferReceiver {
     if (!Number.isInteger(p.total) || p.total < 1 || !Number.isInteger(p.chunkSize) || p.chunkSize < 1 || p.chunkSize > MAX_CHUNK_SIZE) {
       throw new AudioError('CORRUPT', `persisted transfer of ${p.total} bytes in ${p.chunkSize}-byte chunks is impossible`);
     }
-    const count = chunkCount(p.total, p.chunkSize);
+    const bound = p.total;
+    const ended = p.stream?.ended;
+    const total = ended ?? bound;
+    const count = chunkCount(bound, p.chunkSize);
     const received = new Bitmap(count, p.received.slice());
-    if (p.hash.length !== HASH_BYTES || p.data.length !== p.total || p.received.length !== Math.ceil(count / 8) || !received.isCanonical()) {
+    const streamOk = !p.stream || (ended === undefined || (Number.isInteger(ended) && ended >= 1 && ended <= bound)) && this.sodium.memcmp(streamHash(this.sodium, bound, p.stream.head), p.hash);
+    if (p.hash.length !== HASH_BYTES || p.data.length !== p.total || p.received.length !== Math.ceil(count / 8) || !received.isCanonical() || !streamOk) {
       throw new AudioError('CORRUPT', 'persisted transfer state is inconsistent');
     }
-    const partial: Partial = { hash: p.hash.slice(), tag: transferTag(p.hash), total: p.total, chunkSize: p.chunkSize, count, received, data: p.data.slice(), next: received.firstClear(), bytesDone: 0 };
-    for (let i = 0; i < count; i++) if (received.has(i)) partial.bytesDone += this.chunkBytes(partial, i);
+    const partial: Partial = {
+      hash: p.hash.slice(),
+      tag: transferTag(p.hash),
+      total,
+      ...(p.stream && { stream: { head: p.stream.head.slice(), bound, ended: ended !== undefined } }),
+      chunkSize: p.chunkSize,
+      count: chunkCount(total, p.chunkSize),
+      received,
+      data: p.data.slice(),
+      next: received.firstClear(),
+      bytesDone: 0,
+    };
+    for (let i = 0; i < partial.count; i++) if (received.has(i)) partial.bytesDone += this.chunkBytes(partial, i);
     return partial;
   }
 
@@ -118,7 +142,16 @@ export class TransferReceiver {
   snapshot(): ReceiverSnapshot {
     const p = this.partial;
     return {
-      ...(p && { partial: { hash: p.hash.slice(), total: p.total, chunkSize: p.chunkSize, received: p.received.bytes.slice(), data: p.data.slice() } }),
+      ...(p && {
+        partial: {
+          hash: p.hash.slice(),
+          total: p.stream ? p.stream.bound : p.total,
+          chunkSize: p.chunkSize,
+          received: p.received.bytes.slice(),
+          data: p.data.slice(),
+          ...(p.stream && { stream: { head: p.stream.head.slice(), ...(p.stream.ended && { ended: p.total }) } }),
+        },
+      }),
       ...(this.lastCompleted && { lastCompleted: this.lastCompleted.slice() }),
     };
   }
@@ -151,6 +184,12 @@ export class TransferReceiver {
       case 'offer':
         this.onOffer(message, out);
         break;
+      case 'open':
+        this.onOffer({ ...message, hash: streamHash(this.sodium, message.bound, message.head), total: message.bound }, out, message.head);
+        break;
+      case 'end':
+        this.onEnd(message, out);
+        break;
       case 'data':
         this.onData(message, out);
         break;
@@ -177,7 +216,8 @@ export class TransferReceiver {
     out.events.push({ type: 'failed', error });
   }
 
-  private onOffer(offer: Extract<TransferMessage, { type: 'offer' }>, out: ReceiverOutput): void {
+  /** OFFER, or OPEN (with its `head`, `total` its bound): start, resume, or refuse. */
+  private onOffer(offer: Omit<Extract<TransferMessage, { type: 'offer' }>, 'type'>, out: ReceiverOutput, head?: Uint8Array): void {
     const { hash, total, chunkSize } = offer;
     this.ackEvery = Math.max(1, Math.min(offer.window, this.window) >> 1);
     if (this.lastCompleted && this.sodium.memcmp(this.lastCompleted, hash)) {
@@ -187,18 +227,46 @@ export class TransferReceiver {
     if (total > this.maxBytes) return this.reject(out, hash, 'TOO_LARGE', `offered envelope of ${total} bytes exceeds the ${this.maxBytes}-byte maximum`);
     if (chunkSize > this.maxChunkSize) return this.reject(out, hash, 'CORRUPT', `offered chunk size ${chunkSize} exceeds ${this.maxChunkSize}`);
     const p = this.partial;
-    if (p && p.total === total && this.sodium.memcmp(p.hash, hash)) {
+    if (p && (p.stream?.bound ?? p.total) === total && !p.stream === !head && this.sodium.memcmp(p.hash, hash)) {
       if (chunkSize !== p.chunkSize) this.rechunk(p, chunkSize);
     } else {
       const count = chunkCount(total, chunkSize);
-      this.partial = { hash: hash.slice(), tag: transferTag(hash), total, chunkSize, count, received: new Bitmap(count), data: new Uint8Array(total), next: 0, bytesDone: 0 };
+      this.partial = {
+        hash: hash.slice(),
+        tag: transferTag(hash),
+        total,
+        ...(head && { stream: { head: head.slice(), bound: total, ended: false } }),
+        chunkSize,
+        count,
+        received: new Bitmap(count),
+        data: new Uint8Array(total),
+        next: 0,
+        bytesDone: 0,
+      };
     }
     const current = this.partial as Partial;
-    out.events.push({ type: 'offer', hash: current.hash.slice(), total, bytesDone: current.bytesDone });
+    out.events.push({ type: 'offer', hash: current.hash.slice(), total: current.total, bytesDone: current.bytesDone });
     this.sinceAck = 0;
     // A restored or re-chunked transfer may already hold every byte: check it now.
-    if (current.next === current.count) return this.finish(current, out);
+    if (current.next >= current.count && !(current.stream && !current.stream.ended)) return this.finish(current, out);
     out.messages.push(this.stateMessage(current));
+  }
+
+  /** END of a stream: its body's length; the transfer completes once every chunk below it is here. */
+  private onEnd(end: Extract<TransferMessage, { type: 'end' }>, out: ReceiverOutput): void {
+    const p = this.partial;
+    if (!p || p.tag !== end.tag || !p.stream) return void out.events.push({ type: 'ignored', error: new AudioError('CORRUPT', 'END for no stream under way') });
+    if (p.stream.ended && end.total === p.total) return; // told again after a reconnect
+    if (p.stream.ended || end.total < 1 || end.total > p.stream.bound || end.total < p.next * p.chunkSize) {
+      out.messages.push(encodeTransferMessage({ type: 'reject', hash: p.hash, reason: 'CORRUPT' }));
+      return this.fail(out, new AudioError('CORRUPT', `stream END of ${end.total} bytes does not fit its bound ${p.stream.bound} or what arrived`));
+    }
+    p.stream.ended = true;
+    p.total = end.total;
+    p.count = chunkCount(end.total, p.chunkSize);
+    p.bytesDone = 0;
+    for (let i = 0; i < p.count; i++) if (p.received.has(i)) p.bytesDone += this.chunkBytes(p, i);
+    if (p.next >= p.count) return this.finish(p, out);
   }
 
   /** The link's chunk size changed across a reconnect: keep the contiguous prefix. */
@@ -206,7 +274,8 @@ export class TransferReceiver {
     const prefix = Math.min(p.total, p.next * p.chunkSize);
     p.chunkSize = chunkSize;
     p.count = chunkCount(p.total, chunkSize);
-    p.received = new Bitmap(p.count);
+    // A stream's bitmap spans its bound, ended or not: what a snapshot of it is read back as.
+    p.received = new Bitmap(chunkCount(p.stream?.bound ?? p.total, chunkSize));
     p.next = prefix === p.total ? p.count : Math.floor(prefix / chunkSize);
     for (let i = 0; i < p.next; i++) p.received.set(i);
     p.bytesDone = Math.min(p.total, p.next * chunkSize);
@@ -237,7 +306,7 @@ export class TransferReceiver {
     const gap = d.index > p.next;
     if (d.index === p.next) p.next = p.received.firstClear(p.next);
     out.events.push({ type: 'progress', bytesDone: p.bytesDone, total: p.total });
-    if (p.next === p.count) return this.finish(p, out);
+    if (p.next >= p.count) return this.finish(p, out);
     this.sinceAck++;
     if (gap || this.sinceAck >= this.ackEvery) {
       this.sinceAck = 0;
@@ -246,13 +315,16 @@ export class TransferReceiver {
   }
 
   private finish(p: Partial, out: ReceiverOutput): void {
-    const actual = this.sodium.crypto_generichash(HASH_BYTES, p.data, null);
+    if (p.stream && !p.stream.ended) return;
     this.partial = undefined;
-    if (!this.sodium.memcmp(actual, p.hash)) {
+    // A stream has no hash of its bytes up front: the envelope's own records and final signature
+    // are its integrity, checked by whoever opens it (nothing is stored as a message before).
+    const envelope = p.stream ? concatBytes([p.stream.head, p.data.subarray(0, p.total)]) : p.data;
+    if (!p.stream && !this.sodium.memcmp(this.sodium.crypto_generichash(HASH_BYTES, p.data, null), p.hash)) {
       return this.reject(out, p.hash, 'INTEGRITY', 'the received envelope does not match the hash announced in the offer');
     }
     this.lastCompleted = p.hash;
     out.messages.push(encodeTransferMessage({ type: 'done', hash: p.hash }));
-    out.events.push({ type: 'complete', hash: p.hash.slice(), envelope: p.data });
+    out.events.push({ type: 'complete', hash: p.hash.slice(), envelope });
   }
 }

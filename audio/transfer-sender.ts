@@ -18,6 +18,7 @@
 import type { Sodium } from '../pairing/sodium';
 import { Bitmap } from './bitmap';
 import { AudioError } from './errors';
+import { OutgoingStream } from './transfer-stream';
 // prettier-ignore
 import { type TransferMessage, type TransferOutput, DATA_HEADER_BYTES, HASH_BYTES, MAX_CHUNK_SIZE, MAX_WINDOW, checkSetting, chunkCount, chunkRange, decodeOrIgnore, emptyOutput, encodeTransferMessage, transferTag } from './transfer-wire';
 
@@ -64,7 +65,6 @@ export function chunkSizeFor(messageBytes: number): number {
 
 export class TransferSender {
   readonly hash: Uint8Array;
-  readonly total: number;
   private readonly tag: number;
   private readonly window: number;
   private readonly retransmitMs: number;
@@ -82,22 +82,52 @@ export class TransferSender {
   /** After an offer, the receiver's next state replaces what we believed it held. */
   private awaitingState = false;
   private current: SenderPhase = 'idle';
+  /** A stream's END has been sent on this link (offer() sends it again after a reconnection). */
+  private toldEnd = false;
 
+  /**
+   * `envelope`: the whole envelope (OFFER), or an OutgoingStream still being made (OPEN, then END
+   * once it ends: call more() whenever it grows or ends).
+   */
   constructor(
     sodium: Sodium,
-    private readonly envelope: Uint8Array,
+    private readonly envelope: Uint8Array | OutgoingStream,
     options: SenderOptions,
   ) {
-    this.total = checkSetting(envelope.length, 1, 0xffffffff, 'envelope length');
+    if (envelope instanceof Uint8Array) checkSetting(envelope.length, 1, 0xffffffff, 'envelope length');
     this.chunkSize = checkSetting(options.chunkSize, 1, MAX_CHUNK_SIZE, 'chunk size');
     this.window = checkSetting(options.window ?? 32, 1, MAX_WINDOW, 'window');
     this.retransmitMs = checkSetting(options.retransmitMs ?? 1000, 1, 2 ** 31, 'retransmitMs');
     this.maxRetries = checkSetting(options.maxRetries ?? 10, 0, 2 ** 31, 'maxRetries');
     this.opening = Math.min(this.window, checkSetting(options.opening ?? OPENING_CHUNKS, 0, MAX_WINDOW, 'opening'));
-    this.hash = sodium.crypto_generichash(HASH_BYTES, envelope, null);
+    this.hash = envelope instanceof OutgoingStream ? envelope.hash : sodium.crypto_generichash(HASH_BYTES, envelope, null);
     this.tag = transferTag(this.hash);
     this.count = chunkCount(this.total, this.chunkSize);
     this.acked = new Bitmap(this.count);
+  }
+
+  /** Bytes to send: the envelope's, or a stream's bound until it ends and then its length. */
+  get total(): number {
+    const e = this.envelope;
+    return e instanceof Uint8Array ? e.length : e.ended ? e.body.length : e.bound;
+  }
+
+  /** Bytes of a stream's head (sent in its OPEN, not as chunks); 0 for a whole envelope. */
+  get head(): number {
+    return this.envelope instanceof Uint8Array ? 0 : this.envelope.head.length;
+  }
+
+  /** A stream grew or ended: sends what is newly ready (and END once), within the window. */
+  more(): SenderOutput {
+    const out = emptyOutput<SenderEvent>();
+    const e = this.envelope;
+    if (!(e instanceof OutgoingStream) || this.finished) return out;
+    if (e.ended && !this.toldEnd) {
+      this.count = chunkCount(this.total, this.chunkSize);
+      if (this.current === 'offered' || this.current === 'sending') this.end(out);
+    }
+    if (this.current === 'sending') this.pump(out);
+    return out;
   }
 
   get phase(): SenderPhase {
@@ -190,7 +220,31 @@ export class TransferSender {
     this.inFlight.clear();
     this.awaitingState = true;
     this.lastProgress = now;
-    out.messages.push(encodeTransferMessage({ type: 'offer', hash: this.hash, total: this.total, chunkSize: this.chunkSize, window: this.window }));
+    const e = this.envelope;
+    if (e instanceof Uint8Array) {
+      out.messages.push(encodeTransferMessage({ type: 'offer', hash: this.hash, total: this.total, chunkSize: this.chunkSize, window: this.window }));
+      return;
+    }
+    out.messages.push(encodeTransferMessage({ type: 'open', bound: e.bound, chunkSize: this.chunkSize, window: this.window, head: e.head }));
+    if (e.ended) this.end(out);
+  }
+
+  private end(out: SenderOutput): void {
+    this.toldEnd = true;
+    this.count = chunkCount(this.total, this.chunkSize);
+    out.messages.push(encodeTransferMessage({ type: 'end', tag: this.tag, total: this.total }));
+  }
+
+  /** Every byte to send exists: an envelope, or a stream that ended. */
+  private get complete(): boolean {
+    return this.envelope instanceof Uint8Array || this.envelope.ended;
+  }
+
+  /** Chunks whose bytes exist: all of an envelope; a stream's full chunks, and its last once ended. */
+  private get ready(): number {
+    const e = this.envelope;
+    if (e instanceof Uint8Array || e.ended) return this.count;
+    return Math.floor(e.body.length / this.chunkSize);
   }
 
   private fail(out: SenderOutput, error: AudioError): void {
@@ -237,19 +291,20 @@ export class TransferSender {
   }
 
   private pump(out: SenderOutput, window = Math.min(this.window, this.receiverWindow)): void {
-    const end = Math.min(this.count, this.next + window);
+    const end = Math.min(this.ready, this.next + window);
     let i = this.next;
     let sent = false;
     for (; i < end && this.inFlight.size < window; i++) {
       if (this.acked.has(i) || this.inFlight.has(i)) continue;
       const [start, stop] = chunkRange(i, this.total, this.chunkSize);
-      out.messages.push(encodeTransferMessage({ type: 'data', tag: this.tag, index: i, payload: this.envelope.subarray(start, stop) }));
+      const bytes = this.envelope instanceof Uint8Array ? this.envelope : this.envelope.body;
+      out.messages.push(encodeTransferMessage({ type: 'data', tag: this.tag, index: i, payload: bytes.subarray(start, stop) }));
       this.inFlight.add(i);
       sent = true;
     }
     // The last chunk is out. A BLE connection event closes once neither side has more to send,
     // and the receiver cannot answer within the packet that completes the envelope: one packet
     // more lets its DONE ride in this event instead of waiting up to an interval for the next.
-    if (sent && i === this.count) out.messages.push(encodeTransferMessage({ type: 'sent', tag: this.tag }));
+    if (sent && i === this.count && this.complete) out.messages.push(encodeTransferMessage({ type: 'sent', tag: this.tag }));
   }
 }

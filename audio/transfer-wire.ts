@@ -17,6 +17,14 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 export type TransferMessage =
   /** Sender: "I have this envelope; where were we?" At start, on reconnect, and as a poll. */
   | { readonly type: 'offer'; readonly hash: Uint8Array; readonly total: number; readonly chunkSize: number; readonly window: number }
+  /**
+   * Sender, streamed transfers: "I am making this envelope; where were we?" `head` is what is known
+   * up front (an envelope header), the body follows as DATA of at most `bound` bytes, its length
+   * told by END once known. Named by BLAKE2b-256(bound u32 || head).
+   */
+  | { readonly type: 'open'; readonly bound: number; readonly chunkSize: number; readonly window: number; readonly head: Uint8Array }
+  /** Sender, streamed transfers: the body is `total` bytes long; no DATA beyond it will come. */
+  | { readonly type: 'end'; readonly tag: number; readonly total: number }
   | { readonly type: 'data'; readonly tag: number; readonly index: number; readonly payload: Uint8Array }
   /** Sender abandons the transfer; the receiver drops its partial copy. */
   | { readonly type: 'cancel'; readonly tag: number }
@@ -32,7 +40,16 @@ export type TransferMessage =
   | { readonly type: 'done'; readonly hash: Uint8Array }
   | { readonly type: 'reject'; readonly hash: Uint8Array; readonly reason: RejectReason };
 
-const TYPE_CODES = { offer: 0x01, data: 0x02, cancel: 0x03, sent: 0x06, state: 0x11, done: 0x12, reject: 0x13 } as const;
+const TYPE_CODES = { offer: 0x01, data: 0x02, cancel: 0x03, open: 0x04, end: 0x05, sent: 0x06, state: 0x11, done: 0x12, reject: 0x13 } as const;
+/** The type bytes of the streamed transfer's messages (protocol 2), for peers that must tell them apart. */
+export const STREAM_MESSAGE_TYPES = { open: TYPE_CODES.open, end: TYPE_CODES.end } as const;
+/** The most header bytes an OPEN carries (an envelope header for 32 recipients is 2,136). */
+export const MAX_HEAD_BYTES = 4096;
+
+/** A streamed transfer's name: BLAKE2b-256 of its bound and head, as both ends compute it. */
+export function streamHash(sodium: { crypto_generichash(n: number, m: Uint8Array, k: null): Uint8Array }, bound: number, head: Uint8Array): Uint8Array {
+  return sodium.crypto_generichash(HASH_BYTES, new ByteWriter().u32be(bound).bytes(head).finish(), null);
+}
 
 /** What a transfer state machine returns from every input: bytes to send, events to report. */
 export interface TransferOutput<Event> {
@@ -88,6 +105,10 @@ export function encodeTransferMessage(m: TransferMessage): Uint8Array {
       return w.bytes(m.hash).u32be(m.total).u16be(m.chunkSize).u16be(m.window).finish();
     case 'data':
       return w.u16be(m.tag).u32be(m.index).bytes(m.payload).finish();
+    case 'open':
+      return w.u32be(m.bound).u16be(m.chunkSize).u16be(m.window).bytes(m.head).finish();
+    case 'end':
+      return w.u16be(m.tag).u32be(m.total).finish();
     case 'cancel':
     case 'sent':
       return w.u16be(m.tag).finish();
@@ -134,6 +155,19 @@ export function decodeTransferMessage(bytes: Uint8Array): TransferMessage {
       break;
     case TYPE_CODES.sent:
       message = { type: 'sent', tag: r.u16be('tag') };
+      break;
+    case TYPE_CODES.open: {
+      const bound = r.u32be('bound');
+      const chunkSize = r.u16be('chunk size');
+      const window = readWindow(r);
+      const head = r.rest();
+      if (bound === 0 || chunkSize === 0) throw new AudioError('CORRUPT', `transfer open of up to ${bound} bytes in ${chunkSize}-byte chunks`);
+      if (head.length === 0 || head.length > MAX_HEAD_BYTES) throw new AudioError('CORRUPT', `transfer open with a ${head.length}-byte head (1-${MAX_HEAD_BYTES})`);
+      message = { type: 'open', bound, chunkSize, window, head };
+      break;
+    }
+    case TYPE_CODES.end:
+      message = { type: 'end', tag: r.u16be('tag'), total: r.u32be('total') };
       break;
     case TYPE_CODES.state: {
       const tag = r.u16be('tag');

@@ -5,9 +5,13 @@
 // then emits `closed` once. Long calls take an AbortSignal.
 import { EventEmitter } from 'node:events';
 import { readEnvelopeHeader } from '../audio/envelope';
+import { STREAM_ENVELOPE_VERSION } from '../audio/envelope-stream';
+import { isAudioError } from '../audio/errors';
+import { OutgoingStream } from '../audio/transfer-stream';
+import { MessageStream } from './message-stream';
 import { TransferReceiver } from '../audio/transfer-receiver';
-import { TransferSender } from '../audio/transfer-sender';
-import { transferChunkSize } from '../firmware-sim/profile';
+import { type SenderOptions, TransferSender } from '../audio/transfer-sender';
+import { STREAMED_TRANSFERS_SINCE, transferChunkSize } from '../firmware-sim/profile';
 import type { Bond } from '../pairing/bond';
 import { fromHex, toHex } from '../pairing/bytes';
 import type { PairingCode } from '../pairing/code';
@@ -55,6 +59,18 @@ export interface TransferOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface StreamOptions extends TransferOptions {
+  /**
+   * How the encoder gives the link its turn between slices of frames, told how long the slice
+   * took: one event-loop turn by default. A benchmark on the realistic clock passes the clock's
+   * sleep, so encoding takes simulated time as it would on a phone as fast as this machine.
+   */
+  readonly encodeYield?: (sliceMs: number) => Promise<void>;
+}
+
+/** Frames encoded between turns of the link: 0.2 s of audio, ~2 ms of encoding here. */
+const FRAMES_PER_SLICE = 10;
+
 export type { FetchedRecording } from './toy-recording';
 
 export interface ToySessionEvents {
@@ -90,7 +106,8 @@ export interface AddedMember {
 export class ToySession extends EventEmitter<ToySessionEvents> {
   private nextId = 1;
   private readonly requests = new Map<number, Pending<ResponseBody> & { timer: NodeJS.Timeout }>();
-  private upload: { sender: TransferSender; pending: Pending<string>; id: string; envelope: Uint8Array; options: TransferOptions } | undefined;
+  private upload: { sender: TransferSender; pending: Pending<string>; id: string; envelope: () => Uint8Array; options: TransferOptions } | undefined;
+  private streams: Promise<boolean> | undefined;
   private download: { pending: Pending<Uint8Array>; options: TransferOptions } | undefined;
   private readonly receiver: TransferReceiver;
   private reset: Pending<void> | undefined;
@@ -236,9 +253,65 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
 
   // ---- voice messages up -----------------------------------------------------------------------
 
-  /** Seals a WAV or Ogg Opus recording for the toy and sends it. Resolves with its id once stored. */
-  async sendMessage(recording: Uint8Array, options: TransferOptions = {}): Promise<string> {
-    return this.sendSealed(this.sealMessage(recording), options);
+  /**
+   * Seals a WAV or Ogg Opus recording for the toy and sends it. Resolves with its id once stored.
+   * A WAV is encoded while it is sent (a streamed envelope, version 4) when the toy takes streamed
+   * transfers; otherwise, and for Ogg Opus, the envelope is sealed whole first (version 3).
+   */
+  async sendMessage(recording: Uint8Array, options: StreamOptions = {}): Promise<string> {
+    const wav = recording.length >= 4 && String.fromCharCode(...recording.subarray(0, 4)) === 'RIFF';
+    if (!wav || !(await this.takesStreams())) return this.sendSealed(this.sealMessage(recording), options);
+    let message: MessageStream;
+    try {
+      message = new MessageStream(this.sodium, recording, this.keys, this.bond.peer, this.now());
+    } catch (error) {
+      if (isAudioError(error)) throw new ToyClientError('BAD_INPUT', error.message, { cause: error });
+      throw error;
+    }
+    const sender = new TransferSender(this.sodium, message.outgoing, this.senderOptions());
+    const sent = this.startUpload(sender, toHex(message.id), () => message.envelope(), options);
+    // Settled while the encoder still runs (a lost link, a refusal): awaited below, not unhandled.
+    sent.catch(() => undefined);
+    const pace = options.encodeYield ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+    try {
+      while (!message.done && this.upload?.sender === sender) {
+        const before = message.encodeMs;
+        message.encode(FRAMES_PER_SLICE);
+        this.pumpUpload(sender.more());
+        await pace(message.encodeMs - before);
+      }
+    } catch (error) {
+      // The encoder stopped: the toy drops the stream. Audio louder than the bound allows for
+      // (twice the voice bitrate) goes again whole; anything else fails the send.
+      const tooLarge = isAudioError(error) && error.code === 'TOO_LARGE';
+      const failure = new ToyClientError('BAD_INPUT', tooLarge ? 'the audio outgrew the streamed envelope' : `the recording could not be encoded: ${(error as Error).message}`, { cause: error });
+      if (this.upload?.sender === sender) {
+        if (this.link.open) this.pumpUploadMessages(sender.cancel());
+        this.finishUpload(failure);
+      }
+      if (!tooLarge) throw failure;
+      return this.sendSealed(this.sealMessage(recording), options);
+    } finally {
+      // Frees the encoder of a send that ended before its last frame (aborted, refused).
+      message.close();
+    }
+    try {
+      return await sent;
+    } catch (error) {
+      // The stream's bound (twice the voice bitrate) did not fit the toy's free flash; the
+      // envelope itself may: send it whole, sized exactly.
+      if (!(error instanceof ToyClientError && error.code === 'TOY_FULL')) throw error;
+      return this.sendSealed(this.sealMessage(recording), options);
+    }
+  }
+
+  /** Whether the toy takes streamed transfers (its info's protocol version), asked once a session. */
+  private takesStreams(): Promise<boolean> {
+    this.streams ??= this.link.readInfo().then(
+      (info) => info.protocol >= STREAMED_TRANSFERS_SINCE,
+      () => false,
+    );
+    return this.streams;
   }
 
   /**
@@ -261,9 +334,28 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     } catch (error) {
       return Promise.reject(new ToyClientError('BAD_INPUT', `not a sealed voice message: ${(error as Error).message}`, { cause: error }));
     }
+    const header = readEnvelopeHeader(envelope);
+    if (header.version !== STREAM_ENVELOPE_VERSION) return this.startUpload(new TransferSender(this.sodium, envelope, this.senderOptions()), id, () => envelope, options);
+    // A streamed envelope resumes as the stream it was: same head and bound, now ended. Only a
+    // toy that takes streams can take it (an older one would not even answer its OPEN).
+    return this.takesStreams().then((streams) => {
+      if (!streams) throw new ToyClientError('PROTOCOL', 'this toy predates streamed envelopes (version 4): send the recording again with sendMessage()');
+      const stream = new OutgoingStream(this.sodium, envelope.subarray(0, envelope.length - header.bodyLength), Math.max(1, header.maxBodyLength ?? 0));
+      stream.append(envelope.subarray(envelope.length - header.bodyLength));
+      if (header.bodyLength === 0) throw new ToyClientError('BAD_INPUT', 'not a sealed voice message: a streamed envelope without a body');
+      stream.end();
+      return this.startUpload(new TransferSender(this.sodium, stream, this.senderOptions()), id, () => envelope, options);
+    });
+  }
+
+  private senderOptions(): SenderOptions {
+    return { chunkSize: transferChunkSize(this.link.attPayload), window: 16 };
+  }
+
+  private startUpload(sender: TransferSender, id: string, envelope: () => Uint8Array, options: TransferOptions): Promise<string> {
+    if (this.upload) return Promise.reject(new ToyClientError('BUSY', 'a message is already being sent on this session'));
     if (!this.link.open) return Promise.reject(new ToyClientError('LINK_LOST', 'the link to the toy is down'));
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
-    const sender = new TransferSender(this.sodium, envelope, { chunkSize: transferChunkSize(this.link.attPayload), window: 16 });
     return new Promise<string>((resolve, reject) => {
       this.upload = { sender, pending: { resolve, reject }, id, envelope, options };
       this.lastMovement = Date.now();
@@ -295,9 +387,11 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     for (const event of out.events) {
       if (event.type === 'progress') {
         this.lastMovement = Date.now();
-        upload.options.onProgress?.({ bytesDone: event.bytesDone, total: event.total });
+        // A stream's head travels in its OPEN: progress counts it, so totals are envelope bytes.
+        const head = upload.sender.head;
+        upload.options.onProgress?.({ bytesDone: event.bytesDone + head, total: event.total + head });
       } else if (event.type === 'failed') {
-        this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', `sending stopped: ${event.error.message}`, { resumable: false, envelope: upload.envelope }));
+        this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', `sending stopped: ${event.error.message}`, { resumable: false, envelope: upload.envelope() }));
       }
       // 'complete' means every byte arrived intact; the toy's message-stored event settles it.
     }
@@ -467,7 +561,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     if (this.upload) this.pumpUpload(this.upload.sender.tick(this.now()));
     const stalled = (options: TransferOptions): boolean => Date.now() - this.lastMovement > (options.stallMs ?? 15_000);
     if (this.upload && stalled(this.upload.options)) {
-      this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', 'the toy stopped taking the message', { resumable: true, envelope: this.upload.envelope }));
+      this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', 'the toy stopped taking the message', { resumable: true, envelope: this.upload.envelope() }));
     }
     if (this.download && stalled(this.download.options)) {
       const { pending } = this.download;
@@ -493,7 +587,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     }
     if (this.upload) {
       this.upload.sender.disconnect();
-      this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', 'the link dropped while sending; send the envelope again to resume', { resumable: true, envelope: this.upload.envelope, cause: lost() }));
+      this.finishUpload(new ToyClientError('TRANSFER_INTERRUPTED', 'the link dropped while sending; send the envelope again to resume', { resumable: true, envelope: this.upload.envelope(), cause: lost() }));
     }
     if (this.download) {
       const { pending } = this.download;

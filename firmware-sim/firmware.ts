@@ -14,7 +14,8 @@ import { sealReceipt } from '../audio/receipt';
 import type { ReplayGuard } from '../audio/replay-guard';
 import { oggToWav, openVoiceMessage } from '../audio/voice-message';
 import { TransferReceiver } from '../audio/transfer-receiver';
-import { decodeTransferMessage } from '../audio/transfer-wire';
+import { STREAM_MESSAGE_TYPES, decodeTransferMessage } from '../audio/transfer-wire';
+import { PROTOCOL_VERSION, STREAMED_TRANSFERS_SINCE } from './profile';
 import type { AudioError } from '../audio/errors';
 import { authorizeRevoke, type Bond } from '../pairing/bond';
 import { toHex } from '../pairing/bytes';
@@ -65,6 +66,11 @@ export interface ToyFirmwareOptions {
   /** Seconds the microphone records per paw press. */
   readonly recordSeconds?: number;
   readonly model?: string;
+  /**
+   * The protocol version this firmware speaks (default PROTOCOL_VERSION): 1 simulates a toy from
+   * before streamed transfers, which reports 1 and ignores OPEN and END as unknown messages.
+   */
+  readonly protocol?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -90,6 +96,7 @@ export interface ToyFirmwareEvents {
 
 export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   readonly model: string;
+  readonly protocol: number;
   readonly battery = new Battery();
   readonly led = new Led();
   readonly pairing: Toy;
@@ -117,6 +124,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   ) {
     super();
     this.model = options.model ?? 'plushlink bear';
+    this.protocol = options.protocol ?? PROTOCOL_VERSION;
     this.logLine = options.log ?? (() => undefined);
     this.recordSeconds = options.recordSeconds ?? 3;
     this.pawConfirmMs = options.pawConfirmMs ?? PAW_CONFIRM_MS;
@@ -473,6 +481,10 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   // ---- voice messages up to the toy ----------------------------------------------------------
 
   onUpload(link: ToyLink, bytes: Uint8Array): void {
+    if (this.protocol < STREAMED_TRANSFERS_SINCE && (bytes[0] === STREAM_MESSAGE_TYPES.open || bytes[0] === STREAM_MESSAGE_TYPES.end)) {
+      this.log('upload: a transfer message this protocol does not know, ignored');
+      return;
+    }
     const out = this.upload.receive(bytes);
     for (const event of out.events) {
       if (event.type === 'offer' && event.total - event.bytesDone > this.storage.flash.usage().freeBytes) {

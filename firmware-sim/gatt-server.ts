@@ -18,7 +18,6 @@ import {
   MANUFACTURER_NAME,
   MODEL_NUMBER,
   PLUSHLINK_SERVICE,
-  PROTOCOL_VERSION,
   scanResponseData,
   TOY_INFO,
   type ToyInfo,
@@ -197,7 +196,7 @@ export class ToyGattServer {
     return {
       model: this.toy.model,
       firmware: FIRMWARE_VERSION,
-      protocol: PROTOCOL_VERSION,
+      protocol: this.toy.protocol,
       toyId: this.toy.identity.toyId,
       pairing: this.toy.announcesPairingWindow ? 'open' : 'closed',
     };

@@ -47,7 +47,10 @@ export function transferChunkSize(attPayload: number): number {
 /** Company identifier 0xFFFF: reserved for testing, so plushlink claims nobody's id. */
 export const COMPANY_ID = 0xffff;
 export const FIRMWARE_VERSION = '0.1.0';
-export const PROTOCOL_VERSION = 1;
+/** 2: takes streamed transfers (OPEN/END, envelope version 4), docs/PROTOCOL.md section 10.5. */
+export const PROTOCOL_VERSION = 2;
+/** The first protocol version whose toys take streamed transfers: a phone streams only to them. */
+export const STREAMED_TRANSFERS_SINCE = 2;
 
 /** What the toy advertises beyond its name: which toy it is and whether it takes a pairing. */
 export interface ToyAdvert {

@@ -4,6 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ByteReader, ByteWriter, concatBytes } from '../../audio/bytes';
+import { readEnvelopeHeader } from '../../audio/envelope';
 import { AudioError } from '../../audio/errors';
 import type { Pcm } from '../../audio/pcm';
 
@@ -131,4 +133,17 @@ export function parsesOrAudioError(fn: () => unknown): boolean {
     if (!(error instanceof AudioError)) throw error;
   }
   return true;
+}
+
+/** A streamed envelope (version 4) cut into its header and its body's records ([u16 length | ciphertext] each). */
+export function envelopeRecords(envelope: Uint8Array): { header: Uint8Array; records: Uint8Array[] } {
+  const { bodyLength } = readEnvelopeHeader(envelope);
+  const header = envelope.subarray(0, envelope.length - bodyLength);
+  const r = new ByteReader(envelope.subarray(header.length), 'body');
+  const out: Uint8Array[] = [];
+  while (r.remaining > 0) {
+    const length = r.u16be('length');
+    out.push(concatBytes([new ByteWriter().u16be(length).finish(), r.bytes(length, 'record')]));
+  }
+  return { header, records: out };
 }

@@ -2,7 +2,10 @@
 // more than the opening burst crosses the air, and nothing of it is stored: what the toy holds is
 // untouched; a paw recording that does not fit is not
 // kept, and the firmware says so.
+import { readEnvelopeHeader } from '../../audio/envelope';
 import { OPENING_CHUNKS } from '../../audio/transfer-sender';
+import { MessageStream } from '../../client/message-stream';
+import { sodiumReady } from '../../pairing/sodium';
 import { PACKETS_PER_TRANSFER_FRAME } from '../../firmware-sim/profile';
 import { ownedToy, thrown, useWorld, voiceWav } from './helpers';
 import { WriteTap } from './write-tap';
@@ -40,6 +43,22 @@ describe('a toy whose flash is full', () => {
     expect(keysBefore.some((k) => k.endsWith(first))).toBe(false);
     // The session is still good.
     expect((await session.status()).messages).toBe(0);
+  });
+
+  it('takes a message whose streamed bound does not fit, but whose envelope does, as a whole envelope', async () => {
+    const { toy, phone, session } = await ownedToy(world(), 'Parent', { capacityBytes: SMALL_FLASH });
+    const wav = voiceWav(2);
+    const free = toy.firmware.storage.flash.usage().freeBytes;
+    const whole = session.sealMessage(wav);
+    const bound = readEnvelopeHeader(new MessageStream(await sodiumReady(), wav, phone.keysFor(toy.firmware.identity.toyId), session.bond.peer, Date.now()).envelope()).maxBodyLength!;
+    // What this test is about: the stream's bound is more than the toy has free, the envelope less.
+    expect(bound).toBeGreaterThan(free);
+    expect(whole.length).toBeLessThan(free);
+    const stored = new Promise<Uint8Array>((resolve) => toy.firmware.once('message-stored', (m) => resolve(m.envelope)));
+    const id = await session.sendMessage(wav);
+    expect(readEnvelopeHeader(await stored)).toMatchObject({ version: 3 });
+    expect(toy.log.filter((l) => l.includes('FLASH_FULL'))).toHaveLength(1);
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('does not keep a paw recording that does not fit, and says so', async () => {

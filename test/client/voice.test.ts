@@ -3,6 +3,7 @@
 // cut off by a dropped link resumes where it stopped instead of starting over.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readEnvelopeHeader } from '../../audio/envelope';
 import { oggToPcm, sealVoiceMessage } from '../../audio/voice-message';
 import { readWav, writeWav } from '../../audio/wav';
 import type { PlayedMessage } from '../../firmware-sim/peripherals';
@@ -72,6 +73,8 @@ describe('voice between a phone and its toy', () => {
     expect(error.details.resumable).toBe(true);
     const envelope = error.details.envelope as Uint8Array;
     expect(envelope).toBeInstanceOf(Uint8Array);
+    // Sent while it was encoded: the error's envelope is the stream finished, same head and bound.
+    expect(readEnvelopeHeader(envelope).version).toBe(4);
     expect(toy.firmware.storage.flash.keys('messages/')).toEqual([]);
 
     const plays: PlayedMessage[] = [];

@@ -24,6 +24,21 @@ export function seededSodium(real: Sodium, label = 'plushlink fuzz'): SeededSodi
   sodium.crypto_kx_keypair = (() => real.crypto_kx_seed_keypair(next(32))) as Sodium['crypto_kx_keypair'];
   sodium.crypto_sign_keypair = (() => real.crypto_sign_seed_keypair(next(32))) as Sodium['crypto_sign_keypair'];
   sodium.crypto_aead_xchacha20poly1305_ietf_keygen = (() => next(32)) as Sodium['crypto_aead_xchacha20poly1305_ietf_keygen'];
+  sodium.crypto_secretstream_xchacha20poly1305_keygen = (() => next(32)) as Sodium['crypto_secretstream_xchacha20poly1305_keygen'];
+  // init_push draws its 24-byte header inside the wasm, from the host's getRandomValue: seeded
+  // for the length of the call.
+  const wasm = (real as unknown as { libsodium?: { getRandomValue?: () => number } }).libsodium;
+  sodium.crypto_secretstream_xchacha20poly1305_init_push = ((key: Uint8Array) => {
+    const saved = wasm?.getRandomValue;
+    const bytes = next(64);
+    let at = 0;
+    if (wasm) wasm.getRandomValue = () => bytes[at++ % bytes.length]!;
+    try {
+      return real.crypto_secretstream_xchacha20poly1305_init_push(key);
+    } finally {
+      if (wasm && saved) wasm.getRandomValue = saved;
+    }
+  }) as Sodium['crypto_secretstream_xchacha20poly1305_init_push'];
   const reseed = (text: string): void => {
     state = real.crypto_generichash(32, new TextEncoder().encode(text), null);
   };

@@ -2,12 +2,14 @@
 // sealed envelope and the parties that can open it, the messages of a real transfer of it,
 // persisted receiver snapshots and a persisted replay guard. Seeded, like genuine-pairing.ts.
 import { sealEnvelope } from '../../audio/envelope';
+import { EnvelopeStreamSealer } from '../../audio/envelope-stream';
 import { writeOggOpus } from '../../audio/ogg-opus';
 import type { OpusStream } from '../../audio/opus-packet';
 import { admitEnvelope, createReplayGuard, replayGuardToJson } from '../../audio/replay-guard';
 import { TransferReceiver } from '../../audio/transfer-receiver';
 import { TransferSender } from '../../audio/transfer-sender';
 import { encodeReceiverSnapshot } from '../../audio/transfer-snapshot';
+import { OutgoingStream } from '../../audio/transfer-stream';
 import { encodeTransferMessage } from '../../audio/transfer-wire';
 import { writeWav } from '../../audio/wav';
 import { generatePartyKeys, publicKeys } from '../../pairing/identity';
@@ -22,7 +24,10 @@ export interface GenuineAudio {
   readonly recipient: PartyKeys;
   readonly envelope: Uint8Array;
   readonly envelopeHash: Uint8Array;
-  /** Every message a sender and a receiver exchanged while moving `envelope` (128-byte chunks). */
+  /**
+   * Every message a sender and a receiver exchanged while moving `envelope` (128-byte chunks), then
+   * while streaming a version 4 envelope of the same audio (OPEN, DATA as it is sealed, END).
+   */
   readonly toReceiver: readonly Uint8Array[];
   readonly toSender: readonly Uint8Array[];
   readonly snapshots: readonly Uint8Array[];
@@ -55,6 +60,36 @@ function wavs(): Uint8Array[] {
   return [pcm16, float, extensible];
 }
 
+/** A streamed transfer of a version 4 envelope sealed in three pieces while it is sent. */
+function streamTransfer(sodium: Sodium, audio: Uint8Array, sender: PartyKeys, recipient: PartyKeys, time: number, toReceiver: Uint8Array[], toSender: Uint8Array[], snapshots: Uint8Array[]): void {
+  const pieces = [audio.subarray(0, 100), audio.subarray(100, 300), audio.subarray(300)];
+  const sealer = new EnvelopeStreamSealer(sodium, { sender, recipients: [publicKeys(recipient)], time, maxAudioBytes: audio.length, maxPushes: pieces.length });
+  const stream = new OutgoingStream(sodium, sealer.header, sealer.maxBodyLength);
+  const receiver = new TransferReceiver(sodium, { maxBytes: RECEIVER_MAX_BYTES, window: 8 });
+  const transferSender = new TransferSender(sodium, stream, { chunkSize: TRANSFER_CHUNK, window: 8 });
+  const queue = [...transferSender.connect(0).messages];
+  const deliver = (): void => {
+    for (let m = queue.shift(); m !== undefined; m = queue.shift()) {
+      toReceiver.push(m);
+      for (const r of receiver.receive(m).messages) {
+        toSender.push(r);
+        queue.push(...transferSender.receive(r, 0).messages);
+      }
+    }
+  };
+  deliver();
+  for (const piece of pieces) {
+    stream.append(sealer.push(piece));
+    queue.push(...transferSender.more().messages);
+    deliver();
+  }
+  snapshots.push(encodeReceiverSnapshot(receiver.snapshot()));
+  stream.append(sealer.finish());
+  stream.end();
+  queue.push(...transferSender.more().messages);
+  deliver();
+}
+
 export function buildGenuineAudio(sodium: Sodium): GenuineAudio {
   const oggs = [
     writeOggOpus(opusStream(1, 60), { serial: 0x1234 }),
@@ -85,6 +120,8 @@ export function buildGenuineAudio(sodium: Sodium): GenuineAudio {
   snapshots.push(encodeReceiverSnapshot(receiver.snapshot()));
   toReceiver.push(encodeTransferMessage({ type: 'cancel', tag: 0x1234 }));
   toSender.push(encodeTransferMessage({ type: 'reject', hash: envelopeHash, reason: 'TOO_LARGE' }));
+  // After the older material, so what saved corpus entries point at stays where it was.
+  streamTransfer(sodium, oggAudio, sender, recipient, envelopeTime, toReceiver, toSender, snapshots);
 
   let guard = createReplayGuard({ maxEntries: 4 });
   for (let i = 0; i < 3; i++) guard = admitEnvelope(guard, { id: new Uint8Array(16).fill(i), time: envelopeTime + i }, envelopeTime + 10);

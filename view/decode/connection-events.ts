@@ -9,6 +9,12 @@ import { u16 } from './decode-tree';
 
 /** A central packet more than this after the previous packet's end opens a new connection event. */
 const EVENT_GAP_US = 400;
+/**
+ * A central packet this close to one interval after the event's anchor, or later, opens the next
+ * event even without a quiet gap: an event may run until T_IFS before the next anchor, and no
+ * exchange (two packets and two T_IFS, at least ~390 us) fits in less.
+ */
+const ANCHOR_MARGIN_US = 150;
 
 interface Pending {
   readonly instant: number;
@@ -58,7 +64,8 @@ export class ConnectionTracker {
     }
     s.lastSn[sender] = sn;
     const event = c.events[c.events.length - 1];
-    if (sender === 'central' && (event === undefined || startUs > s.lastEndUs + EVENT_GAP_US)) {
+    const atNextAnchor = event !== undefined && startUs >= event.startUs + c.intervalUs - ANCHOR_MARGIN_US;
+    if (sender === 'central' && (event === undefined || startUs > s.lastEndUs + EVENT_GAP_US || atNextAnchor)) {
       s.counter = event === undefined ? 0 : s.counter + Math.max(1, Math.round((startUs - event.startUs) / c.intervalUs));
       for (const p of s.pending.filter((p) => reached(s.counter, p.instant))) p.apply(c);
       s.pending = s.pending.filter((p) => !reached(s.counter, p.instant));

@@ -85,7 +85,7 @@ export function audioFileTargets(ctx: FuzzContext): FuzzTarget[] {
     }),
     defineTarget({
       name: 'receiver-snapshot',
-      description: 'decodeReceiverSnapshot on mutated genuine snapshots, then a TransferReceiver restored from it and offered the genuine envelope',
+      description: 'decodeReceiverSnapshot on mutated genuine snapshots (offered and streamed), then a TransferReceiver restored from it and offered the genuine envelope, then streamed one',
       arbitrary: hostileBytes(a.snapshots, 1200),
       run(bytes: Uint8Array) {
         const snapshot = decodeReceiverSnapshot(bytes, RECEIVER_MAX_BYTES);
@@ -94,7 +94,11 @@ export function audioFileTargets(ctx: FuzzContext): FuzzTarget[] {
         invariant(receiver.memoryBytes() <= RECEIVER_MAX_BYTES * 1.125 + 1, 'restored receiver over its memory bound');
         for (const m of a.toReceiver) {
           for (const e of receiver.receive(m).events) {
-            if (e.type === 'complete') invariant(sameBytes(e.envelope, a.envelope), 'completed with bytes other than the genuine envelope');
+            if (e.type !== 'complete') continue;
+            if (sameBytes(e.hash, a.envelopeHash)) invariant(sameBytes(e.envelope, a.envelope), 'completed with bytes other than the genuine envelope');
+            // A stream has no hash of its bytes: a snapshot altered in flash may complete one with
+            // other bytes, which its records and signature then refuse when it is opened.
+            else tolerate(audioErrorOnly, () => invariant(sameBytes(openEnvelope(ctx.sodium, e.envelope, a.recipient).audio, a.oggAudio), 'a completed stream opened to other audio'));
           }
         }
       },

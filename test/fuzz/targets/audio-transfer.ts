@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { AudioError } from '../../../audio/errors';
 import { TransferReceiver } from '../../../audio/transfer-receiver';
 import { TransferSender } from '../../../audio/transfer-sender';
-import { decodeTransferMessage, encodeTransferMessage } from '../../../audio/transfer-wire';
+import { decodeTransferMessage, encodeTransferMessage, streamHash } from '../../../audio/transfer-wire';
 import type { FuzzContext } from '../context';
 import { sameBytes } from '../equal';
 import { RECEIVER_MAX_BYTES, TRANSFER_CHUNK } from '../genuine-audio';
@@ -44,17 +44,30 @@ export function audioTransferTargets(ctx: FuzzContext): FuzzTarget[] {
     }),
     defineTarget({
       name: 'transfer-receiver',
-      description: 'a TransferReceiver fed sequences of mutated genuine sender messages; memory bounded, complete only with the offered hash',
+      description: 'a TransferReceiver fed sequences of mutated genuine sender messages (offered and streamed); memory bounded, complete only with the offered hash or, for a stream, behind its opened head',
       arbitrary: fc.record({ window: fc.constantFrom(1, 8, 32), messages: fc.array(hostileBytes(a.toReceiver), { minLength: 1, maxLength: 16 }) }),
       ciRuns: 300,
       run({ window, messages }: { window: number; messages: Uint8Array[] }) {
         const receiver = new TransferReceiver(ctx.sodium, { maxBytes: RECEIVER_MAX_BYTES, window });
+        /** Heads of the streams opened, by their transfer hash (as hex). */
+        const opened = new Map<string, Uint8Array>();
         for (const m of messages) {
+          let decoded: ReturnType<typeof decodeTransferMessage> | undefined;
+          try {
+            decoded = decodeTransferMessage(m);
+          } catch {
+            decoded = undefined;
+          }
+          if (decoded?.type === 'open') opened.set(Buffer.from(streamHash(ctx.sodium, decoded.bound, decoded.head)).toString('hex'), decoded.head);
           const out = receiver.receive(m);
           out.messages.forEach(decodeTransferMessage);
           checkEvents(out.events);
           for (const e of out.events) {
-            if (e.type === 'complete') invariant(sameBytes(ctx.sodium.crypto_generichash(32, e.envelope, null), e.hash), 'completed an envelope that does not match its hash');
+            if (e.type === 'complete') {
+              const head = opened.get(Buffer.from(e.hash).toString('hex'));
+              const streamed = head !== undefined && sameBytes(e.envelope.subarray(0, head.length), head);
+              invariant(streamed || sameBytes(ctx.sodium.crypto_generichash(32, e.envelope, null), e.hash), 'completed an envelope that matches neither its hash nor an opened stream');
+            }
             if (e.type === 'progress') invariant(e.bytesDone <= e.total, 'progress beyond the total');
           }
           // The envelope buffer plus its bitmap (one bit per chunk of at least one byte).
