@@ -1,6 +1,7 @@
 // Where a relay request's time goes, measured in one process without sockets (Fastify inject on
-// SQLite in a temporary folder): the RFC 9421 signature check, Ed25519 alone (libsodium's and the
-// relay's), the store's reads, the nonce write, a whole fetch and a whole upload, and one fsync
+// SQLite in a temporary folder): the RFC 9421 signature check with Ed25519 and with a session's
+// HMAC, Ed25519 alone (libsodium's and the relay's), HMAC alone, opening a session, a one-request
+// command signed with Ed25519 against one that opens a session first, the store's reads, the nonce write, a whole fetch and a whole upload, and one fsync
 // of this disk (what every durable upload waits for at least once). Explains bench:relay's ratio
 // to a bare route.
 import { mkdtempSync, openSync, closeSync, fsyncSync, rmSync, writeSync } from 'node:fs';
@@ -14,7 +15,11 @@ import { DEFAULT_RELAY_CONFIG } from '../relay/config';
 import { Ed25519Verifier } from '../relay/ed25519-verifier';
 import { hourOf, toBase64Url } from '../relay/ids';
 import { padToBucket } from '../relay/padding';
-import { keyIdOf, signRequest, verifyRequest } from '../relay/request-signing';
+import { createHmac } from 'node:crypto';
+import { sessionRequest } from '../client/relay-session';
+import type { SessionOpened } from '../relay/routes/session-route';
+import { type RequestSigner, keyIdOf, signRequest, verifyRequest } from '../relay/request-signing';
+import { SessionTickets } from '../relay/session-tickets';
 import { signRoster } from '../relay/roster';
 import { buildRelay } from '../relay/server';
 import { openStore } from '../relay/store/open-store';
@@ -35,7 +40,7 @@ export async function relayCosts(sodium: Sodium, n = 200): Promise<Record<string
   try {
     const [owner, member] = [generatePartyKeys(sodium), generatePartyKeys(sodium)];
     const mailbox = toBase64Url(sodium.randombytes_buf(16));
-    const signed = async (key: SigningKeyPair, method: string, path: string, body?: Uint8Array) => ({
+    const signed = async (key: SigningKeyPair | RequestSigner, method: string, path: string, body?: Uint8Array) => ({
       path,
       body,
       headers: { ...(await signRequest(sodium, key, { method, url: `${BASE}${path}`, ...(body && { body }) })), ...(body && { 'content-type': 'application/octet-stream' }) },
@@ -67,6 +72,41 @@ export async function relayCosts(sodium: Sodium, n = 200): Promise<Record<string
     const ed25519RelayVerifyMs = await perCall(n, async () => {
       if (!(await verifier.verify(signature, base, owner.signing.publicKey))) throw new Error('a genuine signature did not verify');
     });
+    // Sessions: opening one (the phone's side included), then the same requests HMAC-signed.
+    const openSession = async (): Promise<RequestSigner> => {
+      const opening = sessionRequest(sodium);
+      const req = await signed(member.signing, 'POST', '/v1/sessions', opening.body);
+      const answer = await relay.app.inject({ method: 'POST', url: req.path, headers: { ...req.headers, 'content-type': 'application/json' }, payload: Buffer.from(opening.body) });
+      return opening.open(answer.json() as SessionOpened, Date.now()).signer;
+    };
+    const sessionOpenMs = await perCall(n, openSession);
+    const session = await openSession();
+    const sessionUploads = await Promise.all(
+      Array.from({ length: n }, () => {
+        const body = template.slice();
+        body.set(sodium.randombytes_buf(16), 6);
+        return signed(session, 'POST', `/v1/mailboxes/${mailbox}/envelopes`, body);
+      }),
+    );
+    const sessionUploadMs = await perCall(n, (i) => relay.app.inject({ method: 'POST', url: sessionUploads[i]!.path, headers: sessionUploads[i]!.headers, payload: Buffer.from(sessionUploads[i]!.body!) }));
+    const memberFetches = await Promise.all(Array.from({ length: n }, () => signed(member.signing, 'GET', `/v1/mailboxes/${mailbox}/roster`)));
+    const sessionFetches = await Promise.all(Array.from({ length: n }, () => signed(session, 'GET', `/v1/mailboxes/${mailbox}/roster`)));
+    const rosterEd25519Ms = await perCall(n, (i) => relay.app.inject({ method: 'GET', url: memberFetches[i]!.path, headers: memberFetches[i]!.headers }));
+    const rosterSessionMs = await perCall(n, (i) => relay.app.inject({ method: 'GET', url: sessionFetches[i]!.path, headers: sessionFetches[i]!.headers }));
+    // A command that makes one request: sign it with the key, or open a session first (both sides' CPU, no network).
+    const oneRequestEd25519Ms = await perCall(n, async () => {
+      const r = await signed(member.signing, 'GET', `/v1/mailboxes/${mailbox}/roster`);
+      await relay.app.inject({ method: 'GET', url: r.path, headers: r.headers });
+    });
+    const oneRequestWithSessionMs = await perCall(n, async () => {
+      const r = await signed(await openSession(), 'GET', `/v1/mailboxes/${mailbox}/roster`);
+      await relay.app.inject({ method: 'GET', url: r.path, headers: r.headers });
+    });
+    const tickets = new SessionTickets(Buffer.alloc(32, 1), 600);
+    const minted = tickets.mint(member.signing.publicKey, Date.now());
+    const hmacChecks = await Promise.all(Array.from({ length: n }, () => signed({ keyid: minted.ticket, alg: 'hmac-sha256', sign: (d) => createHmac('sha256', minted.session.key).update(d).digest() }, 'GET', `/v1/mailboxes/${mailbox}/envelopes/${id}`)));
+    const hmacSignatureCheckMs = await perCall(n, (i) => verifyRequest(verifier, { method: 'GET', url: hmacChecks[i]!.path, headers: hmacChecks[i]!.headers }, { nowMs: Date.now(), windowSeconds: 300, skewSeconds: 60, sessions: tickets }));
+    const hmacAloneMs = await perCall(n, () => createHmac('sha256', minted.session.key).update(base).digest());
     const store = new RelayStore(connection);
     const ownerId = keyIdOf(owner.signing);
     const storeReadsMs = await perCall(n, async () => (await store.mailbox(mailbox), await store.envelopeFor(mailbox, id, ownerId, hourOf(Date.now()))));
@@ -75,7 +115,7 @@ export async function relayCosts(sodium: Sodium, n = 200): Promise<Record<string
     const fd = openSync(file, 'w');
     const diskFsyncMs = await perCall(50, () => (writeSync(fd, 'x'), fsyncSync(fd)));
     closeSync(fd);
-    return { uploadMs, fetchMs, signatureCheckMs, ed25519VerifyMs, ed25519RelayVerifyMs, storeReadsMs, nonceWriteMs, diskFsyncMs };
+    return { uploadMs, sessionUploadMs, fetchMs, rosterEd25519Ms, rosterSessionMs, signatureCheckMs, hmacSignatureCheckMs, hmacAloneMs, sessionOpenMs, oneRequestEd25519Ms, oneRequestWithSessionMs, ed25519VerifyMs, ed25519RelayVerifyMs, storeReadsMs, nonceWriteMs, diskFsyncMs };
   } finally {
     await relay.close();
     await connection.close();

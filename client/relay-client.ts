@@ -173,8 +173,8 @@ export class RelayClient {
     });
   }
 
-  /** The session's signer (opening or renewing it first when needed), or the Ed25519 key's. */
-  private async signer(): Promise<RequestSigner> {
+  /** What the next request is signed with: the session's signer (opened or renewed first when needed), or the Ed25519 key's. */
+  async signer(): Promise<RequestSigner> {
     if (!this.useSessions) return this.ed25519;
     if (this.session && Date.now() < this.session.renewAt) return this.session.signer;
     this.opening ??= this.openSession().finally(() => (this.opening = undefined));
