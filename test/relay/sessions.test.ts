@@ -131,6 +131,14 @@ describe('request sessions', () => {
     expect(client.sessionsOpened).toBe(2);
   });
 
+  it('are re-opened once per request at most: a relay that refuses every session gets a refusal, not a loop', async () => {
+    const hostile = await startTestRelay(connection, { sessionSeconds: 0 }, () => clock); // every session is over when made
+    relays.push(hostile);
+    const client = grandma.client(hostile.url);
+    await expect(client.pending(mailbox)).rejects.toMatchObject({ status: 401, code: 'SESSION_EXPIRED' });
+    expect(client.sessionsOpened).toBe(2);
+  });
+
   it('restarted with the shared secret file, the relay still knows the session', async () => {
     const client = await clientAcrossRestart(true);
     await client.pending(mailbox);
