@@ -1,7 +1,7 @@
 // What a phone app uses to talk to a family relay: every request signed (relay/request-signing.ts)
 // with a short-lived session's HMAC key, opened lazily with the phone's per-toy Ed25519 key and
-// renewed before it ends (client/relay-session.ts), or with the Ed25519 key itself; envelopes padded to a size bucket before they
-// leave and unpadded after they arrive, rosters signed by the owner here and checked here when
+// renewed before it ends (client/relay-session.ts), or with the Ed25519 key itself; envelopes
+// padded to a size bucket before they leave and unpadded after they arrive, rosters signed by the owner here and checked here when
 // read back (so a relay that slips a key into a roster is caught). The envelopes themselves are
 // sealed and opened by audio/envelope.ts; the relay and this client only carry them.
 import type { SigningKeyPair } from '../pairing/keys';
@@ -173,7 +173,10 @@ export class RelayClient {
     });
   }
 
-  /** What the next request is signed with: the session's signer (opened or renewed first when needed), or the Ed25519 key's. */
+  /**
+   * What the next request is signed with: the session's signer (opened or renewed first when
+   * needed), or the Ed25519 key's.
+   */
   async signer(): Promise<RequestSigner> {
     if (!this.useSessions) return this.ed25519;
     if (this.session && Date.now() < this.session.renewAt) return this.session.signer;

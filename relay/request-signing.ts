@@ -61,7 +61,10 @@ const hmac = (key: Uint8Array, data: Buffer): Buffer => createHmac('sha256', key
 /** Signs with a session (keyid = its ticket) and its key. */
 export const sessionSigner = (ticket: string, key: Uint8Array): RequestSigner => ({ keyid: ticket, alg: 'hmac-sha256', sign: (data) => hmac(key, data) });
 
-/** Returns the headers that sign `request` (signature, signature-input, content-digest), with a phone key (Ed25519) or a session signer. */
+/**
+ * Returns the headers that sign `request` (signature, signature-input, content-digest), with a
+ * phone key (Ed25519) or a session's signer.
+ */
 export async function signRequest(sodium: Sodium, key: SigningKeyPair | RequestSigner, request: OutgoingRequest, now = Date.now()): Promise<Record<string, string>> {
   const signer = 'sign' in key ? key : ed25519Signer(sodium, key);
   const headers: Record<string, string> = {};
@@ -118,8 +121,8 @@ function header(request: IncomingRequest, name: string): string | undefined {
 }
 
 /**
- * Checks the request's signature (one signature, Ed25519 or a session's HMAC, in the window, covering what it must)
- * and its content digest. Throws a 4xx RelayError with the reason; the caller checks the nonce.
+ * Checks the request's signature (one signature, Ed25519 or a session's HMAC, in the window,
+ * covering what it must) and its content digest. Throws a 4xx RelayError with the reason; the caller checks the nonce.
  */
 export async function verifyRequest(verifier: Ed25519Verifier, request: IncomingRequest, options: VerifyOptions): Promise<VerifiedSignature> {
   if (header(request, 'signature') === undefined || header(request, 'signature-input') === undefined) {

@@ -1,7 +1,8 @@
 // The relay as an HTTP service: Fastify with JSON schemas on every route, pino logs (never a
-// client address, never a body), signed-request authentication (Ed25519 or a session's HMAC) before any route runs, per-key
-// rate limits, refusals as 4xx with a reason, a retention sweeper, and graceful shutdown (stop
-// accepting, wake long polls, finish in-flight requests, close the database).
+// client address, never a body), signed-request authentication (Ed25519, or a session's HMAC)
+// before any route runs, per-key rate limits, refusals as 4xx with a reason, a retention sweeper,
+// and graceful shutdown (stop accepting, wake long polls, finish in-flight requests, close the
+// database).
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
