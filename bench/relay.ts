@@ -33,6 +33,11 @@ const GOAL_RATIO = 0.5;
 const PG_URL = process.env.PLUSHLINK_TEST_PG ?? 'postgres://plushlink:plushlink@127.0.0.1:5432/plushlink_relay_test';
 /** How each phone signs (BENCH_AUTH, default both, in the same run). */
 const AUTHS = (process.env.BENCH_AUTH ?? 'ed25519,session').split(',') as ('ed25519' | 'session')[];
+/**
+ * The ways of signing in the order of the k-th client count, reversed every other time: the
+ * tables grow as the runs go, so neither way always meets the larger store.
+ */
+const inTurn = <T>(items: readonly T[], k: number): readonly T[] => (k % 2 === 0 ? items : [...items].reverse());
 /** Requests per second a pool is signed for, by auth: more than a relay answers, so no nonce is reused. */
 const POOL_RATE = { ed25519: { upload: 3000, fetch: 5000 }, session: { upload: 8000, fetch: 15000 } };
 /** For profiling: extra node flags for the relay processes (e.g. "--cpu-prof --cpu-prof-dir=prof"). */
@@ -215,8 +220,8 @@ async function main(): Promise<void> {
       const ownerClient = new RelayClient({ url: urls[0]!, key: owner.signing, sodium });
       for (const [i, box] of boxes.entries()) await ownerClient.putRoster(box, 1, [new RelayClient({ url: urls[0]!, key: phoneKeys[i]!, sodium }).keyId]);
       let uploaded = 0;
-      for (const auth of AUTHS) {
-        for (const c of CONCURRENCY) {
+      for (const [k, c] of CONCURRENCY.entries()) {
+        for (const auth of inTurn(AUTHS, k)) {
           const pools = await Promise.all(
             urls.map(async (u) => {
               const signers = await signersAt(u, phoneKeys.slice(0, c), auth);
@@ -230,8 +235,8 @@ async function main(): Promise<void> {
       }
       const stored = await ownerClient.pending(boxes[0]!);
       const targets = stored.map((e) => ({ box: boxes[0]!, id: e.id }));
-      for (const auth of AUTHS) {
-        for (const c of CONCURRENCY) {
+      for (const [k, c] of CONCURRENCY.entries()) {
+        for (const auth of inTurn(AUTHS, k)) {
           // The owner fetches, one session per client (as if from c devices with its key).
           const pools = await Promise.all(urls.map(async (u) => fetches(u, poolSize(POOL_RATE[auth].fetch, c), await signersAt(u, Array<SigningKeyPair>(c).fill(owner.signing), auth), targets)));
           results.push({ ...setup, auth, operation: 'fetch', clients: c, ...(await cannon(relays, c, pools)) });
