@@ -3,7 +3,12 @@
 // bytes stored per envelope byte; on SQLite, on PostgreSQL with one relay process and with two;
 // and a bare Fastify route taking the same body, as the ratio's denominator; then where one
 // request's time goes, in process (relay-costs.ts). Prints JSON.
-// Every relay request is genuinely signed (fresh nonce each), made before the timed run.
+// Every relay request is genuinely signed (fresh nonce each), made before the timed run, as a
+// phone could sign ahead; each way a phone signs is measured in the same run (BENCH_AUTH):
+// "ed25519" (every request signed with the phone key) and "session" (each phone opens one session
+// and HMAC-signs with it). A run with C clients has C phones, each in its own mailbox with the
+// owner (so every upload is delivered once, as before); their requests are interleaved over the
+// C connections (autocannon cannot tie a request to a connection), each with its own nonce.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +20,8 @@ import { RelayClient, newRelayId } from '../client/relay-client';
 import { generatePartyKeys, publicKeys } from '../pairing/identity';
 import { sodiumReady } from '../pairing/sodium';
 import { padToBucket } from '../relay/padding';
-import { signRequest } from '../relay/request-signing';
+import type { SigningKeyPair } from '../pairing/keys';
+import { type RequestSigner, ed25519Signer, signRequest } from '../relay/request-signing';
 import { relayCosts } from './relay-costs';
 import { remotePlayTimes } from './relay-remote-play';
 import { openStore } from '../relay/store/open-store';
@@ -25,9 +31,15 @@ const CONCURRENCY = (process.env.BENCH_CLIENTS ?? '1,16,256').split(',').map(Num
 /** The issue's goal: a relay upload at least half as fast as a bare route taking the same body. */
 const GOAL_RATIO = 0.5;
 const PG_URL = process.env.PLUSHLINK_TEST_PG ?? 'postgres://plushlink:plushlink@127.0.0.1:5432/plushlink_relay_test';
-const MAILBOXES = 16;
-/** Signed fetches made per run: more than a relay answers in SECONDS (5,000 a second), so no nonce is reused. */
-const FETCH_POOL = SECONDS * 5000;
+/** How each phone signs (BENCH_AUTH, default both, in the same run). */
+const AUTHS = (process.env.BENCH_AUTH ?? 'ed25519,session').split(',') as ('ed25519' | 'session')[];
+/**
+ * The ways of signing in the order of the k-th client count, reversed every other time: the
+ * tables grow as the runs go, so neither way always meets the larger store.
+ */
+const inTurn = <T>(items: readonly T[], k: number): readonly T[] => (k % 2 === 0 ? items : [...items].reverse());
+/** Requests per second a pool is signed for, by auth: more than a relay answers, so no nonce is reused. */
+const POOL_RATE = { ed25519: { upload: 3000, fetch: 5000 }, session: { upload: 8000, fetch: 15000 } };
 /** For profiling: extra node flags for the relay processes (e.g. "--cpu-prof --cpu-prof-dir=prof"). */
 const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** Which setups to run, e.g. "sqlite" or "postgres-1,postgres-2" (default all). */
@@ -137,36 +149,46 @@ async function main(): Promise<void> {
   const template = sealEnvelope(sodium, { audio: sodium.randombytes_buf(16_000 - 291), sender: member, recipients: [publicKeys(owner)], time: Date.now() });
   const sealedBytes = template.length;
 
-  // Enough signed uploads that no nonce is reused at up to ~2,000 uploads per second.
-  const poolSize = (connections: number): number => Math.min(60_000, SECONDS * 3000 + connections * 40);
-  const uploads = async (base: string, n: number, boxes: string[]): Promise<Req[]> => {
+  const poolSize = (rate: number, connections: number): number => Math.min(60_000, SECONDS * rate + connections * 40);
+  /** `n` uploads, the i-th by phone i % phones.length to its own mailbox, each a fresh envelope id and nonce. */
+  const uploads = async (base: string, n: number, phones: { box: string; signer: RequestSigner }[]): Promise<Req[]> => {
     const out: Req[] = [];
     for (let i = 0; i < n; i++) {
+      const phone = phones[i % phones.length]!;
       const sealed = template.slice();
       sealed.set(sodium.randombytes_buf(16), 6); // a fresh envelope id (the header's id field)
       const body = Buffer.from(padToBucket(sodium, sealed));
-      const path = `/v1/mailboxes/${boxes[i % boxes.length]}/envelopes`;
-      const headers = await signRequest(sodium, member.signing, { method: 'POST', url: `${base}${path}`, body });
+      const path = `/v1/mailboxes/${phone.box}/envelopes`;
+      const headers = await signRequest(sodium, phone.signer, { method: 'POST', url: `${base}${path}`, body });
       out.push({ method: 'POST', path, headers: { ...headers, 'content-type': 'application/octet-stream' }, body });
     }
     return out;
   };
-  const fetches = async (base: string, n: number, targets: { box: string; id: string }[]): Promise<Req[]> => {
+  const fetches = async (base: string, n: number, signers: RequestSigner[], targets: { box: string; id: string }[]): Promise<Req[]> => {
     const out: Req[] = [];
     for (let i = 0; i < n; i++) {
       const t = targets[i % targets.length]!;
       const path = `/v1/mailboxes/${t.box}/envelopes/${t.id}`;
-      out.push({ method: 'GET', path, headers: await signRequest(sodium, owner.signing, { method: 'GET', url: `${base}${path}` }) });
+      out.push({ method: 'GET', path, headers: await signRequest(sodium, signers[i % signers.length]!, { method: 'GET', url: `${base}${path}` }) });
     }
     return out;
   };
+  const bareSigner = ed25519Signer(sodium, member.signing);
+  /** Each phone's signer on the relay at `url`: its key itself, or a session it opened there. */
+  const signersAt = (url: string, keys: readonly SigningKeyPair[], auth: 'ed25519' | 'session'): Promise<RequestSigner[]> =>
+    Promise.all(keys.map((key) => new RelayClient({ url, key, sodium, sessions: auth === 'session' }).signer()));
+  const phoneKeys = Array.from({ length: Math.max(...CONCURRENCY) }, () => generatePartyKeys(sodium).signing);
 
   const results: Record<string, unknown>[] = [];
   const bare = await spawnServer(['--require', 'tsx/cjs', join(__dirname, 'relay-bare.ts')]);
   try {
     for (const c of CONCURRENCY) {
-      const pool = await uploads(bare.url, 200, ['AAAAAAAAAAAAAAAAAAAAAA']);
+      const pool = await uploads(bare.url, 200, [{ box: 'AAAAAAAAAAAAAAAAAAAAAA', signer: bareSigner }]);
       results.push({ store: 'bare fastify route', processes: 1, operation: 'upload', clients: c, ...(await cannon([bare], c, [pool])) });
+    }
+    for (const c of CONCURRENCY) {
+      const pool = await fetches(bare.url, 200, [bareSigner], [{ box: 'AAAAAAAAAAAAAAAAAAAAAA', id: 'AAAAAAAAAAAAAAAAAAAAAA' }]);
+      results.push({ store: 'bare fastify route', processes: 1, operation: 'fetch', clients: c, ...(await cannon([bare], c, [pool])) });
     }
   } finally {
     await stop(bare);
@@ -193,22 +215,32 @@ async function main(): Promise<void> {
       relays.push(await spawnServer(relayArgs(extra)));
       if (setup.processes === 2) relays.push(await spawnServer(relayArgs(extra)));
       const urls = relays.map((r) => r.url);
-      const boxes = Array.from({ length: MAILBOXES }, () => newRelayId(sodium));
+      // One mailbox per phone, the owner's and its own: every upload is delivered once (to the owner).
+      const boxes = phoneKeys.map(() => newRelayId(sodium));
       const ownerClient = new RelayClient({ url: urls[0]!, key: owner.signing, sodium });
-      const memberId = new RelayClient({ url: urls[0]!, key: member.signing, sodium }).keyId;
-      for (const box of boxes) await ownerClient.putRoster(box, 1, [memberId]);
+      for (const [i, box] of boxes.entries()) await ownerClient.putRoster(box, 1, [new RelayClient({ url: urls[0]!, key: phoneKeys[i]!, sodium }).keyId]);
       let uploaded = 0;
-      for (const c of CONCURRENCY) {
-        const pools = await Promise.all(urls.map((u) => uploads(u, poolSize(c), boxes)));
-        const run = await cannon(relays, c, pools);
-        uploaded += run.requestsPerSecond * SECONDS;
-        results.push({ ...setup, operation: 'upload', clients: c, ...run });
+      for (const [k, c] of CONCURRENCY.entries()) {
+        for (const auth of inTurn(AUTHS, k)) {
+          const pools = await Promise.all(
+            urls.map(async (u) => {
+              const signers = await signersAt(u, phoneKeys.slice(0, c), auth);
+              return uploads(u, poolSize(POOL_RATE[auth].upload, c), signers.map((signer, i) => ({ box: boxes[i]!, signer })));
+            }),
+          );
+          const run = await cannon(relays, c, pools);
+          uploaded += run.requestsPerSecond * SECONDS;
+          results.push({ ...setup, auth, operation: 'upload', clients: c, ...run });
+        }
       }
-      const stored = await new RelayClient({ url: urls[0]!, key: owner.signing, sodium }).pending(boxes[0]!);
+      const stored = await ownerClient.pending(boxes[0]!);
       const targets = stored.map((e) => ({ box: boxes[0]!, id: e.id }));
-      for (const c of CONCURRENCY) {
-        const pools = await Promise.all(urls.map((u) => fetches(u, FETCH_POOL, targets)));
-        results.push({ ...setup, operation: 'fetch', clients: c, ...(await cannon(relays, c, pools)) });
+      for (const [k, c] of CONCURRENCY.entries()) {
+        for (const auth of inTurn(AUTHS, k)) {
+          // The owner fetches, one session per client (as if from c devices with its key).
+          const pools = await Promise.all(urls.map(async (u) => fetches(u, poolSize(POOL_RATE[auth].fetch, c), await signersAt(u, Array<SigningKeyPair>(c).fill(owner.signing), auth), targets)));
+          results.push({ ...setup, auth, operation: 'fetch', clients: c, ...(await cannon(relays, c, pools)) });
+        }
       }
       // Bytes on disk per byte of sealed envelope held.
       let diskBytes = 0;
@@ -241,10 +273,10 @@ async function main(): Promise<void> {
     }
   }
 
-  const bareRun = (c: number) => results.find((r) => r.store === 'bare fastify route' && r.clients === c) as Run | undefined;
+  const bareRun = (operation: unknown, c: number) => results.find((r) => r.store === 'bare fastify route' && r.operation === operation && r.clients === c) as Run | undefined;
   for (const r of results) {
-    if (r.operation !== 'upload' || r.store === 'bare fastify route') continue;
-    const denominator = bareRun(r.clients as number);
+    if ((r.operation !== 'upload' && r.operation !== 'fetch') || r.store === 'bare fastify route') continue;
+    const denominator = bareRun(r.operation, r.clients as number);
     if (!denominator) continue;
     r.ratioToBareRoute = Number(((r.requestsPerSecond as number) / denominator.requestsPerSecond).toFixed(3));
     r.goalRatio = GOAL_RATIO;

@@ -19,7 +19,7 @@ export const relayCommand: Command = {
 Runs the family relay: an HTTP service that stores and forwards sealed voice envelopes between a
 family's phones, authenticated by their keys (no accounts, no names). See docs/RELAY.md.
 
-${RELAY_SETTINGS.map((s) => `  --${`${s.flag} ${s.number ? 'N' : s.flag === 'db' ? 'URL' : 'VALUE'}`.padEnd(22)} ${s.help}\n  ${''.padEnd(24)} (environment: ${s.env})`).join('\n')}
+${RELAY_SETTINGS.map((s) => `  --${`${s.flag} ${s.number ? 'N' : s.flag === 'db' ? 'URL' : s.flag.endsWith('-file') ? 'FILE' : 'VALUE'}`.padEnd(22)} ${s.help}\n  ${''.padEnd(24)} (environment: ${s.env})`).join('\n')}
 
 Prints "relay listening on URL" on stderr once it takes requests; logs go to stdout as JSON.
 Ctrl-C (SIGINT) or SIGTERM stops it after the requests in flight.`,

@@ -1,13 +1,16 @@
-// What a phone app uses to talk to a family relay: every request signed with the phone's
-// per-toy Ed25519 key (relay/request-signing.ts), envelopes padded to a size bucket before they
-// leave and unpadded after they arrive, rosters signed by the owner here and checked here when
+// What a phone app uses to talk to a family relay: every request signed (relay/request-signing.ts)
+// with a short-lived session's HMAC key, opened lazily with the phone's per-toy Ed25519 key and
+// renewed before it ends (client/relay-session.ts), or with the Ed25519 key itself; envelopes
+// padded to a size bucket before they leave and unpadded after they arrive, rosters signed by the owner here and checked here when
 // read back (so a relay that slips a key into a roster is caught). The envelopes themselves are
 // sealed and opened by audio/envelope.ts; the relay and this client only carry them.
 import type { SigningKeyPair } from '../pairing/keys';
 import type { Sodium } from '../pairing/sodium';
 import { toBase64Url } from '../relay/ids';
 import { padToBucket, unpadBucket } from '../relay/padding';
-import { keyIdOf, signRequest } from '../relay/request-signing';
+import { type RequestSigner, ed25519Signer, keyIdOf, signRequest } from '../relay/request-signing';
+import type { SessionOpened } from '../relay/routes/session-route';
+import { type RelaySession, SESSION_PATH, SESSION_REFUSALS, sessionRequest } from './relay-session';
 import { type SignedRoster, signRoster, verifyRoster } from '../relay/roster';
 
 /** The relay refused a request (4xx) or failed (5xx); `code` is the relay's reason code. */
@@ -25,7 +28,7 @@ export class RelayRefusal extends Error {
   }
 }
 
-const CLIENT_FINDINGS = new Set(['FORGED_ROSTER', 'BAD_PADDING']);
+const CLIENT_FINDINGS = new Set(['FORGED_ROSTER', 'BAD_PADDING', 'BAD_SESSION']);
 
 /**
  * Whether a failed relay request may succeed if made again later: the relay unreachable (fetch
@@ -48,6 +51,12 @@ export interface RelayClientOptions {
   /** This phone's key for this toy's family (the relay knows the phone by nothing else). */
   readonly key: SigningKeyPair;
   readonly sodium: Sodium;
+  /**
+   * Sign with a session (default true): one Ed25519-signed request opens it, the others are
+   * HMAC-signed, much cheaper for the relay to check. False: every request signed with Ed25519
+   * (what a command making a single request pays least for).
+   */
+  readonly sessions?: boolean;
 }
 
 export interface PendingEnvelope {
@@ -93,11 +102,31 @@ export function newRelayId(sodium: Sodium): string {
   return toBase64Url(sodium.randombytes_buf(16));
 }
 
+/** The relay's refusal in `response` (not 2xx) as a RelayRefusal. */
+async function refusalOf(response: Response): Promise<RelayRefusal> {
+  const text = await response.text();
+  let reason: { error?: string; message?: string } = {};
+  try {
+    reason = JSON.parse(text) as typeof reason;
+  } catch {
+    reason = { message: text };
+  }
+  const retry = response.headers.get('retry-after');
+  return new RelayRefusal(response.status, reason.error ?? `HTTP_${response.status}`, reason.message ?? response.statusText, retry === null ? undefined : Number(retry));
+}
+
 export class RelayClient {
   private readonly base: string;
+  private readonly ed25519: RequestSigner;
+  private useSessions: boolean;
+  private session?: RelaySession;
+  private opening?: Promise<RelaySession>;
+  private opened = 0;
 
   constructor(private readonly options: RelayClientOptions) {
     this.base = options.url.replace(/\/+$/, '');
+    this.ed25519 = ed25519Signer(options.sodium, options.key);
+    this.useSessions = options.sessions ?? true;
   }
 
   /** This phone's key id, as rosters list it. */
@@ -105,31 +134,78 @@ export class RelayClient {
     return keyIdOf(this.options.key);
   }
 
-  /** One signed request; resolves with the response when it is 2xx, else throws RelayRefusal. */
+  /** How many sessions this client has opened so far. */
+  get sessionsOpened(): number {
+    return this.opened;
+  }
+
+  /**
+   * One signed request; resolves with the response when it is 2xx, else throws RelayRefusal. A
+   * request refused because the relay does not know the session (another relay process, a
+   * restart) or it ended is sent again once, under a new session.
+   */
   async request(method: string, path: string, body?: Uint8Array, contentType = 'application/octet-stream'): Promise<Response> {
+    const signer = await this.signer();
+    let response = await this.send(signer, method, path, body, contentType);
+    if (response.status === 401 && signer.alg === 'hmac-sha256') {
+      const refusal = await refusalOf(response);
+      if (!SESSION_REFUSALS.has(refusal.code)) throw refusal;
+      if (this.session?.signer === signer) this.session = undefined;
+      response = await this.send(await this.signer(), method, path, body, contentType);
+    }
+    if (response.ok) return response;
+    throw await refusalOf(response);
+  }
+
+  private async send(signer: RequestSigner, method: string, path: string, body: Uint8Array | undefined, contentType: string): Promise<Response> {
     const url = `${this.base}${path}`;
     const send = async (): Promise<Response> => {
-      const headers = await signRequest(this.options.sodium, this.options.key, { method, url, ...(body !== undefined && { body }) });
+      const headers = await signRequest(this.options.sodium, signer, { method, url, ...(body !== undefined && { body }) });
       if (body !== undefined) headers['content-type'] = contentType;
       return fetch(url, { method, headers, ...(body !== undefined && { body }) });
     };
     // A kept-alive connection the relay has since closed (it restarted) fails at once: once more,
     // freshly signed, on a new connection. A repeat is harmless: uploads and roster puts are
     // idempotent, and an acknowledgement the relay already took answers 404 at worst.
-    const response = await send().catch((error: unknown) => {
+    return send().catch((error: unknown) => {
       if (!staleConnection(error)) throw error;
       return send();
     });
-    if (response.ok) return response;
-    const text = await response.text();
-    let reason: { error?: string; message?: string } = {};
+  }
+
+  /**
+   * What the next request is signed with: the session's signer (opened or renewed first when
+   * needed), or the Ed25519 key's.
+   */
+  async signer(): Promise<RequestSigner> {
+    if (!this.useSessions) return this.ed25519;
+    if (this.session && Date.now() < this.session.renewAt) return this.session.signer;
+    this.opening ??= this.openSession().finally(() => (this.opening = undefined));
     try {
-      reason = JSON.parse(text) as typeof reason;
-    } catch {
-      reason = { message: text };
+      this.session = await this.opening;
+      return this.session.signer;
+    } catch (error) {
+      // A relay from before sessions: sign every request with the key, as it expects.
+      if (error instanceof RelayRefusal && error.status === 404 && error.code === 'NOT_FOUND') {
+        this.useSessions = false;
+        return this.ed25519;
+      }
+      throw error;
     }
-    const retry = response.headers.get('retry-after');
-    throw new RelayRefusal(response.status, reason.error ?? `HTTP_${response.status}`, reason.message ?? response.statusText, retry === null ? undefined : Number(retry));
+  }
+
+  private async openSession(): Promise<RelaySession> {
+    const opening = sessionRequest(this.options.sodium);
+    const sentAt = Date.now();
+    const response = await this.send(this.ed25519, 'POST', SESSION_PATH, opening.body, 'application/json');
+    if (!response.ok) throw await refusalOf(response);
+    try {
+      const session = opening.open((await response.json()) as SessionOpened, sentAt);
+      this.opened++;
+      return session;
+    } catch (error) {
+      throw new RelayRefusal(502, 'BAD_SESSION', `the relay's session answer does not open with this phone's one-time key: ${(error as Error).message}`);
+    }
   }
 
   private async json<T>(method: string, path: string, value?: unknown): Promise<T> {

@@ -17,6 +17,10 @@ export interface RelayConfig {
   readonly ratePerMinute: number;
   readonly signatureWindowSeconds: number;
   readonly clockSkewSeconds: number;
+  /** How long a request session (session-tickets.ts) lasts. */
+  readonly sessionSeconds: number;
+  /** A file holding the ticket secret that relay processes share; absent: a random one per process. */
+  readonly sessionSecretFile?: string;
   readonly longPollMaxSeconds: number;
   readonly rendezvousTtlSeconds: number;
   readonly rendezvousMaxBytes: number;
@@ -39,6 +43,7 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
   ratePerMinute: 600,
   signatureWindowSeconds: 300,
   clockSkewSeconds: 60,
+  sessionSeconds: 600,
   longPollMaxSeconds: 30,
   rendezvousTtlSeconds: 15 * 60,
   rendezvousMaxBytes: 4096,
@@ -66,6 +71,8 @@ export const RELAY_SETTINGS: readonly Setting[] = [
   { flag: 'quota-mb', env: 'PLUSHLINK_RELAY_QUOTA_MB', key: 'quotaBytes', number: { min: 1, max: 1_000_000, unit: 2 ** 20 }, help: 'MiB of envelopes per mailbox (default 64)' },
   { flag: 'quota-envelopes', env: 'PLUSHLINK_RELAY_QUOTA_ENVELOPES', key: 'quotaEnvelopes', number: { min: 1, max: 100_000_000 }, help: 'envelopes per mailbox (default 1000)' },
   { flag: 'rate', env: 'PLUSHLINK_RELAY_RATE', key: 'ratePerMinute', number: { min: 1, max: 100_000_000 }, help: 'requests per minute per key and process (default 600)' },
+  { flag: 'session-secret-file', env: 'PLUSHLINK_RELAY_SESSION_SECRET_FILE', key: 'sessionSecretFile', help: 'file of >= 32 secret bytes that relay processes behind one address share, so each accepts the sessions the others open (default: a random secret per process; never in the database)' },
+  { flag: 'session-minutes', env: 'PLUSHLINK_RELAY_SESSION_MINUTES', key: 'sessionSeconds', number: { min: 1, max: 1440, unit: 60 }, help: 'minutes a request session lasts (default 10)' },
   { flag: 'log-level', env: 'PLUSHLINK_RELAY_LOG_LEVEL', key: 'logLevel', help: 'fatal, error, warn, info (default), debug, trace or silent' },
 ];
 

@@ -3,7 +3,9 @@
 import type { Sodium } from '../pairing/sodium';
 import type { RelayConfig } from './config';
 import { RelayError } from './errors';
+import type { SignatureAlg } from './request-signing';
 import type { RosterCache } from './roster-cache';
+import type { SessionTickets } from './session-tickets';
 import type { Notifier } from './store/notifier';
 import type { Mailbox, RelayStore } from './store/relay-store';
 
@@ -11,6 +13,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The key id whose signature the request carries (signed routes only). */
     relayKey?: string;
+    /** Which algorithm signed it: the phone key itself (ed25519) or a session (hmac-sha256). */
+    relayAlg?: SignatureAlg;
     /** The body's bytes as received, for the Content-Digest check. */
     rawBody?: Buffer;
     /** SHA-256 of rawBody, as the signature check computed it. */
@@ -27,6 +31,8 @@ export interface RelayContext {
   readonly notifier: Notifier;
   /** Verified rosters by mailbox id (roster-cache.ts). */
   readonly rosters: RosterCache;
+  /** Request sessions (session-tickets.ts): minted by POST /v1/sessions, checked on every HMAC-signed request. */
+  readonly sessions: SessionTickets;
   readonly sodium: Sodium;
   readonly config: RelayConfig;
   now(): number;

@@ -7,6 +7,8 @@ export type RelayErrorCode =
   | 'BAD_SIGNATURE'
   | 'EXPIRED_SIGNATURE'
   | 'REPLAYED'
+  | 'SESSION_UNKNOWN'
+  | 'SESSION_EXPIRED'
   | 'BAD_DIGEST'
   | 'BAD_ROSTER'
   | 'STALE_ROSTER'

@@ -1,21 +1,26 @@
-// Signed requests: every request to the relay carries an RFC 9421 HTTP Message Signature made
-// with the phone's per-toy Ed25519 key (alg "ed25519", keyid = the public key in base64url),
-// covering @method, @path, @query and, when there is a body, its RFC 9530 Content-Digest
-// (sha-256), with `created` and a random `nonce`. The relay accepts a signature for a short
-// window and each nonce once per key. The http-message-signatures library builds and parses the
-// signature base; signing is libsodium's, verifying is ed25519-verifier.ts (libsodium's rules,
-// OpenSSL's speed).
-import { createHash } from 'node:crypto';
+// Signed requests: every request to the relay carries an RFC 9421 HTTP Message Signature covering
+// @method, @path, @query and, when there is a body, its RFC 9530 Content-Digest (sha-256), with
+// `created` and a random `nonce`. Two algorithms: "ed25519" with the phone's per-toy key (keyid =
+// the public key in base64url), and "hmac-sha256" with a session key (keyid = the session's
+// ticket, session-tickets.ts), which acts as the key that opened the session. The relay accepts a
+// signature for a short window and each nonce once per phone key, whichever algorithm signed it.
+// The http-message-signatures library builds and parses the signature base; Ed25519 signing is
+// libsodium's, verifying is ed25519-verifier.ts (libsodium's rules, OpenSSL's speed); HMAC is
+// node:crypto's, compared in constant time.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ExpiredError, httpbis } from 'http-message-signatures';
 import type { SigningKeyPair } from '../pairing/keys';
 import type { Sodium } from '../pairing/sodium';
 import type { Ed25519Verifier } from './ed25519-verifier';
 import { RelayError } from './errors';
 import { KEY_BYTES, fromBase64Url, toBase64Url } from './ids';
+import type { SessionTickets } from './session-tickets';
 
 const PARAMS = ['created', 'nonce', 'keyid', 'alg'];
 const COMPONENTS = ['@method', '@path', '@query'];
-const ALG = 'ed25519';
+export type SignatureAlg = 'ed25519' | 'hmac-sha256';
+const ALGS: readonly SignatureAlg[] = ['ed25519', 'hmac-sha256'];
+const HMAC_BYTES = 32;
 export const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 export interface OutgoingRequest {
@@ -38,8 +43,30 @@ export function keyIdOf(key: SigningKeyPair | Uint8Array): string {
   return toBase64Url(key instanceof Uint8Array ? key : key.publicKey);
 }
 
-/** Returns the headers that sign `request` (signature, signature-input, content-digest). */
-export async function signRequest(sodium: Sodium, key: SigningKeyPair, request: OutgoingRequest, now = Date.now()): Promise<Record<string, string>> {
+/** Who signs: a key id, an algorithm and the signing function over the signature base. */
+export interface RequestSigner {
+  readonly keyid: string;
+  readonly alg: SignatureAlg;
+  sign(data: Buffer): Buffer;
+}
+
+export const ed25519Signer = (sodium: Sodium, key: SigningKeyPair): RequestSigner => ({
+  keyid: keyIdOf(key),
+  alg: 'ed25519',
+  sign: (data) => Buffer.from(sodium.crypto_sign_detached(data, key.secretKey)),
+});
+
+const hmac = (key: Uint8Array, data: Buffer): Buffer => createHmac('sha256', key).update(data).digest();
+
+/** Signs with a session (keyid = its ticket) and its key. */
+export const sessionSigner = (ticket: string, key: Uint8Array): RequestSigner => ({ keyid: ticket, alg: 'hmac-sha256', sign: (data) => hmac(key, data) });
+
+/**
+ * Returns the headers that sign `request` (signature, signature-input, content-digest), with a
+ * phone key (Ed25519) or a session's signer.
+ */
+export async function signRequest(sodium: Sodium, key: SigningKeyPair | RequestSigner, request: OutgoingRequest, now = Date.now()): Promise<Record<string, string>> {
+  const signer = 'sign' in key ? key : ed25519Signer(sodium, key);
   const headers: Record<string, string> = {};
   const fields = [...COMPONENTS];
   if (request.body !== undefined) {
@@ -48,7 +75,7 @@ export async function signRequest(sodium: Sodium, key: SigningKeyPair, request: 
   }
   const signed = await httpbis.signMessage(
     {
-      key: { id: keyIdOf(key), alg: ALG, sign: async (data) => Buffer.from(sodium.crypto_sign_detached(data, key.secretKey)) },
+      key: { id: signer.keyid, alg: signer.alg, sign: async (data) => signer.sign(data) },
       fields,
       params: PARAMS,
       paramValues: { created: new Date(now), nonce: toBase64Url(sodium.randombytes_buf(16)) },
@@ -68,7 +95,9 @@ export interface IncomingRequest {
 }
 
 export interface VerifiedSignature {
+  /** The phone key the request acts as (for a session: the key that opened it). */
   readonly keyId: string;
+  readonly alg: SignatureAlg;
   readonly nonce: string;
   /** Seconds since the epoch. */
   readonly created: number;
@@ -82,6 +111,8 @@ export interface VerifyOptions {
   readonly windowSeconds: number;
   /** How far ahead of the relay's clock `created` may be (phones' clocks drift). */
   readonly skewSeconds: number;
+  /** Accepts "hmac-sha256" signatures by the sessions these tickets stand for. */
+  readonly sessions?: SessionTickets;
 }
 
 function header(request: IncomingRequest, name: string): string | undefined {
@@ -90,8 +121,8 @@ function header(request: IncomingRequest, name: string): string | undefined {
 }
 
 /**
- * Checks the request's signature (one signature, Ed25519, in the window, covering what it must)
- * and its content digest. Throws a 4xx RelayError with the reason; the caller checks the nonce.
+ * Checks the request's signature (one signature, Ed25519 or a session's HMAC, in the window,
+ * covering what it must) and its content digest. Throws a 4xx RelayError with the reason; the caller checks the nonce.
  */
 export async function verifyRequest(verifier: Ed25519Verifier, request: IncomingRequest, options: VerifyOptions): Promise<VerifiedSignature> {
   if (header(request, 'signature') === undefined || header(request, 'signature-input') === undefined) {
@@ -103,6 +134,7 @@ export async function verifyRequest(verifier: Ed25519Verifier, request: Incoming
     throw new RelayError(400, 'BAD_DIGEST', 'Content-Digest is missing or is not the sha-256 of the body');
   }
   const seen: { keyid?: unknown; nonce?: unknown; created?: unknown; alg?: unknown }[] = [];
+  let actsAs: { keyId: string; alg: SignatureAlg } | undefined;
   let valid: boolean | null;
   try {
     valid = await httpbis.verifyMessage(
@@ -110,13 +142,19 @@ export async function verifyRequest(verifier: Ed25519Verifier, request: Incoming
         keyLookup: async (params) => {
           seen.push(params);
           if (seen.length > 1) throw new RelayError(400, 'BAD_SIGNATURE', 'send exactly one signature');
-          if (params.alg !== ALG) throw new RelayError(401, 'BAD_SIGNATURE', `alg must be "${ALG}"`);
           if (typeof params.nonce !== 'string' || !NONCE_PATTERN.test(params.nonce)) throw new RelayError(401, 'BAD_SIGNATURE', 'nonce must be 16-64 base64url characters');
+          if (params.alg === 'hmac-sha256' && options.sessions && typeof params.keyid === 'string') {
+            const session = options.sessions.open(params.keyid, options.nowMs);
+            actsAs = { keyId: session.keyId, alg: 'hmac-sha256' };
+            return { id: params.keyid, algs: ['hmac-sha256'], verify: async (data, signature) => signature.length === HMAC_BYTES && timingSafeEqual(hmac(session.key, data), signature) };
+          }
+          if (params.alg !== 'ed25519') throw new RelayError(401, 'BAD_SIGNATURE', `alg must be one of ${ALGS.map((a) => `"${a}"`).join(', ')}${options.sessions ? ' (hmac-sha256 with a session ticket as keyid)' : ''}`);
           const publicKey = typeof params.keyid === 'string' ? fromBase64Url(params.keyid, KEY_BYTES, 'keyid') : undefined;
           if (!publicKey) throw new RelayError(401, 'BAD_SIGNATURE', 'keyid must be an Ed25519 public key in base64url');
+          actsAs = { keyId: params.keyid as string, alg: 'ed25519' };
           return {
             id: params.keyid,
-            algs: [ALG],
+            algs: ['ed25519'],
             verify: (data, signature) => verifier.verify(signature, data, publicKey),
           };
         },
@@ -133,12 +171,12 @@ export async function verifyRequest(verifier: Ed25519Verifier, request: Incoming
     throw new RelayError(401, 'BAD_SIGNATURE', `the signature headers do not parse or do not cover @method, @path, @query${hasBody ? ', content-digest' : ''} with created, nonce, keyid, alg`);
   }
   const params = seen[0];
-  if (valid !== true || !params) throw new RelayError(401, 'BAD_SIGNATURE', 'the signature does not verify');
+  if (valid !== true || !params || !actsAs) throw new RelayError(401, 'BAD_SIGNATURE', 'the signature does not verify');
   const created = params.created instanceof Date ? Math.floor(params.created.getTime() / 1000) : NaN;
   // The library skips the age check when `created` is absent or not a number; insist on it here.
   const now = Math.floor(options.nowMs / 1000);
   if (!Number.isFinite(created) || created < now - options.windowSeconds || created > now + options.skewSeconds) {
     throw new RelayError(401, 'EXPIRED_SIGNATURE', 'created is missing or outside the accepted window');
   }
-  return { keyId: params.keyid as string, nonce: params.nonce as string, created, ...(bodyDigest && { bodyDigest }) };
+  return { ...actsAs, nonce: params.nonce as string, created, ...(bodyDigest && { bodyDigest }) };
 }

@@ -1,7 +1,8 @@
 // The relay as an HTTP service: Fastify with JSON schemas on every route, pino logs (never a
-// client address, never a body), signed-request authentication before any route runs, per-key
-// rate limits, refusals as 4xx with a reason, a retention sweeper, and graceful shutdown (stop
-// accepting, wake long polls, finish in-flight requests, close the database).
+// client address, never a body), signed-request authentication (Ed25519, or a session's HMAC)
+// before any route runs, per-key rate limits, refusals as 4xx with a reason, a retention sweeper,
+// and graceful shutdown (stop accepting, wake long polls, finish in-flight requests, close the
+// database).
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type Sodium, sodiumReady } from '../pairing/sodium';
@@ -16,6 +17,8 @@ import { envelopeRoutes } from './routes/envelope-routes';
 import { healthRoute } from './routes/health-route';
 import { mailboxRoutes } from './routes/mailbox-routes';
 import { rendezvousRoutes } from './routes/rendezvous-routes';
+import { sessionRoute } from './routes/session-route';
+import { SessionTickets, loadTicketSecret } from './session-tickets';
 import { type StoreConnection, openStore } from './store/open-store';
 import { RelayStore } from './store/relay-store';
 
@@ -79,11 +82,13 @@ export async function buildRelay(config: RelayConfig, options: RelayOptions = {}
   registerBodyParsers(app);
 
   const verifier = new Ed25519Verifier(sodium);
+  const sessions = new SessionTickets(loadTicketSecret(config.sessionSecretFile), config.sessionSeconds);
   const rosters = new RosterCache(connection.notifier, (id) => store.mailbox(id));
   const ctx: RelayContext = {
     store,
     notifier: connection.notifier,
     rosters,
+    sessions,
     sodium,
     config,
     now,
@@ -104,11 +109,12 @@ export async function buildRelay(config: RelayConfig, options: RelayOptions = {}
     const verified = await verifyRequest(
       verifier,
       { method: request.method, url: request.url, headers: request.headers, ...(request.rawBody !== undefined && { body: request.rawBody }) },
-      { nowMs: now(), windowSeconds: config.signatureWindowSeconds, skewSeconds: config.clockSkewSeconds },
+      { nowMs: now(), windowSeconds: config.signatureWindowSeconds, skewSeconds: config.clockSkewSeconds, sessions },
     );
     const keepUntil = verified.created + config.signatureWindowSeconds + config.clockSkewSeconds;
     if (!(await store.useNonce(verified.keyId, verified.nonce, keepUntil))) throw new RelayError(401, 'REPLAYED', 'this signature nonce was already used: a replayed request');
     request.relayKey = verified.keyId;
+    request.relayAlg = verified.alg;
     request.bodyDigest = verified.bodyDigest;
   });
 
@@ -125,6 +131,7 @@ export async function buildRelay(config: RelayConfig, options: RelayOptions = {}
   mailboxRoutes(app, ctx);
   envelopeRoutes(app, ctx);
   rendezvousRoutes(app, ctx);
+  sessionRoute(app, ctx);
 
   const sweep = async (): Promise<void> => {
     const t = now();

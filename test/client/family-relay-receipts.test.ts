@@ -28,13 +28,13 @@ describe('delivery receipts through a bridge', () => {
   it('are kept by the bridge while the relay refuses them and posted by its next pass', async () => {
     const database = testDatabase('sqlite');
     const connection = await database.open();
-    // Four requests a minute for each key: the bridge's fifth, the receipt, is refused (429).
-    let relay: Relay & { url: string } = await startTestRelay(connection, { ratePerMinute: 4 });
+    // Five requests a minute for each key: the bridge's sixth, the receipt, is refused (429).
+    let relay: Relay & { url: string } = await startTestRelay(connection, { ratePerMinute: 5 });
     try {
-      const { session, mailbox, bridge, far, parent, toyId } = await family(relay.url); // roster: 1
+      const { session, mailbox, bridge, far, parent, toyId } = await family(relay.url); // session: 1, roster: 2
 
       const sent = await far.sendRemote(voiceWav(1, 8));
-      // pending (2), fetch (3), acknowledge (4), the receipt (5: refused)
+      // pending (3), fetch (4), acknowledge (5), the receipt (6: refused)
       expect(await bridge.bridge(session)).toEqual({ delivered: [sent], refused: [], uploaded: [], forThisPhone: [], receipts: [], receiptsWaiting: 1 });
       expect(bridge.pendingReceipts.map((r) => r.message)).toEqual([sent]);
 

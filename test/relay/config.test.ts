@@ -15,6 +15,13 @@ describe('relay configuration', () => {
     expect(config).toMatchObject({ port: 9100, db: 'postgres://u:p@db/relay', ttlHours: 168, quotaBytes: 2 * 2 ** 20, logLevel: 'warn' });
   });
 
+  it('keeps request sessions 10 minutes under a random per-process secret unless told otherwise', () => {
+    const config = relayConfigFrom({}, {});
+    expect([config.sessionSeconds, config.sessionSecretFile]).toEqual([600, undefined]);
+    const env = { PLUSHLINK_RELAY_SESSION_SECRET_FILE: '/run/secrets/relay-tickets' };
+    expect(relayConfigFrom({ 'session-minutes': '5' }, env)).toMatchObject({ sessionSeconds: 300, sessionSecretFile: '/run/secrets/relay-tickets' });
+  });
+
   it('names what does not parse', () => {
     expect(() => relayConfigFrom({ port: '70000' }, {})).toThrow('--port 70000 is not a whole number from 0 to 65535');
     expect(() => relayConfigFrom({}, { PLUSHLINK_RELAY_TTL_DAYS: 'soon' })).toThrow('PLUSHLINK_RELAY_TTL_DAYS soon');

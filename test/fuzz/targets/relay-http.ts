@@ -1,7 +1,7 @@
 // The relay's HTTP API under hostile requests: generated and mutated methods, paths, queries,
 // content types, bodies (genuine padded envelopes, rosters and rendezvous messages, mutated) and
-// signatures (a member's, the owner's, a stranger's, none, or a genuine one with its
-// Signature-Input mutated), injected into a real relay (Fastify, libsodium, SQLite in memory)
+// signatures (a member's, the owner's, a stranger's, the member's session's HMAC, none, or a
+// genuine one with its Signature-Input mutated), session openings, injected into a real relay (Fastify, libsodium, SQLite in memory)
 // without sockets. Invariants: no request gets a 5xx, every refusal is a JSON reason, and a
 // witness mailbox whose keys the inputs never hold still serves its envelope unchanged.
 import fc from 'fast-check';
@@ -12,15 +12,17 @@ import { sealEnvelope } from '../../../audio/envelope';
 import { DEFAULT_RELAY_CONFIG } from '../../../relay/config';
 import { toBase64Url } from '../../../relay/ids';
 import { padToBucket } from '../../../relay/padding';
-import { keyIdOf, signRequest } from '../../../relay/request-signing';
+import { type RequestSigner, keyIdOf, signRequest } from '../../../relay/request-signing';
+import { sessionRequest } from '../../../client/relay-session';
+import type { SessionOpened } from '../../../relay/routes/session-route';
 import { signRoster } from '../../../relay/roster';
 import { type Relay, buildRelay } from '../../../relay/server';
 import { openStore } from '../../../relay/store/open-store';
 import { hostileBytes, hostileText } from '../mutate';
 import { type FuzzTarget, defineTarget, invariant, nothingThrown } from '../target';
 
-type Signer = 'owner' | 'member' | 'stranger' | 'none';
-type BodyKind = 'none' | 'envelope' | 'roster' | 'message' | 'random';
+type Signer = 'owner' | 'member' | 'stranger' | 'member-session' | 'none';
+type BodyKind = 'none' | 'envelope' | 'roster' | 'message' | 'session' | 'random';
 
 /** One generated request, before the world's genuine ids and bodies are filled in. */
 export interface RelayFuzzStep {
@@ -53,6 +55,7 @@ const ROUTES: readonly (readonly [string, string])[] = [
   ['GET', '/v1/rendezvous/$R/0'],
   ['PUT', '/v1/rendezvous/$R/15'],
   ['GET', '/healthz'],
+  ['POST', '/v1/sessions'],
 ];
 
 export interface RelayFuzzRequest {
@@ -68,14 +71,14 @@ export interface RelayFuzzRequest {
 interface RelayWorld {
   readonly sodium: Sodium;
   readonly relay: Relay;
-  readonly keys: Record<Exclude<Signer, 'none'>, SigningKeyPair>;
+  readonly keys: Record<Exclude<Signer, 'none'>, SigningKeyPair | RequestSigner>;
   readonly witness: { readonly path: string; readonly key: SigningKeyPair; readonly bytes: Buffer };
 }
 
 const BASE = 'http://relay.invalid';
 let world: Promise<RelayWorld> | undefined;
 
-async function inject(w: { relay: Relay; sodium: Sodium }, key: SigningKeyPair, method: string, path: string, body?: Uint8Array, contentType = 'application/octet-stream') {
+async function inject(w: { relay: Relay; sodium: Sodium }, key: SigningKeyPair | RequestSigner, method: string, path: string, body?: Uint8Array, contentType = 'application/octet-stream') {
   const headers = await signRequest(w.sodium, key, { method, url: `${BASE}${path}`, ...(body && { body }) });
   return w.relay.app.inject({ method: method as 'GET', url: path, headers: { ...headers, ...(body && { 'content-type': contentType }) }, ...(body && { payload: Buffer.from(body) }) });
 }
@@ -84,10 +87,14 @@ async function inject(w: { relay: Relay; sodium: Sodium }, key: SigningKeyPair, 
 async function build(): Promise<RelayWorld & { seeds: Seeds; restore(): Promise<void> }> {
   const sodium = await sodiumReady();
   const store = await openStore({ dir: ':memory:' });
-  const relay = await buildRelay({ ...DEFAULT_RELAY_CONFIG, logLevel: 'silent', longPollMaxSeconds: 0, ratePerMinute: 1e9, quotaEnvelopes: 1e6, quotaBytes: 2 ** 40, sweepSeconds: 3600 }, { store, sodium });
+  const relay = await buildRelay({ ...DEFAULT_RELAY_CONFIG, logLevel: 'silent', longPollMaxSeconds: 0, ratePerMinute: 1e9, quotaEnvelopes: 1e6, quotaBytes: 2 ** 40, sweepSeconds: 3600, sessionSeconds: 7 * 24 * 3600 }, { store, sodium });
   const parties = { owner: generatePartyKeys(sodium), member: generatePartyKeys(sodium), stranger: generatePartyKeys(sodium) };
-  const keys = { owner: parties.owner.signing, member: parties.member.signing, stranger: parties.stranger.signing };
   const w = { sodium, relay };
+  // The member's session, opened as RelayClient opens one.
+  const opening = sessionRequest(sodium);
+  const opened = await inject(w, parties.member.signing, 'POST', '/v1/sessions', opening.body, 'application/json');
+  const session = opening.open(opened.json() as SessionOpened, Date.now()).signer;
+  const keys = { owner: parties.owner.signing, member: parties.member.signing, stranger: parties.stranger.signing, 'member-session': session };
   const mailbox = toBase64Url(sodium.randombytes_buf(16));
   const roster = signRoster(sodium, mailbox, 1, [keyIdOf(keys.member)], keys.owner);
   const rosterJson = new TextEncoder().encode(JSON.stringify(roster));
@@ -113,7 +120,7 @@ async function build(): Promise<RelayWorld & { seeds: Seeds; restore(): Promise<
     witness: { path: witnessPath, key: witnessOwner.signing, bytes: Buffer.from(witnessEnvelope) },
     seeds: {
       ids: { $M: mailbox, $W: witnessBox, $E: envelopeId, $R: rendezvous },
-      bodies: { envelope, roster: rosterJson, message: new Uint8Array([1, 2, 3]) },
+      bodies: { envelope, roster: rosterJson, message: new Uint8Array([1, 2, 3]), session: sessionRequest(sodium).body },
     },
     // An earlier input may have deleted the family's mailbox or acknowledged its envelope: put both back.
     restore: async () => {
@@ -125,7 +132,7 @@ async function build(): Promise<RelayWorld & { seeds: Seeds; restore(): Promise<
 
 interface Seeds {
   readonly ids: Readonly<Record<'$M' | '$W' | '$E' | '$R', string>>;
-  readonly bodies: Readonly<Record<'envelope' | 'roster' | 'message', Uint8Array>>;
+  readonly bodies: Readonly<Record<'envelope' | 'roster' | 'message' | 'session', Uint8Array>>;
 }
 
 /** A step made concrete: the world's ids in the path, the chosen body with its flips, a content type that fits it. */
@@ -138,7 +145,7 @@ function requestFor(w: RelayWorld & { seeds: Seeds }, s: RelayFuzzStep): RelayFu
     body = w.seeds.bodies[s.body].slice();
     for (const f of s.flips) if (body.length > 0) body[f.at % body.length]! ^= f.xor;
   }
-  const fitting = s.body === 'roster' ? 'application/json' : 'application/octet-stream';
+  const fitting = s.body === 'roster' || s.body === 'session' ? 'application/json' : 'application/octet-stream';
   return {
     method,
     path,
@@ -184,12 +191,17 @@ export function relayHttpTargets(): FuzzTarget[] {
   );
   const step: fc.Arbitrary<RelayFuzzStep> = fc.record({
     route,
-    body: fc.constantFrom<BodyKind>('none', 'envelope', 'envelope', 'roster', 'message', 'random'),
+    body: fc.constantFrom<BodyKind>('none', 'envelope', 'envelope', 'roster', 'message', 'session', 'random'),
     flips: fc.array(fc.record({ at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }), { maxLength: 3 }),
     random: fc.uint8Array({ maxLength: 2000 }),
     contentType: rarely(fc.constantFrom('application/octet-stream', 'application/json', 'text/plain', 'application/json; charset=utf-8', '')),
-    signer: fc.constantFrom<Signer>('owner', 'member', 'member', 'stranger', 'none'),
-    signatureInput: rarely(hostileText(['sig=("@method" "@path" "@query");created=1;nonce="abcdefghijklmnopq";keyid="k";alg="ed25519"'])),
+    signer: fc.constantFrom<Signer>('owner', 'member', 'member', 'member-session', 'member-session', 'stranger', 'none'),
+    signatureInput: rarely(
+      hostileText([
+        'sig=("@method" "@path" "@query");created=1;nonce="abcdefghijklmnopq";keyid="k";alg="ed25519"',
+        'sig=("@method" "@path" "@query");created=1;nonce="abcdefghijklmnopq";keyid="AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";alg="hmac-sha256"',
+      ]),
+    ),
   });
 
   return [
