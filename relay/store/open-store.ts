@@ -41,6 +41,8 @@ export interface StoreLocation {
   readonly schema?: string;
   /** PostgreSQL only: connections per process (default 10). */
   readonly poolSize?: number;
+  /** Migrate no further than this migration (tests of a migration); default the newest. */
+  readonly upToMigration?: string;
 }
 
 export const SQLITE_FILE = 'relay.sqlite';
@@ -72,7 +74,7 @@ const numericTypes = {
 export async function openStore(location: StoreLocation): Promise<StoreConnection> {
   if (location.db === undefined) {
     const db = new Kysely<RelayDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(location.dir)) }) });
-    await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+    await migrateToLatest(db as Kysely<unknown>, 'sqlite', location.upToMigration);
     const notifier = new LocalNotifier();
     const wal = location.dir === ':memory:' ? undefined : new FileSync(join(location.dir, `${SQLITE_FILE}-wal`));
     const close = async (): Promise<void> => {
@@ -98,7 +100,7 @@ export async function openStore(location: StoreLocation): Promise<StoreConnectio
   asyncPool.on('error', () => undefined);
   const asyncDb = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: asyncPool }) });
   try {
-    await migrateToLatest(db as Kysely<unknown>, 'postgres');
+    await migrateToLatest(db as Kysely<unknown>, 'postgres', location.upToMigration);
     const notifier = await PostgresNotifier.connect(config, pool);
     const close = async (): Promise<void> => {
       await notifier.close();
