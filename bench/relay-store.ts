@@ -6,8 +6,8 @@
 // What the query layer costs, apart from everything else bench:relay measures.
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openStore, type StoreLocation } from '../relay/store/open-store';
@@ -19,6 +19,8 @@ const TOGETHER = 16;
 const WARMUP = 320;
 const FETCHES = Math.min(UPLOADS, 4000);
 const LISTINGS = 400;
+/** Which stores to measure: "sqlite", "postgres" or both (the default), comma-separated. */
+const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',');
 
 // Every statement either database is sent: better-sqlite3 runs each through a prepared
 // statement's run() or all(); pg sends each through Client.query().
@@ -41,22 +43,51 @@ function countStatements(): void {
   } as typeof pg.Client.prototype.query;
 }
 
+/**
+ * CPU time (ms) used so far by every PostgreSQL server process on this machine (backends, WAL
+ * writer, checkpointer), from /proc; undefined where there is none. Other people's queries on
+ * the same server count too, so it is a ceiling on what the bench's own queries cost there.
+ */
+function postgresServerCpuMs(): number | undefined {
+  let total = 0;
+  let seen = false;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes(' (postgres) ')) continue;
+      const fields = stat.split(') ')[1]!.split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ
+      seen = true;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return seen ? total : undefined;
+}
+
 interface Cost {
   readonly cpuMs: number;
   readonly wallMs: number;
   readonly statements: number;
+  readonly serverCpuMs?: number;
 }
 
-/** CPU, wall time and statements per operation of `n` operations run by `work`. */
+/** CPU (here, and in PostgreSQL's processes), wall time and statements per operation of `n` operations run by `work`. */
 async function cost(n: number, work: () => Promise<void>): Promise<Cost> {
-  const [started, cpu, sent] = [performance.now(), process.cpuUsage(), statements];
+  const [started, cpu, sent, server] = [performance.now(), process.cpuUsage(), statements, postgresServerCpuMs()];
   await work();
   const used = process.cpuUsage(cpu);
+  const serverAfter = postgresServerCpuMs();
   const per = (x: number, digits = 3): number => Number((x / n).toFixed(digits));
-  return { cpuMs: per((used.user + used.system) / 1000), wallMs: per(performance.now() - started), statements: per(statements - sent, 2) };
+  return {
+    cpuMs: per((used.user + used.system) / 1000),
+    wallMs: per(performance.now() - started),
+    statements: per(statements - sent, 2),
+    ...(server !== undefined && serverAfter !== undefined && { serverCpuMs: per(serverAfter - server) }),
+  };
 }
 
-async function measure(location: StoreLocation): Promise<Record<string, number>> {
+async function measure(location: StoreLocation): Promise<Record<string, number | undefined>> {
   const connection = await openStore(location);
   try {
     const store = new RelayStore(connection);
@@ -94,6 +125,7 @@ async function measure(location: StoreLocation): Promise<Record<string, number>>
       cpuMsPerUpload: upload.cpuMs,
       wallMsPerUpload: upload.wallMs,
       statementsPerUpload: upload.statements,
+      ...(location.db !== undefined && { postgresServerCpuMsPerUpload: upload.serverCpuMs, postgresServerCpuMsPerFetch: fetch.serverCpuMs }),
       cpuMsPerFetch: fetch.cpuMs,
       wallMsPerFetch: fetch.wallMs,
       statementsPerFetch: fetch.statements,
@@ -108,12 +140,15 @@ async function measure(location: StoreLocation): Promise<Record<string, number>>
 async function main(): Promise<void> {
   countStatements();
   const results: Record<string, unknown>[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'plushlink-bench-store-'));
-  try {
-    results.push({ store: 'sqlite', ...(await measure({ dir })) });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  if (STORES.includes('sqlite')) {
+    const dir = mkdtempSync(join(tmpdir(), 'plushlink-bench-store-'));
+    try {
+      results.push({ store: 'sqlite', ...(await measure({ dir })) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
+  if (!STORES.includes('postgres')) return print(results);
   const schema = `bench_store_${process.pid}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   try {
@@ -130,7 +165,10 @@ async function main(): Promise<void> {
     }
   }
   await admin.end().catch(() => undefined);
-  const { loadavg } = await import('node:os');
+  print(results);
+}
+
+function print(results: Record<string, unknown>[]): void {
   console.log(JSON.stringify({ uploadBytes: 16_384, uploads: UPLOADS, fetches: FETCHES, together: TOGETHER, loadAverage: loadavg().map((l) => Number(l.toFixed(1))), results }, null, 2));
 }
 

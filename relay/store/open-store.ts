@@ -10,6 +10,7 @@ import { FileSync } from './file-sync';
 import { type Dialect, migrateToLatest } from './migrations';
 import { LocalNotifier, type Notifier, PostgresNotifier } from './notifier';
 import type { RelayDatabase } from './schema';
+import { withPreparedStatements } from './prepared-statements';
 import { withStatementCache } from './statement-cache';
 
 export interface StoreConnection {
@@ -95,10 +96,10 @@ export async function openStore(location: StoreLocation): Promise<StoreConnectio
   const pool = new pg.Pool({ ...config, max: location.poolSize ?? 10 });
   // An idle client that loses its server emits on the pool; the next query reports the failure.
   pool.on('error', () => undefined);
-  const db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
   const asyncPool = new pg.Pool({ ...config, options: `${config.options ?? ''} -c synchronous_commit=off`.trim(), max: 4 });
   asyncPool.on('error', () => undefined);
-  const asyncDb = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: asyncPool }) });
+  const asyncDb = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: withPreparedStatements(asyncPool) }) });
   try {
     await migrateToLatest(db as Kysely<unknown>, 'postgres', location.upToMigration);
     const notifier = await PostgresNotifier.connect(config, pool);
