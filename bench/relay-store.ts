@@ -2,7 +2,8 @@
 // wall time per stored 16 kB upload (RelayStore.putEnvelope with its signature nonce, 16 at a
 // time, as a loaded relay batches them), per fetch of one of them (envelopeFor) and per listing
 // of what awaits (pending, 100 at a time), and the SQL statements each sends to the database
-// (BEGIN and COMMIT included); on SQLite in a temporary folder and on PostgreSQL when reachable.
+// (BEGIN and COMMIT included); the CPU both in all of this process's threads and on its event
+// loop alone, and in PostgreSQL's server processes; on SQLite in a temporary folder and on PostgreSQL when reachable.
 // What the query layer costs, apart from everything else bench:relay measures.
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -65,24 +66,36 @@ function postgresServerCpuMs(): number | undefined {
   return seen ? total : undefined;
 }
 
+/** CPU time (ms) of this process's main thread (the event loop) so far, from /proc; 10 ms ticks. */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 interface Cost {
   readonly cpuMs: number;
   readonly wallMs: number;
   readonly statements: number;
+  readonly mainThreadCpuMs?: number;
   readonly serverCpuMs?: number;
 }
 
 /** CPU (here, and in PostgreSQL's processes), wall time and statements per operation of `n` operations run by `work`. */
 async function cost(n: number, work: () => Promise<void>): Promise<Cost> {
-  const [started, cpu, sent, server] = [performance.now(), process.cpuUsage(), statements, postgresServerCpuMs()];
+  const [started, cpu, sent, server, loop] = [performance.now(), process.cpuUsage(), statements, postgresServerCpuMs(), mainThreadCpuMs()];
   await work();
   const used = process.cpuUsage(cpu);
-  const serverAfter = postgresServerCpuMs();
+  const [serverAfter, loopAfter] = [postgresServerCpuMs(), mainThreadCpuMs()];
   const per = (x: number, digits = 3): number => Number((x / n).toFixed(digits));
   return {
     cpuMs: per((used.user + used.system) / 1000),
     wallMs: per(performance.now() - started),
     statements: per(statements - sent, 2),
+    ...(loop !== undefined && loopAfter !== undefined && { mainThreadCpuMs: per(loopAfter - loop) }),
     ...(server !== undefined && serverAfter !== undefined && { serverCpuMs: per(serverAfter - server) }),
   };
 }
@@ -123,6 +136,8 @@ async function measure(location: StoreLocation): Promise<Record<string, number |
     });
     return {
       cpuMsPerUpload: upload.cpuMs,
+      // Of that, on the event loop (the rest ran on other threads: libuv's pool, a checkpointer).
+      mainThreadCpuMsPerUpload: upload.mainThreadCpuMs,
       wallMsPerUpload: upload.wallMs,
       statementsPerUpload: upload.statements,
       ...(location.db !== undefined && { postgresServerCpuMsPerUpload: upload.serverCpuMs, postgresServerCpuMsPerFetch: fetch.serverCpuMs }),

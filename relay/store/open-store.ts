@@ -12,6 +12,7 @@ import { LocalNotifier, type Notifier, PostgresNotifier } from './notifier';
 import type { RelayDatabase } from './schema';
 import { withPreparedStatements } from './prepared-statements';
 import { withStatementCache } from './statement-cache';
+import { WalCheckpointer } from './wal-checkpointer';
 
 export interface StoreConnection {
   readonly db: Kysely<RelayDatabase>;
@@ -74,13 +75,17 @@ const numericTypes = {
 
 export async function openStore(location: StoreLocation): Promise<StoreConnection> {
   if (location.db === undefined) {
-    const db = new Kysely<RelayDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(location.dir)) }) });
+    const sqlite = openSqlite(location.dir);
+    const db = new Kysely<RelayDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     await migrateToLatest(db as Kysely<unknown>, 'sqlite', location.upToMigration);
     const notifier = new LocalNotifier();
-    const wal = location.dir === ':memory:' ? undefined : new FileSync(join(location.dir, `${SQLITE_FILE}-wal`));
+    const onDisk = location.dir !== ':memory:';
+    const wal = onDisk ? new FileSync(join(location.dir, `${SQLITE_FILE}-wal`)) : undefined;
+    const checkpointer = onDisk ? new WalCheckpointer(sqlite, join(location.dir, SQLITE_FILE)) : undefined;
     const close = async (): Promise<void> => {
       await notifier.close();
       await wal?.close();
+      await checkpointer?.close();
       await db.destroy();
     };
     return { db, dialect: 'sqlite', notifier, unsynced: (fn) => fn(db), durable: () => wal?.sync() ?? Promise.resolve(), close };
