@@ -257,7 +257,7 @@ async function main(): Promise<void> {
         diskBytes = statSync(join(dir, 'relay.sqlite')).size;
       } else {
         const row = await admin!.query(
-          `select (select count(*) from ${schema}.envelopes) as n, pg_total_relation_size('${schema}.envelopes') + pg_total_relation_size('${schema}.deliveries') + pg_total_relation_size('${schema}.mailboxes') as bytes`,
+          `select (select count(*) from ${schema}.envelopes) as n, pg_total_relation_size('${schema}.envelopes') + coalesce(pg_total_relation_size(to_regclass('${schema}.envelope_bodies')), 0) + pg_total_relation_size('${schema}.deliveries') + pg_total_relation_size('${schema}.mailboxes') as bytes`,
         );
         count = Number(row.rows[0].n);
         diskBytes = Number(row.rows[0].bytes);

@@ -70,15 +70,74 @@ function initial(dialect: Dialect): Migration {
   };
 }
 
-function provider(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ '2026-11-29-001-initial': initial(dialect) }) };
+/**
+ * The padded body moves out of `envelopes` into `envelope_bodies`, so that listing, the fetch's
+ * checks, acknowledgements and the expiry sweep touch small rows only (SQLite otherwise walks a
+ * 16 kB body's overflow pages to reach the columns stored after it, and an acknowledgement
+ * rewrote the whole row); a fetch reads the body of the one envelope asked for. Existing bodies
+ * are copied over before the column goes. SQLite's DROP COLUMN rewrites the rows without it
+ * (secure_delete zeroes the freed pages); PostgreSQL's leaves the old values in dead row
+ * versions until the envelope is acknowledged or expires, as any deleted row.
+ */
+function bodiesApart(dialect: Dialect): Migration {
+  const blob = dialect === 'postgres' ? 'bytea' : 'blob';
+  // Kysely runs a migration in a transaction only where DDL is transactional (PostgreSQL); on
+  // SQLite this one opens its own, so a relay killed half-way migrates again from the start.
+  const atomically = (db: Kysely<unknown>, fn: (db: Kysely<any>) => Promise<void>): Promise<void> =>
+    dialect === 'postgres' ? fn(db) : db.transaction().execute(fn);
+  return {
+    up: (db) =>
+      atomically(db, async (tx) => {
+        await tx.schema
+          .createTable('envelope_bodies')
+          .addColumn('mailbox_id', 'text', (c) => c.notNull())
+          .addColumn('envelope_id', 'text', (c) => c.notNull())
+          .addColumn('body', blob, (c) => c.notNull())
+          .addPrimaryKeyConstraint('envelope_bodies_pk', ['mailbox_id', 'envelope_id'])
+          .execute();
+        await tx
+          .insertInto('envelope_bodies')
+          .columns(['mailbox_id', 'envelope_id', 'body'])
+          .expression(tx.selectFrom('envelopes').select(['mailbox_id', 'envelope_id', 'body']))
+          .execute();
+        await tx.schema.alterTable('envelopes').dropColumn('body').execute();
+      }),
+    down: (db) =>
+      atomically(db, async (tx) => {
+        await tx.schema.alterTable('envelopes').addColumn('body', blob).execute();
+        await tx
+          .updateTable('envelopes')
+          .set((eb) => ({
+            body: eb
+              .selectFrom('envelope_bodies')
+              .select('envelope_bodies.body')
+              .whereRef('envelope_bodies.mailbox_id', '=', 'envelopes.mailbox_id')
+              .whereRef('envelope_bodies.envelope_id', '=', 'envelopes.envelope_id'),
+          }))
+          .execute();
+        await tx.schema.dropTable('envelope_bodies').execute();
+      }),
+  };
 }
 
-/** Brings the schema to the newest version; throws with the failing migration's error. */
-export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+/** Every migration by name, in the order they run (Kysely sorts by name). */
+export function relayMigrations(dialect: Dialect): Record<string, Migration> {
+  return { '2026-11-29-001-initial': initial(dialect), '2026-11-29-002-bodies-apart': bodiesApart(dialect) };
+}
+
+function provider(dialect: Dialect, upTo?: string): MigrationProvider {
+  const all = relayMigrations(dialect);
+  return { getMigrations: async () => Object.fromEntries(Object.entries(all).filter(([name]) => upTo === undefined || name <= upTo)) };
+}
+
+/**
+ * Brings the schema to the newest version (or to migration `upTo`, for tests of a migration);
+ * throws with the failing migration's error.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, upTo?: string): Promise<void> {
   // Name the schema: Kysely otherwise takes a migration table in any schema of the database
   // (another relay's, a test's) as this one's.
   const schema = dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
-  const { error } = await new Migrator({ db, provider: provider(dialect), ...(schema !== undefined && { migrationTableSchema: schema }) }).migrateToLatest();
+  const { error } = await new Migrator({ db, provider: provider(dialect, upTo), ...(schema !== undefined && { migrationTableSchema: schema }) }).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(`relay migration failed: ${String(error)}`);
 }

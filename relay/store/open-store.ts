@@ -10,7 +10,9 @@ import { FileSync } from './file-sync';
 import { type Dialect, migrateToLatest } from './migrations';
 import { LocalNotifier, type Notifier, PostgresNotifier } from './notifier';
 import type { RelayDatabase } from './schema';
+import { withPreparedStatements } from './prepared-statements';
 import { withStatementCache } from './statement-cache';
+import { WalCheckpointer } from './wal-checkpointer';
 
 export interface StoreConnection {
   readonly db: Kysely<RelayDatabase>;
@@ -41,6 +43,8 @@ export interface StoreLocation {
   readonly schema?: string;
   /** PostgreSQL only: connections per process (default 10). */
   readonly poolSize?: number;
+  /** Migrate no further than this migration (tests of a migration); default the newest. */
+  readonly upToMigration?: string;
 }
 
 export const SQLITE_FILE = 'relay.sqlite';
@@ -71,13 +75,17 @@ const numericTypes = {
 
 export async function openStore(location: StoreLocation): Promise<StoreConnection> {
   if (location.db === undefined) {
-    const db = new Kysely<RelayDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(location.dir)) }) });
-    await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+    const sqlite = openSqlite(location.dir);
+    const db = new Kysely<RelayDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    await migrateToLatest(db as Kysely<unknown>, 'sqlite', location.upToMigration);
     const notifier = new LocalNotifier();
-    const wal = location.dir === ':memory:' ? undefined : new FileSync(join(location.dir, `${SQLITE_FILE}-wal`));
+    const onDisk = location.dir !== ':memory:';
+    const wal = onDisk ? new FileSync(join(location.dir, `${SQLITE_FILE}-wal`)) : undefined;
+    const checkpointer = onDisk ? new WalCheckpointer(sqlite, join(location.dir, SQLITE_FILE)) : undefined;
     const close = async (): Promise<void> => {
       await notifier.close();
       await wal?.close();
+      await checkpointer?.close();
       await db.destroy();
     };
     return { db, dialect: 'sqlite', notifier, unsynced: (fn) => fn(db), durable: () => wal?.sync() ?? Promise.resolve(), close };
@@ -93,12 +101,12 @@ export async function openStore(location: StoreLocation): Promise<StoreConnectio
   const pool = new pg.Pool({ ...config, max: location.poolSize ?? 10 });
   // An idle client that loses its server emits on the pool; the next query reports the failure.
   pool.on('error', () => undefined);
-  const db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
   const asyncPool = new pg.Pool({ ...config, options: `${config.options ?? ''} -c synchronous_commit=off`.trim(), max: 4 });
   asyncPool.on('error', () => undefined);
-  const asyncDb = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: asyncPool }) });
+  const asyncDb = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: withPreparedStatements(asyncPool) }) });
   try {
-    await migrateToLatest(db as Kysely<unknown>, 'postgres');
+    await migrateToLatest(db as Kysely<unknown>, 'postgres', location.upToMigration);
     const notifier = await PostgresNotifier.connect(config, pool);
     const close = async (): Promise<void> => {
       await notifier.close();

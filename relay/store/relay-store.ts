@@ -2,13 +2,14 @@
 // must not half-happen (an envelope with its deliveries and the quota, an acknowledgement and the
 // delete it may cause) are single transactions; counters change by atomic UPDATEs so that several
 // relay processes on one PostgreSQL keep them right.
-import type { Kysely, QueryResult, Transaction } from 'kysely';
+import { type Kysely, type QueryResult, type Transaction, sql } from 'kysely';
 import { RelayError } from '../errors';
 import { CompiledQueries } from './compiled-queries';
 import { GroupCommit } from './group-commit';
 import { NonceBatch } from './nonce-batch';
 import type { StoreConnection } from './open-store';
 import type { SignedRoster } from '../roster';
+import type { Dialect } from './migrations';
 import type { RelayDatabase } from './schema';
 
 type Db = Kysely<RelayDatabase> | Transaction<RelayDatabase>;
@@ -54,7 +55,8 @@ export type PutOutcome = 'stored' | 'duplicate';
 /** Rows an INSERT, UPDATE or DELETE run through CompiledQueries changed. */
 const affected = (result: QueryResult<unknown>): number => Number(result.numAffectedRows ?? 0);
 
-// The upload's statements, as shapes compiled once (compiled-queries.ts).
+// The upload's statements, as shapes compiled once (compiled-queries.ts): on SQLite one per
+// table; on PostgreSQL all of them in one statement (putEnvelopeAtOnce).
 interface EnvelopeValues {
   readonly mailbox: string;
   readonly id: string;
@@ -72,8 +74,10 @@ interface EnvelopeValues {
 const insertEnvelope = (db: Kysely<RelayDatabase>, p: EnvelopeValues) =>
   db
     .insertInto('envelopes')
-    .values({ mailbox_id: p.mailbox, envelope_id: p.id, digest: p.digest, size: p.size, body: p.body, created_hour: p.hour, expires_hour: p.expiresHour, pending: p.pending })
+    .values({ mailbox_id: p.mailbox, envelope_id: p.id, digest: p.digest, size: p.size, created_hour: p.hour, expires_hour: p.expiresHour, pending: p.pending })
     .onConflict((oc) => oc.columns(['mailbox_id', 'envelope_id']).doNothing());
+
+const insertBody = (db: Kysely<RelayDatabase>, p: EnvelopeValues) => db.insertInto('envelope_bodies').values({ mailbox_id: p.mailbox, envelope_id: p.id, body: p.body });
 
 // The roster version fences the write (see RosterChanged); the quota check is in the UPDATE itself.
 const takeQuota = (db: Kysely<RelayDatabase>, p: EnvelopeValues) =>
@@ -83,6 +87,41 @@ const takeQuota = (db: Kysely<RelayDatabase>, p: EnvelopeValues) =>
     .where('id', '=', p.mailbox)
     .where('roster_version', '=', p.rosterVersion)
     .where((eb) => eb.and([eb(eb('bytes_used', '+', p.size), '<=', p.quotaBytes), eb('envelope_count', '<', p.quotaEnvelopes)]));
+
+/**
+ * PostgreSQL: the whole upload as one statement (each statement is a round trip to the backend):
+ * the envelope row; then, only if it was new, the quota (fenced as in takeQuota); then, only if
+ * the quota was taken, the body and one delivery per recipient. The answer says which steps
+ * happened, and the caller throws (rolling the envelope row back) when the quota was not taken.
+ */
+const putEnvelopeAtOnce = (db: Kysely<RelayDatabase>, p: EnvelopeValues & { readonly recipients: readonly string[] }) =>
+  db
+    .with('stored', () => insertEnvelope(db, p).returning('envelope_id'))
+    .with('taken', () =>
+      takeQuota(db, p)
+        .where(sql<boolean>`exists (select 1 from stored)`)
+        .returning('id'),
+    )
+    .with('body', (cte) =>
+      cte
+        .insertInto('envelope_bodies')
+        .columns(['mailbox_id', 'envelope_id', 'body'])
+        .expression((eb) => eb.selectFrom('taken').select([sql<string>`${p.mailbox}::text`.as('m'), sql<string>`${p.id}::text`.as('e'), sql<Buffer>`${p.body}::bytea`.as('b')]))
+        .returning('envelope_id'),
+    )
+    .with('delivered', (cte) =>
+      cte
+        .insertInto('deliveries')
+        .columns(['mailbox_id', 'envelope_id', 'member_key'])
+        .expression((eb) =>
+          eb.selectFrom(['taken', sql<{ k: string }>`unnest(${p.recipients}::text[])`.as('r')]).select([sql<string>`${p.mailbox}::text`.as('m'), sql<string>`${p.id}::text`.as('e'), sql<string>`r`.as('k')]),
+        )
+        .returning('envelope_id'),
+    )
+    .selectNoFrom((eb) => [
+      eb.selectFrom('stored').select(eb.fn.countAll<number>().as('n')).as('stored'),
+      eb.selectFrom('taken').select(eb.fn.countAll<number>().as('n')).as('taken'),
+    ]);
 
 // The fetch path's reads: only deliveries still awaited by `key`, of envelopes not expired.
 const awaited = (db: Kysely<RelayDatabase>, p: { mailbox: string; key: string; nowHour: number }) =>
@@ -101,7 +140,10 @@ const selectPending = (db: Kysely<RelayDatabase>, p: { mailbox: string; key: str
     .limit(p.limit);
 
 const selectEnvelopeFor = (db: Kysely<RelayDatabase>, p: { mailbox: string; id: string; key: string; nowHour: number }) =>
-  awaited(db, p).select('envelopes.body').where('deliveries.envelope_id', '=', p.id);
+  awaited(db, p)
+    .innerJoin('envelope_bodies', (join) => join.onRef('envelope_bodies.mailbox_id', '=', 'envelopes.mailbox_id').onRef('envelope_bodies.envelope_id', '=', 'envelopes.envelope_id'))
+    .select('envelope_bodies.body')
+    .where('deliveries.envelope_id', '=', p.id);
 
 /** One shape per number of recipients: values `mailbox`, `id`, `k0`, `k1`, ... */
 const insertDeliveries = (count: number) => (db: Kysely<RelayDatabase>, p: Record<string, string>) =>
@@ -113,11 +155,13 @@ export class RelayStore {
   private readonly queries: CompiledQueries<RelayDatabase>;
 
   readonly db: Kysely<RelayDatabase>;
+  private readonly dialect: Dialect;
   /** Resolves once what was committed before is on disk (StoreConnection.durable). */
   private readonly durable: () => Promise<void>;
 
   constructor(connection: Pick<StoreConnection, 'db' | 'dialect' | 'unsynced' | 'durable'>) {
     this.db = connection.db;
+    this.dialect = connection.dialect;
     this.durable = () => connection.durable();
     this.queries = new CompiledQueries(connection.db);
     // Uploads arriving together share one transaction (group-commit.ts).
@@ -194,6 +238,7 @@ export class RelayStore {
   async deleteMailbox(id: string): Promise<void> {
     await this.write(async (tx) => {
       await tx.deleteFrom('deliveries').where('mailbox_id', '=', id).execute();
+      await tx.deleteFrom('envelope_bodies').where('mailbox_id', '=', id).execute();
       await tx.deleteFrom('envelopes').where('mailbox_id', '=', id).execute();
       await tx.deleteFrom('members').where('mailbox_id', '=', id).execute();
       await tx.deleteFrom('mailboxes').where('id', '=', id).execute();
@@ -229,22 +274,35 @@ export class RelayStore {
       quotaBytes: quotas.bytes,
       quotaEnvelopes: quotas.envelopes,
     };
-    const inserted = await this.queries.run(tx, 'insert envelope', insertEnvelope, values);
-    if (affected(inserted) !== 1) {
+    let stored: boolean;
+    let taken: boolean;
+    if (this.dialect === 'postgres') {
+      // One round trip; which of its steps happened comes back as counts.
+      const { rows } = await this.queries.run(tx, 'put envelope', putEnvelopeAtOnce, { ...values, recipients });
+      stored = Number(rows[0]?.stored) === 1;
+      taken = Number(rows[0]?.taken) === 1;
+    } else {
+      // SQLite has no writable CTEs, and a statement costs no round trip in process.
+      stored = affected(await this.queries.run(tx, 'insert envelope', insertEnvelope, values)) === 1;
+      taken = stored && affected(await this.queries.run(tx, 'take quota', takeQuota, values)) === 1;
+      if (taken) {
+        await this.queries.run(tx, 'insert body', insertBody, values);
+        const deliveries: Record<string, string> = { mailbox: envelope.mailbox, id: envelope.id };
+        recipients.forEach((key, i) => (deliveries[`k${i}`] = key));
+        await this.queries.run(tx, `insert deliveries ${recipients.length}`, insertDeliveries(recipients.length), deliveries);
+      }
+    }
+    if (!stored) {
       const existing = await tx.selectFrom('envelopes').select('digest').where('mailbox_id', '=', envelope.mailbox).where('envelope_id', '=', envelope.id).executeTakeFirst();
       if (existing?.digest === envelope.digest) return 'duplicate';
       throw new RelayError(409, 'ID_CONFLICT', 'another envelope with this id is already in the mailbox');
     }
-    const within = await this.queries.run(tx, 'take quota', takeQuota, values);
-    if (affected(within) !== 1) {
+    if (!taken) {
       const now = await tx.selectFrom('mailboxes').select('roster_version').where('id', '=', envelope.mailbox).executeTakeFirst();
       if (now?.roster_version !== envelope.rosterVersion) throw new RosterChanged();
-      // Throwing rolls the insert back: nothing of a refused upload stays.
+      // Throwing rolls the envelope row back: nothing of a refused upload stays.
       throw new RelayError(429, 'QUOTA_EXCEEDED', `the mailbox holds its quota (${quotas.envelopes} envelopes, ${quotas.bytes} bytes) until its members fetch`, 3600);
     }
-    const deliveries: Record<string, string> = { mailbox: envelope.mailbox, id: envelope.id };
-    recipients.forEach((key, i) => (deliveries[`k${i}`] = key));
-    await this.queries.run(tx, `insert deliveries ${recipients.length}`, insertDeliveries(recipients.length), deliveries);
     return 'stored';
   }
 
@@ -281,6 +339,7 @@ export class RelayStore {
 
   private async deleteEnvelope(tx: Db, mailbox: string, id: string, size: number): Promise<void> {
     await tx.deleteFrom('deliveries').where('mailbox_id', '=', mailbox).where('envelope_id', '=', id).execute();
+    await tx.deleteFrom('envelope_bodies').where('mailbox_id', '=', mailbox).where('envelope_id', '=', id).execute();
     const gone = await tx.deleteFrom('envelopes').where('mailbox_id', '=', mailbox).where('envelope_id', '=', id).executeTakeFirst();
     if (Number(gone.numDeletedRows) !== 1) return;
     await tx

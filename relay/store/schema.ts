@@ -29,12 +29,17 @@ export interface EnvelopeTable {
   readonly digest: string;
   /** Padded length (a size bucket). */
   readonly size: number;
-  /** The padded sealed envelope. */
-  readonly body: Buffer;
   readonly created_hour: number;
   readonly expires_hour: number;
   /** Recipients that have not acknowledged it yet; 0 means it is deleted. */
   readonly pending: number;
+}
+
+/** The padded sealed envelope, apart from its row in `envelopes` so that only a fetch reads it. */
+export interface EnvelopeBodyTable {
+  readonly mailbox_id: string;
+  readonly envelope_id: string;
+  readonly body: Buffer;
 }
 
 export interface DeliveryTable {
@@ -62,6 +67,7 @@ export interface RelayDatabase {
   mailboxes: MailboxTable;
   members: MemberTable;
   envelopes: EnvelopeTable;
+  envelope_bodies: EnvelopeBodyTable;
   deliveries: DeliveryTable;
   nonces: NonceTable;
   rendezvous: RendezvousTable;

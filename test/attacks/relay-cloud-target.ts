@@ -223,11 +223,11 @@ async function familyOnRelay(
     insider: {
       async held() {
         if (!server().up) return [];
-        const rows = await server().store.db.selectFrom('envelopes').select(['envelope_id', 'body']).where('mailbox_id', '=', mailbox).execute();
+        const rows = await server().store.db.selectFrom('envelope_bodies').select(['envelope_id', 'body']).where('mailbox_id', '=', mailbox).execute();
         return rows.map((r) => ({ key: r.envelope_id, bytes: Buffer.from(r.body) }));
       },
       async overwrite(key, bytes) {
-        await server().store.db.updateTable('envelopes').set({ body: bytes }).where('mailbox_id', '=', mailbox).where('envelope_id', '=', key).execute();
+        await server().store.db.updateTable('envelope_bodies').set({ body: bytes }).where('mailbox_id', '=', mailbox).where('envelope_id', '=', key).execute();
       },
       async enqueue(bytes) {
         const db = server().store.db;
@@ -245,8 +245,9 @@ async function familyOnRelay(
         }
         await db
           .insertInto('envelopes')
-          .values({ mailbox_id: mailbox, envelope_id: id, digest: createHash('sha256').update(bytes).digest('base64url'), size: bytes.length, body: bytes, created_hour: hour, expires_hour: hour + 720, pending: 1 })
+          .values({ mailbox_id: mailbox, envelope_id: id, digest: createHash('sha256').update(bytes).digest('base64url'), size: bytes.length, created_hour: hour, expires_hour: hour + 720, pending: 1 })
           .execute();
+        await db.insertInto('envelope_bodies').values({ mailbox_id: mailbox, envelope_id: id, body: bytes }).execute();
         await db.insertInto('deliveries').values({ mailbox_id: mailbox, envelope_id: id, member_key: parentKey }).execute();
       },
       forge(ogg, sample) {

@@ -48,7 +48,8 @@ export interface TestDatabase {
   readonly dir: string;
   readonly db?: string;
   readonly schema?: string;
-  open(): Promise<StoreConnection>;
+  /** Opens the store, migrated to the newest version or no further than `upToMigration`. */
+  open(upToMigration?: string): Promise<StoreConnection>;
   drop(): Promise<void>;
 }
 
@@ -60,7 +61,7 @@ export function testDatabase(backend: Backend): TestDatabase {
     backend,
     dir,
     ...(backend === 'postgres' && { db: TEST_PG_URL, schema }),
-    open: () => openStore(location),
+    open: (upToMigration) => openStore({ ...location, ...(upToMigration !== undefined && { upToMigration }) }),
     drop: async () => {
       rmSync(dir, { recursive: true, force: true });
       if (schema === undefined) return;

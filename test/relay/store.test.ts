@@ -22,7 +22,7 @@ function envelope(id: string, body: Buffer, hour = 1000, rosterVersion = 1): New
 
 async function rowCounts(store: RelayStore): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of ['mailboxes', 'members', 'envelopes', 'deliveries'] as const) {
+  for (const table of ['mailboxes', 'members', 'envelopes', 'envelope_bodies', 'deliveries'] as const) {
     const row = await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     counts[table] = Number(row.n);
   }
@@ -76,7 +76,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay store on %s', (backend
     const refused = store.putEnvelope(envelope('c', Buffer.alloc(4096)), [OWNER], quotas);
     await expect(refused).rejects.toBeInstanceOf(RelayError);
     await expect(refused).rejects.toMatchObject({ statusCode: 429, code: 'QUOTA_EXCEEDED', retryAfter: 3600 });
-    expect(await rowCounts(store)).toMatchObject({ envelopes: 2, deliveries: 2 });
+    expect(await rowCounts(store)).toMatchObject({ envelopes: 2, envelope_bodies: 2, deliveries: 2 });
     const mailboxRow = await store.db.selectFrom('mailboxes').selectAll().executeTakeFirstOrThrow();
     expect([mailboxRow.bytes_used, mailboxRow.envelope_count]).toEqual([8192, 2]);
   });
@@ -92,10 +92,10 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay store on %s', (backend
     // Which of each pair wins is the store's to choose (batch order); each gets its own outcome.
     expect(results.slice(0, 2).sort()).toEqual(['ID_CONFLICT', 'stored']);
     expect(results.slice(2).sort()).toEqual(['QUOTA_EXCEEDED', 'stored']);
-    const rows = await store.db.selectFrom('envelopes').select(['envelope_id', 'body']).orderBy('envelope_id').execute();
+    const rows = await store.db.selectFrom('envelope_bodies').select(['envelope_id', 'body']).orderBy('envelope_id').execute();
     const winners = [results[0] === 'stored' ? ['p', 1] : ['p', 2], results[2] === 'stored' ? ['q', 3] : ['r', 4]];
     expect(rows.map((r) => [r.envelope_id[0], r.body[0]])).toEqual(winners);
-    expect(await rowCounts(store)).toMatchObject({ envelopes: 2, deliveries: 2 });
+    expect(await rowCounts(store)).toMatchObject({ envelopes: 2, envelope_bodies: 2, deliveries: 2 });
   });
 
   run('deletes an envelope once every recipient acknowledged it, and frees its quota', async () => {
@@ -105,7 +105,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay store on %s', (backend
     expect(await store.acknowledge(MAILBOX, 'e'.padEnd(22, 'x'), OWNER)).toBe(false);
     expect(await store.envelopeFor(MAILBOX, 'e'.padEnd(22, 'x'), AUNT, 1000)).toEqual(Buffer.alloc(2048, 9));
     expect(await store.acknowledge(MAILBOX, 'e'.padEnd(22, 'x'), AUNT)).toBe(true);
-    expect(await rowCounts(store)).toMatchObject({ envelopes: 0, deliveries: 0 });
+    expect(await rowCounts(store)).toMatchObject({ envelopes: 0, envelope_bodies: 0, deliveries: 0 });
     const mailboxRow = await store.db.selectFrom('mailboxes').selectAll().executeTakeFirstOrThrow();
     expect([mailboxRow.bytes_used, mailboxRow.envelope_count]).toEqual([0, 0]);
   });
@@ -114,13 +114,13 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay store on %s', (backend
     await store.putEnvelope(envelope('e', Buffer.alloc(1024)), [GRANDMA], quotas);
     await store.putRoster(MAILBOX, OWNER, roster(2, [AUNT]), 1000);
     expect(await store.pending(MAILBOX, GRANDMA, 1000, 10)).toEqual([]);
-    expect(await rowCounts(store)).toMatchObject({ envelopes: 0, deliveries: 0, members: 1 });
+    expect(await rowCounts(store)).toMatchObject({ envelopes: 0, envelope_bodies: 0, deliveries: 0, members: 1 });
   });
 
   run('refuses an upload whose recipients come from a roster that has since changed, storing nothing', async () => {
     await store.putRoster(MAILBOX, OWNER, roster(2, [AUNT]), 1000);
     await expect(store.putEnvelope(envelope('stale', Buffer.alloc(1024)), [GRANDMA], quotas)).rejects.toBeInstanceOf(RosterChanged);
-    expect(await rowCounts(store)).toMatchObject({ envelopes: 0, deliveries: 0 });
+    expect(await rowCounts(store)).toMatchObject({ envelopes: 0, envelope_bodies: 0, deliveries: 0 });
     expect(await store.putEnvelope(envelope('fresh', Buffer.alloc(1024), 1000, 2), [AUNT], quotas)).toBe('stored');
   });
 
@@ -135,7 +135,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay store on %s', (backend
     await store.putEnvelope(envelope('new', Buffer.alloc(1024), 1500), [OWNER], quotas);
     expect((await store.pending(MAILBOX, OWNER, 1720, 10)).map((e) => e.id)).toEqual(['new'.padEnd(22, 'x')]);
     expect(await store.sweepExpired(1720)).toBe(1);
-    expect(await rowCounts(store)).toMatchObject({ envelopes: 1, deliveries: 1 });
+    expect(await rowCounts(store)).toMatchObject({ envelopes: 1, envelope_bodies: 1, deliveries: 1 });
   });
 
   run('accepts a signature nonce once per key, and forgets it after its window', async () => {
@@ -161,7 +161,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('the relay store on %s', (backend
   run('deleting a mailbox leaves no row of it', async () => {
     await store.putEnvelope(envelope('e', Buffer.alloc(1024, 5)), [OWNER], quotas);
     await store.deleteMailbox(MAILBOX);
-    expect(await rowCounts(store)).toEqual({ mailboxes: 0, members: 0, envelopes: 0, deliveries: 0 });
+    expect(await rowCounts(store)).toEqual({ mailboxes: 0, members: 0, envelopes: 0, envelope_bodies: 0, deliveries: 0 });
     expect(await store.mailbox(MAILBOX)).toBeUndefined();
   });
 
