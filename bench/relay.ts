@@ -30,6 +30,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONCURRENCY = (process.env.BENCH_CLIENTS ?? '1,16,256').split(',').map(Number);
 /** The goal: a relay upload at least half as fast as a bare route taking the same body. */
 const GOAL_RATIO = 0.5;
+const BARE = 'bare fastify route';
+const FLOOR = 'floor: bare route + HMAC + hash + one non-durable SQLite statement';
 const PG_URL = process.env.PLUSHLINK_TEST_PG ?? 'postgres://plushlink:plushlink@127.0.0.1:5432/plushlink_relay_test';
 /** How each phone signs (BENCH_AUTH, default both, in the same run). */
 const AUTHS = (process.env.BENCH_AUTH ?? 'ed25519,session').split(',') as ('ed25519' | 'session')[];
@@ -180,18 +182,22 @@ async function main(): Promise<void> {
   const phoneKeys = Array.from({ length: Math.max(...CONCURRENCY) }, () => generatePartyKeys(sodium).signing);
 
   const results: Record<string, unknown>[] = [];
-  const bare = await spawnServer(['--require', 'tsx/cjs', join(__dirname, 'relay-bare.ts')]);
-  try {
-    for (const c of CONCURRENCY) {
-      const pool = await uploads(bare.url, 200, [{ box: 'AAAAAAAAAAAAAAAAAAAAAA', signer: bareSigner }]);
-      results.push({ store: 'bare fastify route', processes: 1, operation: 'upload', clients: c, ...(await cannon([bare], c, [pool])) });
+  // The bare route (the goal's denominator), then the floor (relay-floor.ts: the bare route plus
+  // an HMAC, the body's hash and one non-durable SQLite statement): an upper bound for any relay.
+  for (const [store, file] of [[BARE, 'relay-bare.ts'], [FLOOR, 'relay-floor.ts']] as const) {
+    const server = await spawnServer(['--require', 'tsx/cjs', join(__dirname, file)]);
+    try {
+      for (const c of CONCURRENCY) {
+        const pool = await uploads(server.url, 200, [{ box: 'AAAAAAAAAAAAAAAAAAAAAA', signer: bareSigner }]);
+        results.push({ store, processes: 1, operation: 'upload', clients: c, ...(await cannon([server], c, [pool])) });
+      }
+      for (const c of CONCURRENCY) {
+        const pool = await fetches(server.url, 200, [bareSigner], [{ box: 'AAAAAAAAAAAAAAAAAAAAAA', id: 'AAAAAAAAAAAAAAAAAAAAAA' }]);
+        results.push({ store, processes: 1, operation: 'fetch', clients: c, ...(await cannon([server], c, [pool])) });
+      }
+    } finally {
+      await stop(server);
     }
-    for (const c of CONCURRENCY) {
-      const pool = await fetches(bare.url, 200, [bareSigner], [{ box: 'AAAAAAAAAAAAAAAAAAAAAA', id: 'AAAAAAAAAAAAAAAAAAAAAA' }]);
-      results.push({ store: 'bare fastify route', processes: 1, operation: 'fetch', clients: c, ...(await cannon([bare], c, [pool])) });
-    }
-  } finally {
-    await stop(bare);
   }
 
   const setups: { store: string; processes: number }[] = [{ store: 'sqlite', processes: 1 }, { store: 'postgres', processes: 1 }, { store: 'postgres', processes: 2 }];
@@ -273,9 +279,9 @@ async function main(): Promise<void> {
     }
   }
 
-  const bareRun = (operation: unknown, c: number) => results.find((r) => r.store === 'bare fastify route' && r.operation === operation && r.clients === c) as Run | undefined;
+  const bareRun = (operation: unknown, c: number) => results.find((r) => r.store === BARE && r.operation === operation && r.clients === c) as Run | undefined;
   for (const r of results) {
-    if ((r.operation !== 'upload' && r.operation !== 'fetch') || r.store === 'bare fastify route') continue;
+    if ((r.operation !== 'upload' && r.operation !== 'fetch') || r.store === BARE) continue;
     const denominator = bareRun(r.operation, r.clients as number);
     if (!denominator) continue;
     r.ratioToBareRoute = Number(((r.requestsPerSecond as number) / denominator.requestsPerSecond).toFixed(3));
