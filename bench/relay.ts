@@ -291,6 +291,9 @@ async function main(): Promise<void> {
     // the throughput ratio would be if the server were CPU-bound alone on its cores.
     const [mine, theirs] = [r.serverCpuMsPerRequest as number | undefined, denominator.serverCpuMsPerRequest];
     if (mine && theirs) r.cpuCostRatioToBareRoute = Number((theirs / mine).toFixed(3));
+    // Against the floor (relay-floor.ts): how close the relay comes to what any relay here could.
+    const floor = results.find((f) => f.store === FLOOR && f.operation === r.operation && f.clients === r.clients) as Run | undefined;
+    if (floor && r.store !== FLOOR) r.ratioToFloor = Number(((r.requestsPerSecond as number) / floor.requestsPerSecond).toFixed(3));
   }
   const inProcessCostsMs = await relayCosts(sodium);
   const remotePlay = await remotePlayTimes(sodium);
