@@ -88,6 +88,7 @@ export class MessageStream {
 
   close(): void {
     this.encoder.close();
+    this.sealer.close();
   }
 
   private take(bytes: Uint8Array): void {
