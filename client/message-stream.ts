@@ -47,15 +47,21 @@ export class MessageStream {
     if (!Number.isSafeInteger(boundBitrate) || boundBitrate <= 0) throw new AudioError('INVALID_ARGUMENT', `boundBitrate ${boundBitrate} is not a positive integer`);
     const boundBytesPerPacket = Math.ceil((boundBitrate * FRAME_MS) / 8000);
     this.encoder = new OpusFrameEncoder(readWav(wav));
-    this.pager = new OggOpusPager({ ...this.encoder, packetCount: this.encoder.frames });
-    const pages = Math.ceil(this.encoder.frames / PACKETS_PER_PAGE);
-    // A page may split once more when its lacing table fills: at most twice the pages.
-    const maxPushes = 1 + 2 * pages;
-    const maxAudioBytes = this.pager.head.length + this.encoder.frames * boundBytesPerPacket + 2 * pages * PAGE_OVERHEAD;
-    this.sealer = new EnvelopeStreamSealer(sodium, { sender, recipients: [toy], time: now, id: sodium.randombytes_buf(16), maxAudioBytes, maxPushes });
-    this.id = this.sealer.id;
-    this.outgoing = new OutgoingStream(sodium, this.sealer.header, this.sealer.maxBodyLength);
-    this.take(this.pager.head);
+    try {
+      this.pager = new OggOpusPager({ ...this.encoder, packetCount: this.encoder.frames });
+      const pages = Math.ceil(this.encoder.frames / PACKETS_PER_PAGE);
+      // A page may split once more when its lacing table fills: at most twice the pages.
+      const maxPushes = 1 + 2 * pages;
+      const maxAudioBytes = this.pager.head.length + this.encoder.frames * boundBytesPerPacket + 2 * pages * PAGE_OVERHEAD;
+      this.sealer = new EnvelopeStreamSealer(sodium, { sender, recipients: [toy], time: now, id: sodium.randombytes_buf(16), maxAudioBytes, maxPushes });
+      this.id = this.sealer.id;
+      this.outgoing = new OutgoingStream(sodium, this.sealer.header, this.sealer.maxBodyLength);
+      this.take(this.pager.head);
+    } catch (error) {
+      // Nobody gets this object to close(): its wasm encoder and sealer state go now.
+      this.close();
+      throw error;
+    }
     this.encodeMs += performance.now() - t0;
   }
 
@@ -88,7 +94,8 @@ export class MessageStream {
 
   close(): void {
     this.encoder.close();
-    this.sealer.close();
+    // Undefined only while the constructor fails.
+    (this.sealer as EnvelopeStreamSealer | undefined)?.close();
   }
 
   private take(bytes: Uint8Array): void {
