@@ -7,6 +7,7 @@
 // truncated stream; nothing is returned before the signature verifies. Layout and reasoning:
 // docs/PROTOCOL.md section 10.3, "Format, version 4".
 import type { Sodium } from '../pairing/sodium';
+import { freeAbandonedHashState, freeSecretstreamState } from '../pairing/sodium-state';
 import { ByteReader, ByteWriter, asciiBytes, concatBytes } from './bytes';
 import {
   CONTENT_OGG_OPUS,
@@ -136,7 +137,17 @@ export class EnvelopeStreamSealer {
     this.finished = true;
     const hash = this.sodium.crypto_generichash_final(this.transcript, TRANSCRIPT_HASH_BYTES);
     const signature = this.sodium.crypto_sign_detached(signedTranscript(this.header, hash), this.signingKey);
-    return this.flush([this.record(signature, TAG_FINAL, null, false)]);
+    const last = this.flush([this.record(signature, TAG_FINAL, null, false)]);
+    freeSecretstreamState(this.sodium, this.state);
+    return last;
+  }
+
+  /** Gives back the heap of an envelope abandoned before finish() (idempotent; a no-op after it). */
+  close(): void {
+    if (this.finished) return;
+    this.finished = true;
+    freeSecretstreamState(this.sodium, this.state);
+    freeAbandonedHashState(this.sodium, this.transcript);
   }
 
   private flush(records: Uint8Array[]): Uint8Array {
@@ -174,6 +185,29 @@ export function openStreamBody(
     throw new AudioError('INTEGRITY', 'the envelope stream header is unusable');
   }
   const transcript = sodium.crypto_generichash_init(null, TRANSCRIPT_HASH_BYTES);
+  let hashed = false;
+  try {
+    const { sender, audio, signature } = openRecords(sodium, state, transcript, headerRaw, body);
+    hashed = true; // crypto_generichash_final frees the transcript's state
+    const hash = sodium.crypto_generichash_final(transcript, TRANSCRIPT_HASH_BYTES);
+    if (!verifies(sodium, signature, signedTranscript(headerRaw, hash), sender.signing)) {
+      throw new AudioError('BAD_SIGNATURE', "the sender's signature over the envelope does not verify");
+    }
+    return { sender, audio: concatBytes(audio) };
+  } finally {
+    freeSecretstreamState(sodium, state);
+    if (!hashed) freeAbandonedHashState(sodium, transcript);
+  }
+}
+
+/** openStreamBody's records, authenticated in order and hashed into `transcript`; the signature unchecked. */
+function openRecords(
+  sodium: Sodium,
+  state: StreamState,
+  transcript: HashState,
+  headerRaw: Uint8Array,
+  body: Uint8Array,
+): { sender: EnvelopeSender; audio: Uint8Array[]; signature: Uint8Array } {
   const r = new ByteReader(body, 'envelope body');
   const audio: Uint8Array[] = [];
   let sender: EnvelopeSender | undefined;
@@ -199,9 +233,5 @@ export function openStreamBody(
     } else audio.push(message);
   }
   if (!signature || !sender) throw new AudioError('TRUNCATED', 'the envelope body ends before its final, signed record');
-  const hash = sodium.crypto_generichash_final(transcript, TRANSCRIPT_HASH_BYTES);
-  if (!verifies(sodium, signature, signedTranscript(headerRaw, hash), sender.signing)) {
-    throw new AudioError('BAD_SIGNATURE', "the sender's signature over the envelope does not verify");
-  }
-  return { sender, audio: concatBytes(audio) };
+  return { sender, audio, signature };
 }

@@ -13,11 +13,21 @@ import type { PartyKeys, PeerPublicKeys } from '../pairing/keys';
 import type { Sodium } from '../pairing/sodium';
 
 /**
- * Bytes allowed per 20 ms packet in the bound: twice the 16 kbit/s target. libopus's VBR at this
- * target stays far below it (speech: mean 29, max 60 bytes; white noise: mean 51, max 60; a loud
- * two-tone: mean 40, max 65, measured here); audio that outgrows it is sent as version 3.
+ * The bitrate the bound allows for by default: twice the 16 kbit/s target. libopus's VBR at this
+ * target stays below it on the whole (speech: mean 29 bytes a packet, max 60; white noise: mean 51,
+ * max 60; a loud two-tone: mean 40, max 65; full-scale square waves: mean 43, max 100; full-scale
+ * random +-1 samples, the worst found: mean 81.5 against the 80 allowed, which the pages'
+ * allowance still covers; measured here); audio that outgrows it is sent as version 3.
  */
-const BOUND_BYTES_PER_PACKET = (2 * VOICE_BITRATE * FRAME_MS) / 8000;
+export const DEFAULT_BOUND_BITRATE = 2 * VOICE_BITRATE;
+
+export interface MessageStreamOptions {
+  /**
+   * Bits per second of audio the envelope's announced bound allows for (default twice the voice
+   * bitrate). A tighter bound fits a fuller toy; audio that outgrows it is TOO_LARGE mid-stream.
+   */
+  readonly boundBitrate?: number;
+}
 /** Ogg page header plus a full lacing table: the most a page adds to its packets. */
 const PAGE_OVERHEAD = 27 + 255;
 
@@ -31,18 +41,27 @@ export class MessageStream {
   private readonly sealer: EnvelopeStreamSealer;
 
   /** `wav`: the recording (throws AudioError for anything else). */
-  constructor(sodium: Sodium, wav: Uint8Array, sender: PartyKeys, toy: PeerPublicKeys, now: number) {
+  constructor(sodium: Sodium, wav: Uint8Array, sender: PartyKeys, toy: PeerPublicKeys, now: number, options: MessageStreamOptions = {}) {
     const t0 = performance.now();
+    const boundBitrate = options.boundBitrate ?? DEFAULT_BOUND_BITRATE;
+    if (!Number.isSafeInteger(boundBitrate) || boundBitrate <= 0) throw new AudioError('INVALID_ARGUMENT', `boundBitrate ${boundBitrate} is not a positive integer`);
+    const boundBytesPerPacket = Math.ceil((boundBitrate * FRAME_MS) / 8000);
     this.encoder = new OpusFrameEncoder(readWav(wav));
-    this.pager = new OggOpusPager({ ...this.encoder, packetCount: this.encoder.frames });
-    const pages = Math.ceil(this.encoder.frames / PACKETS_PER_PAGE);
-    // A page may split once more when its lacing table fills: at most twice the pages.
-    const maxPushes = 1 + 2 * pages;
-    const maxAudioBytes = this.pager.head.length + this.encoder.frames * BOUND_BYTES_PER_PACKET + 2 * pages * PAGE_OVERHEAD;
-    this.sealer = new EnvelopeStreamSealer(sodium, { sender, recipients: [toy], time: now, id: sodium.randombytes_buf(16), maxAudioBytes, maxPushes });
-    this.id = this.sealer.id;
-    this.outgoing = new OutgoingStream(sodium, this.sealer.header, this.sealer.maxBodyLength);
-    this.take(this.pager.head);
+    try {
+      this.pager = new OggOpusPager({ ...this.encoder, packetCount: this.encoder.frames });
+      const pages = Math.ceil(this.encoder.frames / PACKETS_PER_PAGE);
+      // A page may split once more when its lacing table fills: at most twice the pages.
+      const maxPushes = 1 + 2 * pages;
+      const maxAudioBytes = this.pager.head.length + this.encoder.frames * boundBytesPerPacket + 2 * pages * PAGE_OVERHEAD;
+      this.sealer = new EnvelopeStreamSealer(sodium, { sender, recipients: [toy], time: now, id: sodium.randombytes_buf(16), maxAudioBytes, maxPushes });
+      this.id = this.sealer.id;
+      this.outgoing = new OutgoingStream(sodium, this.sealer.header, this.sealer.maxBodyLength);
+      this.take(this.pager.head);
+    } catch (error) {
+      // Nobody gets this object to close(): its wasm encoder and sealer state go now.
+      this.close();
+      throw error;
+    }
     this.encodeMs += performance.now() - t0;
   }
 
@@ -75,6 +94,8 @@ export class MessageStream {
 
   close(): void {
     this.encoder.close();
+    // Undefined only while the constructor fails.
+    (this.sealer as EnvelopeStreamSealer | undefined)?.close();
   }
 
   private take(bytes: Uint8Array): void {

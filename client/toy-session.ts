@@ -66,6 +66,8 @@ export interface StreamOptions extends TransferOptions {
    * sleep, so encoding takes simulated time as it would on a phone as fast as this machine.
    */
   readonly encodeYield?: (sliceMs: number) => Promise<void>;
+  /** What a streamed envelope's bound allows for (client/message-stream.ts); see MessageStreamOptions. */
+  readonly boundBitrate?: number;
 }
 
 /** Frames encoded between turns of the link: 0.2 s of audio, ~2 ms of encoding here. */
@@ -263,7 +265,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     if (!wav || !(await this.takesStreams())) return this.sendSealed(this.sealMessage(recording), options);
     let message: MessageStream;
     try {
-      message = new MessageStream(this.sodium, recording, this.keys, this.bond.peer, this.now());
+      message = new MessageStream(this.sodium, recording, this.keys, this.bond.peer, this.now(), options.boundBitrate === undefined ? {} : { boundBitrate: options.boundBitrate });
     } catch (error) {
       if (isAudioError(error)) throw new ToyClientError('BAD_INPUT', error.message, { cause: error });
       throw error;

@@ -28,6 +28,17 @@ export function longVoiceWav(seconds: number, seed = 3): Uint8Array {
   return writeWav({ sampleRate: RATE, channels: [samples] });
 }
 
+/** Full-scale random +-1 samples: the most bytes libopus spends at the voice bitrate (~33 kbit/s). */
+export function loudNoiseWav(seconds: number, seed = 7): Uint8Array {
+  const samples = new Float32Array(RATE * seconds);
+  let state = seed;
+  for (let i = 0; i < samples.length; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    samples[i] = state & 0x10000 ? 1 : -1;
+  }
+  return writeWav({ sampleRate: RATE, channels: [samples] });
+}
+
 /** Correlation of two signals' 10 ms loudness contours: ~1 for the same speech, far lower otherwise. */
 export function envelopeCorrelation(a: Float32Array, b: Float32Array): number {
   return correlation(energyEnvelope(a, RATE / 100), energyEnvelope(b, RATE / 100));

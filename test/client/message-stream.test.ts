@@ -8,7 +8,7 @@ import { readWav } from '../../audio/wav';
 import { MessageStream } from '../../client/message-stream';
 import { generatePartyKeys, publicKeys } from '../../pairing/identity';
 import { sodiumReady } from '../../pairing/sodium';
-import { voiceWav } from './helpers';
+import { loudNoiseWav, voiceWav } from './helpers';
 
 describe('a message sealed while it is encoded', () => {
   it('grows page by page and opens to the packets encodeOpus makes, inside its announced bound', async () => {
@@ -38,5 +38,23 @@ describe('a message sealed while it is encoded', () => {
     message.encode(5);
     message.close();
     expect(() => message.envelope()).toThrow(/abandoned/);
+  });
+
+  it("keeps the loudest audio found (full-scale random samples, ~33 kbit/s) inside the default bound", async () => {
+    const sodium = await sodiumReady();
+    const message = new MessageStream(sodium, loudNoiseWav(3), generatePartyKeys(sodium), publicKeys(generatePartyKeys(sodium)), 1);
+    const header = readEnvelopeHeader(message.envelope());
+    expect(header.version).toBe(4);
+    expect(header.bodyLength).toBeLessThanOrEqual(header.maxBodyLength!);
+  });
+
+  it('announces a tighter bound for a lower boundBitrate, and refuses one that is not a positive integer', async () => {
+    const sodium = await sodiumReady();
+    const [phone, toy] = [generatePartyKeys(sodium), publicKeys(generatePartyKeys(sodium))];
+    const bound = (boundBitrate?: number) =>
+      readEnvelopeHeader(new MessageStream(sodium, voiceWav(1), phone, toy, 1, boundBitrate === undefined ? {} : { boundBitrate }).envelope()).maxBodyLength!;
+    expect(bound(16_000)).toBeLessThan(bound());
+    expect(bound(32_000)).toBe(bound());
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new MessageStream(sodium, voiceWav(1), phone, toy, 1, { boundBitrate: bad })).toThrow(/boundBitrate/);
   });
 });
