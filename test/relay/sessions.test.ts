@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { sessionRequest } from '../../client/relay-session';
 import { type RelayClient, newRelayId } from '../../client/relay-client';
 import type { Sodium } from '../../pairing/sodium';
-import { type RequestSigner, sessionSigner, signRequest } from '../../relay/request-signing';
+import { type RequestSigner, ed25519Signer, sessionSigner, signRequest } from '../../relay/request-signing';
 import type { SessionOpened } from '../../relay/routes/session-route';
 import type { Relay } from '../../relay/server';
 import { TICKET_BYTES } from '../../relay/session-tickets';
@@ -188,6 +188,47 @@ describe('request sessions', () => {
     await parent.client(url).putRoster(mailbox, 2, []);
     await expect(client.pending(mailbox)).rejects.toMatchObject({ status: 403, code: 'NOT_A_MEMBER' });
     expect(client.sessionsOpened).toBe(1);
+  });
+
+  it("judge a signature's age by the relay's clock, not the machine's", async () => {
+    const url = relays[0]!.url;
+    clock -= 3_600_000; // the relay's clock an hour behind this machine's: signatures made by it are fresh
+    const path = `/v1/mailboxes/${mailbox}/envelopes`;
+    expect(await send(url, ed25519Signer(sodium, grandma.keys.signing), 'GET', path, clock)).toMatchObject({ status: 200 });
+    expect(await send(url, ed25519Signer(sodium, grandma.keys.signing), 'GET', path, clock - 301_000)).toMatchObject({ status: 401, error: 'EXPIRED_SIGNATURE' });
+  });
+
+  it('refuse malformed session signature headers with a 4xx and a reason, never a 500', async () => {
+    const url = relays[0]!.url;
+    const path = `/v1/mailboxes/${mailbox}/envelopes`;
+    const session = await grandma.client(url).signer();
+    const good = await signRequest(sodium, session, { method: 'GET', url: `${url}${path}` });
+    const input = good['signature-input']!;
+    const variants = [
+      input.replace(/keyid="[^"]*"/, 'keyid=""'),
+      input.replace(/keyid="[^"]*"/, 'keyid="%%%"'),
+      input.replace(/keyid="[^"]*"/, 'keyid=12'),
+      input.replace(/keyid="[^"]*"/, `keyid="${grandma.client(url).keyId}"`),
+      input.replace(/keyid="[^"]*"/, `keyid="${'A'.repeat(2000)}"`),
+      input.replace(/keyid="[^"]*"/, `keyid=:${Buffer.from(session.keyid, 'base64url').toString('base64')}:`),
+      input.replace(/alg="[^"]*"/, 'alg="ed25519"'),
+      input.replace(/alg="[^"]*"/, 'alg="hmac-sha512"'),
+      input.replace(/alg="[^"]*"/, 'alg=hmac-sha256'),
+      input.replace(/created=\d+/, 'created="soon"'),
+      input.replace(/created=\d+/, 'created=99999999999999'),
+      input.replace(/nonce="[^"]*"/, 'nonce=?1'),
+      `${input}, sig2=${input.slice(input.indexOf('=') + 1)}`,
+      'sig1=("@method";req);keyid="x"',
+      '(((',
+    ];
+    for (const variant of variants) {
+      const { status, error } = await resend(url, 'GET', path, { ...good, 'signature-input': variant });
+      expect({ variant, status: status >= 400 && status < 500, error: typeof error }).toEqual({ variant, status: true, error: 'string' });
+    }
+    for (const signature of ['sig1=:AAAA:', 'sig1=:', 'sig1=?0', `sig1=:${'A'.repeat(4000)}==:`]) {
+      const { status } = await resend(url, 'GET', path, { ...good, signature });
+      expect({ signature, status: status >= 400 && status < 500 }).toEqual({ signature, status: true });
+    }
   });
 
   it('need a ticket secret of at least 32 bytes when one is given', async () => {
