@@ -3,7 +3,7 @@
 // know. A session authenticates and nothing more: the roster still decides every request, nonces
 // are still used once, and a session opened elsewhere, expired, forged or misused is refused with
 // a reason the client acts on (opening a new session once).
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sessionRequest } from '../../client/relay-session';
 import { type RelayClient, newRelayId } from '../../client/relay-client';
@@ -11,7 +11,7 @@ import type { Sodium } from '../../pairing/sodium';
 import { type RequestSigner, ed25519Signer, sessionSigner, signRequest } from '../../relay/request-signing';
 import type { SessionOpened } from '../../relay/routes/session-route';
 import type { Relay } from '../../relay/server';
-import { TICKET_BYTES } from '../../relay/session-tickets';
+import { TICKET_BYTES, loadTicketSecret } from '../../relay/session-tickets';
 import type { StoreConnection } from '../../relay/store/open-store';
 import { type Phone, type TestDatabase, phone, sodiumReady, startTestRelay, testDatabase } from './relay-harness';
 
@@ -234,5 +234,18 @@ describe('request sessions', () => {
   it('need a ticket secret of at least 32 bytes when one is given', async () => {
     writeFileSync(secretFile, 'short');
     await expect(relay(true)).rejects.toThrow('at least 32 random bytes');
+  });
+
+  it('warn, by file name and never its contents, when the ticket secret file is readable by others', () => {
+    const warnings: string[] = [];
+    chmodSync(secretFile, 0o644);
+    const secret = loadTicketSecret(secretFile, (message) => warnings.push(message));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(secretFile);
+    expect(warnings[0]).toContain('644');
+    expect(warnings[0]).not.toContain(secret.toString('utf8'));
+    chmodSync(secretFile, 0o600);
+    loadTicketSecret(secretFile, (message) => warnings.push(message));
+    expect(warnings).toHaveLength(1);
   });
 });
