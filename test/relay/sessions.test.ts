@@ -160,6 +160,20 @@ describe('request sessions', () => {
     expect(await resend(url, 'GET', path, first.headers)).toMatchObject({ status: 401, error: 'REPLAYED' });
   });
 
+  it("use each nonce once per phone key across both algorithms: a session's nonce is spent for the key's Ed25519 signatures, and back", async () => {
+    const url = relays[0]!.url;
+    const path = `/v1/mailboxes/${mailbox}/envelopes`;
+    const session = await grandma.client(url).signer();
+    const ed25519 = ed25519Signer(sodium, grandma.keys.signing);
+    for (const [first, second] of [[session, ed25519], [ed25519, session]] as const) {
+      const nonce = sodium.randombytes_buf(16);
+      const fixed = { ...sodium, randombytes_buf: () => nonce } as Sodium;
+      const sign = async (signer: RequestSigner): Promise<Record<string, string>> => signRequest(fixed, signer, { method: 'GET', url: `${url}${path}` }, clock);
+      expect(await resend(url, 'GET', path, await sign(first))).toMatchObject({ status: 200 });
+      expect(await resend(url, 'GET', path, await sign(second))).toMatchObject({ status: 401, error: 'REPLAYED' });
+    }
+  });
+
   it('refuse a wrong HMAC: another key, or a signature made for another request', async () => {
     const url = relays[0]!.url;
     const session = await grandma.client(url).signer();
