@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { sessionRequest } from '../../client/relay-session';
 import { type RelayClient, newRelayId } from '../../client/relay-client';
 import type { Sodium } from '../../pairing/sodium';
-import { type RequestSigner, ed25519Signer, sessionSigner, signRequest } from '../../relay/request-signing';
+import { type RequestSigner, contentDigest, ed25519Signer, sessionSigner, signRequest } from '../../relay/request-signing';
 import type { SessionOpened } from '../../relay/routes/session-route';
 import type { Relay } from '../../relay/server';
 import { TICKET_BYTES, loadTicketSecret } from '../../relay/session-tickets';
@@ -100,6 +100,19 @@ describe('request sessions', () => {
     expect(() => sodium.crypto_box_seal_open(Buffer.from(answer.sealedKey, 'base64url'), eavesdropper.publicKey, eavesdropper.privateKey)).toThrow();
     const signer = opening.open(answer, Date.now()).signer;
     expect(await send(url, signer, 'GET', `/v1/mailboxes/${mailbox}/envelopes`)).toMatchObject({ status: 200 });
+  });
+
+  it("bind the one-time X25519 key to the phone's signature: an active attacker's key in the body is refused, digest kept or recomputed", async () => {
+    const url = relays[0]!.url;
+    const genuine = sessionRequest(sodium).body;
+    const attackers = sessionRequest(sodium).body;
+    const headers = await signRequest(sodium, grandma.keys.signing, { method: 'POST', url: `${url}/v1/sessions`, body: genuine });
+    const post = async (extra: Record<string, string>): Promise<{ status: number; error: string }> => {
+      const response = await fetch(`${url}/v1/sessions`, { method: 'POST', headers: { ...headers, ...extra, 'content-type': 'application/json' }, body: attackers });
+      return { status: response.status, error: ((await response.json()) as { error: string }).error };
+    };
+    expect(await post({})).toEqual({ status: 400, error: 'BAD_DIGEST' });
+    expect(await post({ 'content-digest': contentDigest(attackers) })).toEqual({ status: 401, error: 'BAD_SIGNATURE' });
   });
 
   it('are opened only by the phone key itself: a session cannot renew itself, and a key that is no X25519 key is refused', async () => {
