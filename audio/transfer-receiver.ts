@@ -1,8 +1,9 @@
 // The receiving half of a voice-message transfer (the toy, or a phone fetching from the toy):
 // a sans-IO state machine fed transfer messages, returning messages to send and events.
 //
-// Bounded memory, whatever the sender sends: an offer larger than `maxBytes` is refused before
-// any chunk is accepted; the only buffer is the offered envelope's own size; chunks outside
+// Bounded memory, whatever the sender sends: an offer larger than `maxBytes` (for a stream, its
+// head and bound together) is refused before any chunk is accepted; the only buffer is the
+// offered envelope's own size; chunks outside
 // [next, next + window) are dropped, never buffered; one partial transfer at a time.
 // Resumable: `snapshot()` is the partial state as a value the toy persists (see
 // transfer-snapshot.ts); a receiver restored from it answers a re-offer with where it was.
@@ -104,7 +105,8 @@ export class TransferReceiver {
   }
 
   private restore(p: PartialTransfer): Partial {
-    if (p.total > this.maxBytes) throw new AudioError('TOO_LARGE', `persisted transfer of ${p.total} bytes exceeds maxBytes ${this.maxBytes}`);
+    const size = p.total + (p.stream?.head.length ?? 0);
+    if (size > this.maxBytes) throw new AudioError('TOO_LARGE', `persisted transfer of ${size} bytes exceeds maxBytes ${this.maxBytes}`);
     if (!Number.isInteger(p.total) || p.total < 1 || !Number.isInteger(p.chunkSize) || p.chunkSize < 1 || p.chunkSize > MAX_CHUNK_SIZE) {
       throw new AudioError('CORRUPT', `persisted transfer of ${p.total} bytes in ${p.chunkSize}-byte chunks is impossible`);
     }
@@ -156,9 +158,10 @@ export class TransferReceiver {
     };
   }
 
-  /** Bytes this receiver holds for transfers: never more than maxBytes plus its bitmap. */
+  /** Bytes this receiver holds for transfers (a stream's head too): never more than maxBytes plus its bitmap. */
   memoryBytes(): number {
-    return this.partial ? this.partial.data.length + this.partial.received.bytes.length : 0;
+    const p = this.partial;
+    return p ? (p.stream?.head.length ?? 0) + p.data.length + p.received.bytes.length : 0;
   }
 
   /** The link dropped; the partial transfer stays, waiting for the sender's next offer. */
@@ -224,7 +227,9 @@ export class TransferReceiver {
       out.messages.push(encodeTransferMessage({ type: 'done', hash }));
       return;
     }
-    if (total > this.maxBytes) return this.reject(out, hash, 'TOO_LARGE', `offered envelope of ${total} bytes exceeds the ${this.maxBytes}-byte maximum`);
+    // A stream's head is part of the envelope the toy will hold and store: it counts too.
+    const size = total + (head?.length ?? 0);
+    if (size > this.maxBytes) return this.reject(out, hash, 'TOO_LARGE', `offered envelope of ${size} bytes exceeds the ${this.maxBytes}-byte maximum`);
     if (chunkSize > this.maxChunkSize) return this.reject(out, hash, 'CORRUPT', `offered chunk size ${chunkSize} exceeds ${this.maxChunkSize}`);
     const p = this.partial;
     if (p && (p.stream?.bound ?? p.total) === total && !p.stream === !head && this.sodium.memcmp(p.hash, hash)) {

@@ -160,7 +160,8 @@ export async function verifyRequest(verifier: Ed25519Verifier, request: Incoming
         },
         requiredParams: PARAMS,
         requiredFields: hasBody ? [...COMPONENTS, 'content-digest'] : COMPONENTS,
-        maxAge: options.windowSeconds,
+        // No maxAge: the library would judge it by the machine's Date.now(), not the relay's clock;
+        // the window is checked below against options.nowMs (notAfter already takes that clock).
         notAfter: Math.floor(options.nowMs / 1000) + options.skewSeconds,
       },
       { method: request.method, url: new URL(request.url, 'http://relay.invalid'), headers: request.headers as Record<string, string | string[]> },
@@ -173,7 +174,7 @@ export async function verifyRequest(verifier: Ed25519Verifier, request: Incoming
   const params = seen[0];
   if (valid !== true || !params || !actsAs) throw new RelayError(401, 'BAD_SIGNATURE', 'the signature does not verify');
   const created = params.created instanceof Date ? Math.floor(params.created.getTime() / 1000) : NaN;
-  // The library skips the age check when `created` is absent or not a number; insist on it here.
+  // The age check is ours alone (the relay's clock, and `created` must be present and a number).
   const now = Math.floor(options.nowMs / 1000);
   if (!Number.isFinite(created) || created < now - options.windowSeconds || created > now + options.skewSeconds) {
     throw new RelayError(401, 'EXPIRED_SIGNATURE', 'created is missing or outside the accepted window');

@@ -82,7 +82,7 @@ export async function buildRelay(config: RelayConfig, options: RelayOptions = {}
   registerBodyParsers(app);
 
   const verifier = new Ed25519Verifier(sodium);
-  const sessions = new SessionTickets(loadTicketSecret(config.sessionSecretFile), config.sessionSeconds);
+  const sessions = new SessionTickets(loadTicketSecret(config.sessionSecretFile, (message) => app.log.warn(message)), config.sessionSeconds);
   const rosters = new RosterCache(connection.notifier, (id) => store.mailbox(id));
   const ctx: RelayContext = {
     store,

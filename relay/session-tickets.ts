@@ -17,7 +17,7 @@
 // XSalsa20-Poly1305). A passive observer sees the ticket and a sealed box it cannot open; an
 // active one cannot swap the phone's X25519 key without breaking the Ed25519 signature.
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Sodium } from '../pairing/sodium';
 import { RelayError } from './errors';
 import { KEY_BYTES, toBase64Url } from './ids';
@@ -40,11 +40,19 @@ export interface Session {
   readonly expires: number;
 }
 
-/** The ticket secret: the file's bytes (at least 32), or 32 random bytes for this process alone. */
-export function loadTicketSecret(file: string | undefined): Buffer {
+/**
+ * The ticket secret: the file's bytes (at least 32), or 32 random bytes for this process alone.
+ * `warn` hears (by file name, never its contents) when the file is readable by group or others:
+ * whoever reads it can mint sessions for any key.
+ */
+export function loadTicketSecret(file: string | undefined, warn: (message: string) => void = () => undefined): Buffer {
   if (file === undefined) return randomBytes(32);
   const secret = readFileSync(file);
   if (secret.length < SECRET_MIN_BYTES) throw new Error(`the session secret file ${file} holds ${secret.length} bytes; it needs at least ${SECRET_MIN_BYTES} random bytes (e.g. openssl rand -hex 32)`);
+  const mode = statSync(file).mode & 0o777;
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    warn(`the session secret file ${file} is readable by others (mode ${mode.toString(8).padStart(3, '0')}): whoever reads it can open sessions as any key; chmod 600 it`);
+  }
   return secret;
 }
 

@@ -4,8 +4,8 @@
 import type { PartyKeys } from '../../pairing/keys';
 import type { Sodium } from '../../pairing/sodium';
 import { sodiumReady } from '../../pairing/sodium';
-import { concatBytes } from '../../audio/bytes';
-import { openEnvelope, readEnvelopeHeader } from '../../audio/envelope';
+import { ByteWriter, asciiBytes, concatBytes } from '../../audio/bytes';
+import { headerBytes, openEnvelope, readEnvelopeHeader } from '../../audio/envelope';
 import { EnvelopeStreamSealer, STREAM_ENVELOPE_VERSION, streamBodyBound } from '../../audio/envelope-stream';
 import { envelopeRecords, thrown } from './fixtures';
 import { makeParty, publicOf, senderOf } from './parties';
@@ -93,6 +93,44 @@ describe('streamed voice envelopes (version 4)', () => {
       altered[i] = altered[i]! ^ 0x40;
       expect(['CORRUPT', 'INTEGRITY', 'NOT_A_RECIPIENT', 'TRUNCATED', 'UNSUPPORTED_FORMAT', 'BAD_SIGNATURE']).toContain(thrown(() => openEnvelope(sodium, altered, toy)).code);
     }
+  });
+
+  it("cannot be made by a fellow recipient, who knows the content key, to speak for its sender: the signature covers the header and every byte", () => {
+    const parent = makeParty(sodium);
+    const sealer = new EnvelopeStreamSealer(sodium, { sender: grandma, recipients: [publicOf(toy), publicOf(parent)], time, maxAudioBytes: 4096, maxPushes: 1 });
+    const original = concatBytes([sealer.header, sealer.push(audio), sealer.finish()]);
+    const header = readEnvelopeHeader(original);
+    // The parent unwraps the content key from its own slot, as openEnvelope does.
+    const { sharedRx, sharedTx } = sodium.crypto_kx_server_session_keys(parent.envelope.publicKey, parent.envelope.secretKey, header.ephemeral);
+    const slot = sodium.crypto_generichash(16, concatBytes([asciiBytes('plushlink envelope slot v3\0'), header.id]), sharedTx);
+    const wrapped = header.recipients.find((r) => sodium.memcmp(r.slot, slot))!.wrappedKey;
+    const key = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, wrapped, concatBytes([asciiBytes('plushlink envelope key wrap v3\0'), header.id, slot]), new Uint8Array(24), sharedRx);
+    // ...reads grandma's records, her signature among them...
+    const { records } = envelopeRecords(original);
+    const pull = sodium.crypto_secretstream_xchacha20poly1305_init_pull(header.streamHeader!, key);
+    const plain = records.map((r, i) => (sodium.crypto_secretstream_xchacha20poly1305_pull(pull, r.subarray(2), i === 0 ? original.subarray(0, original.length - header.bodyLength) : null) as { message: Uint8Array }).message);
+    const signature = plain[plain.length - 1]!;
+    /** ...and seals a stream of its own under the same key, wrapped keys and recipients. */
+    const forge = (senderKeys: Uint8Array, body: Uint8Array, sign: (header: Uint8Array, hash: Uint8Array) => Uint8Array): Uint8Array => {
+      const push = sodium.crypto_secretstream_xchacha20poly1305_init_push(key);
+      const forged = headerBytes({ ...header, streamHeader: push.header });
+      const record = (m: Uint8Array, tag: number, ad: Uint8Array | null): Uint8Array => {
+        const c = sodium.crypto_secretstream_xchacha20poly1305_push(push.state, m, ad, tag);
+        return concatBytes([new ByteWriter().u16be(c.length).finish(), c]);
+      };
+      const hash = sodium.crypto_generichash(64, concatBytes([senderKeys, body]), null);
+      return concatBytes([forged, record(senderKeys, 0, forged), record(body, 0, null), record(sign(forged, hash), 3, null)]);
+    };
+    const grandmaKeys = concatBytes([grandma.signing.publicKey, grandma.envelope.publicKey]);
+    const altered = audio.map((b) => b ^ 1);
+    // Grandma's keys and signature over other audio, or over her own audio under another stream header.
+    expect(thrown(() => openEnvelope(sodium, forge(grandmaKeys, altered, () => signature), toy)).code).toBe('BAD_SIGNATURE');
+    expect(thrown(() => openEnvelope(sodium, forge(grandmaKeys, audio, () => signature), toy)).code).toBe('BAD_SIGNATURE');
+    // Signed by the parent itself, it is the parent's message (as with version 3), never grandma's.
+    const parentKeys = concatBytes([parent.signing.publicKey, parent.envelope.publicKey]);
+    const own = forge(parentKeys, audio, (h, hash) => sodium.crypto_sign_detached(concatBytes([asciiBytes('plushlink voice envelope v4\0'), h, hash]), parent.signing.secretKey));
+    expect(openEnvelope(sodium, own, toy).sender).toEqual(senderOf(parent));
+    expect(thrown(() => openEnvelope(sodium, own, toy, { senders: [publicOf(grandma)] })).code).toBe('UNKNOWN_SENDER');
   });
 
   it('keeps to the body bound announced up front: a push beyond it is TOO_LARGE and changes nothing', () => {

@@ -14,7 +14,7 @@ import { TransferReceiver } from '../../audio/transfer-receiver';
 import { TransferSender } from '../../audio/transfer-sender';
 import { decodeReceiverSnapshot, encodeReceiverSnapshot } from '../../audio/transfer-snapshot';
 import { OutgoingStream } from '../../audio/transfer-stream';
-import { decodeTransferMessage } from '../../audio/transfer-wire';
+import { decodeTransferMessage, encodeTransferMessage } from '../../audio/transfer-wire';
 import { makeParty, publicOf } from './parties';
 
 /** What goes wrong at a step; `rechunk` reconnects with another chunk size (a new MTU). */
@@ -168,4 +168,19 @@ describe('streamed transfers of streamed envelopes', () => {
       expect(receiver.memoryBytes()).toBe(0);
     }
   });
+
+  it('counts the head against maxBytes: an OPEN whose head and bound together exceed it is TOO_LARGE, and what is held never exceeds it', () => {
+    const head = new Uint8Array(100).fill(7);
+    const open = (bound: number): Uint8Array => encodeTransferMessage({ type: 'open', bound, chunkSize: 50, window: 8, head });
+    const receiver = new TransferReceiver(sodium, { maxBytes: 1000 });
+    const refused = receiver.receive(open(1000));
+    expect(refused.events).toEqual([expect.objectContaining({ type: 'failed', error: expect.objectContaining({ code: 'TOO_LARGE' }) })]);
+    expect(receiver.memoryBytes()).toBe(0);
+    receiver.receive(open(900));
+    expect(receiver.memoryBytes()).toBeGreaterThanOrEqual(1000);
+    expect(receiver.memoryBytes()).toBeLessThanOrEqual(1000 + Math.ceil(1000 / 50 / 8));
+    const snapshot = receiver.snapshot();
+    expect(() => new TransferReceiver(sodium, { maxBytes: 999 }, snapshot)).toThrow(expect.objectContaining({ code: 'TOO_LARGE' }));
+  });
 });
+

@@ -3,15 +3,15 @@
 // know. A session authenticates and nothing more: the roster still decides every request, nonces
 // are still used once, and a session opened elsewhere, expired, forged or misused is refused with
 // a reason the client acts on (opening a new session once).
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sessionRequest } from '../../client/relay-session';
 import { type RelayClient, newRelayId } from '../../client/relay-client';
 import type { Sodium } from '../../pairing/sodium';
-import { type RequestSigner, sessionSigner, signRequest } from '../../relay/request-signing';
+import { type RequestSigner, contentDigest, ed25519Signer, sessionSigner, signRequest } from '../../relay/request-signing';
 import type { SessionOpened } from '../../relay/routes/session-route';
 import type { Relay } from '../../relay/server';
-import { TICKET_BYTES } from '../../relay/session-tickets';
+import { TICKET_BYTES, loadTicketSecret } from '../../relay/session-tickets';
 import type { StoreConnection } from '../../relay/store/open-store';
 import { type Phone, type TestDatabase, phone, sodiumReady, startTestRelay, testDatabase } from './relay-harness';
 
@@ -102,6 +102,19 @@ describe('request sessions', () => {
     expect(await send(url, signer, 'GET', `/v1/mailboxes/${mailbox}/envelopes`)).toMatchObject({ status: 200 });
   });
 
+  it("bind the one-time X25519 key to the phone's signature: an active attacker's key in the body is refused, digest kept or recomputed", async () => {
+    const url = relays[0]!.url;
+    const genuine = sessionRequest(sodium).body;
+    const attackers = sessionRequest(sodium).body;
+    const headers = await signRequest(sodium, grandma.keys.signing, { method: 'POST', url: `${url}/v1/sessions`, body: genuine });
+    const post = async (extra: Record<string, string>): Promise<{ status: number; error: string }> => {
+      const response = await fetch(`${url}/v1/sessions`, { method: 'POST', headers: { ...headers, ...extra, 'content-type': 'application/json' }, body: attackers });
+      return { status: response.status, error: ((await response.json()) as { error: string }).error };
+    };
+    expect(await post({})).toEqual({ status: 400, error: 'BAD_DIGEST' });
+    expect(await post({ 'content-digest': contentDigest(attackers) })).toEqual({ status: 401, error: 'BAD_SIGNATURE' });
+  });
+
   it('are opened only by the phone key itself: a session cannot renew itself, and a key that is no X25519 key is refused', async () => {
     const url = relays[0]!.url;
     const client = grandma.client(url);
@@ -160,6 +173,20 @@ describe('request sessions', () => {
     expect(await resend(url, 'GET', path, first.headers)).toMatchObject({ status: 401, error: 'REPLAYED' });
   });
 
+  it("use each nonce once per phone key across both algorithms: a session's nonce is spent for the key's Ed25519 signatures, and back", async () => {
+    const url = relays[0]!.url;
+    const path = `/v1/mailboxes/${mailbox}/envelopes`;
+    const session = await grandma.client(url).signer();
+    const ed25519 = ed25519Signer(sodium, grandma.keys.signing);
+    for (const [first, second] of [[session, ed25519], [ed25519, session]] as const) {
+      const nonce = sodium.randombytes_buf(16);
+      const fixed: Sodium = Object.create(sodium, { randombytes_buf: { value: () => nonce } }); // libsodium with a chosen nonce
+      const sign = async (signer: RequestSigner): Promise<Record<string, string>> => signRequest(fixed, signer, { method: 'GET', url: `${url}${path}` }, clock);
+      expect(await resend(url, 'GET', path, await sign(first))).toMatchObject({ status: 200 });
+      expect(await resend(url, 'GET', path, await sign(second))).toMatchObject({ status: 401, error: 'REPLAYED' });
+    }
+  });
+
   it('refuse a wrong HMAC: another key, or a signature made for another request', async () => {
     const url = relays[0]!.url;
     const session = await grandma.client(url).signer();
@@ -190,8 +217,62 @@ describe('request sessions', () => {
     expect(client.sessionsOpened).toBe(1);
   });
 
+  it("judge a signature's age by the relay's clock, not the machine's", async () => {
+    const url = relays[0]!.url;
+    clock -= 3_600_000; // the relay's clock an hour behind this machine's: signatures made by it are fresh
+    const path = `/v1/mailboxes/${mailbox}/envelopes`;
+    expect(await send(url, ed25519Signer(sodium, grandma.keys.signing), 'GET', path, clock)).toMatchObject({ status: 200 });
+    expect(await send(url, ed25519Signer(sodium, grandma.keys.signing), 'GET', path, clock - 301_000)).toMatchObject({ status: 401, error: 'EXPIRED_SIGNATURE' });
+  });
+
+  it('refuse malformed session signature headers with a 4xx and a reason, never a 500', async () => {
+    const url = relays[0]!.url;
+    const path = `/v1/mailboxes/${mailbox}/envelopes`;
+    const session = await grandma.client(url).signer();
+    const good = await signRequest(sodium, session, { method: 'GET', url: `${url}${path}` });
+    const input = good['signature-input']!;
+    const variants = [
+      input.replace(/keyid="[^"]*"/, 'keyid=""'),
+      input.replace(/keyid="[^"]*"/, 'keyid="%%%"'),
+      input.replace(/keyid="[^"]*"/, 'keyid=12'),
+      input.replace(/keyid="[^"]*"/, `keyid="${grandma.client(url).keyId}"`),
+      input.replace(/keyid="[^"]*"/, `keyid="${'A'.repeat(2000)}"`),
+      input.replace(/keyid="[^"]*"/, `keyid=:${Buffer.from(session.keyid, 'base64url').toString('base64')}:`),
+      input.replace(/alg="[^"]*"/, 'alg="ed25519"'),
+      input.replace(/alg="[^"]*"/, 'alg="hmac-sha512"'),
+      input.replace(/alg="[^"]*"/, 'alg=hmac-sha256'),
+      input.replace(/created=\d+/, 'created="soon"'),
+      input.replace(/created=\d+/, 'created=99999999999999'),
+      input.replace(/nonce="[^"]*"/, 'nonce=?1'),
+      `${input}, sig2=${input.slice(input.indexOf('=') + 1)}`,
+      'sig1=("@method";req);keyid="x"',
+      '(((',
+    ];
+    for (const variant of variants) {
+      const { status, error } = await resend(url, 'GET', path, { ...good, 'signature-input': variant });
+      expect({ variant, status: status >= 400 && status < 500, error: typeof error }).toEqual({ variant, status: true, error: 'string' });
+    }
+    for (const signature of ['sig1=:AAAA:', 'sig1=:', 'sig1=?0', `sig1=:${'A'.repeat(4000)}==:`]) {
+      const { status } = await resend(url, 'GET', path, { ...good, signature });
+      expect({ signature, status: status >= 400 && status < 500 }).toEqual({ signature, status: true });
+    }
+  });
+
   it('need a ticket secret of at least 32 bytes when one is given', async () => {
     writeFileSync(secretFile, 'short');
     await expect(relay(true)).rejects.toThrow('at least 32 random bytes');
+  });
+
+  it('warn, by file name and never its contents, when the ticket secret file is readable by others', () => {
+    const warnings: string[] = [];
+    chmodSync(secretFile, 0o644);
+    const secret = loadTicketSecret(secretFile, (message) => warnings.push(message));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(secretFile);
+    expect(warnings[0]).toContain('644');
+    expect(warnings[0]).not.toContain(secret.toString('utf8'));
+    chmodSync(secretFile, 0o600);
+    loadTicketSecret(secretFile, (message) => warnings.push(message));
+    expect(warnings).toHaveLength(1);
   });
 });
