@@ -133,7 +133,7 @@ export async function verifyRequest(verifier: Ed25519Verifier, request: Incoming
   if (bodyDigest && header(request, 'content-digest') !== contentDigestOf(bodyDigest)) {
     throw new RelayError(400, 'BAD_DIGEST', 'Content-Digest is missing or is not the sha-256 of the body');
   }
-  const seen: { keyid?: unknown; nonce?: unknown; created?: unknown; alg?: unknown }[] = [];
+  const seen: { keyid?: unknown; nonce?: unknown; created?: unknown; alg?: unknown; expires?: unknown }[] = [];
   let actsAs: { keyId: string; alg: SignatureAlg } | undefined;
   let valid: boolean | null;
   try {
@@ -143,6 +143,9 @@ export async function verifyRequest(verifier: Ed25519Verifier, request: Incoming
           seen.push(params);
           if (seen.length > 1) throw new RelayError(400, 'BAD_SIGNATURE', 'send exactly one signature');
           if (typeof params.nonce !== 'string' || !NONCE_PATTERN.test(params.nonce)) throw new RelayError(401, 'BAD_SIGNATURE', 'nonce must be 16-64 base64url characters');
+          // The library would judge `expires` by the machine's Date.now(); the relay's window is
+          // created + windowSeconds by its own clock, so a signature may not set its own.
+          if (params.expires !== undefined) throw new RelayError(401, 'BAD_SIGNATURE', 'the relay takes no expires parameter: a signature is valid for a window after its created time');
           if (params.alg === 'hmac-sha256' && options.sessions && typeof params.keyid === 'string') {
             const session = options.sessions.open(params.keyid, options.nowMs);
             actsAs = { keyId: session.keyId, alg: 'hmac-sha256' };

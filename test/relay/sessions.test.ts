@@ -5,12 +5,14 @@
 // a reason the client acts on (opening a new session once).
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { httpbis } from 'http-message-signatures';
 import { sessionRequest } from '../../client/relay-session';
 import { type RelayClient, newRelayId } from '../../client/relay-client';
 import type { Sodium } from '../../pairing/sodium';
 import { type RequestSigner, contentDigest, ed25519Signer, sessionSigner, signRequest } from '../../relay/request-signing';
 import type { SessionOpened } from '../../relay/routes/session-route';
 import type { Relay } from '../../relay/server';
+import { toBase64Url } from '../../relay/ids';
 import { TICKET_BYTES, loadTicketSecret } from '../../relay/session-tickets';
 import type { StoreConnection } from '../../relay/store/open-store';
 import { type Phone, type TestDatabase, phone, sodiumReady, startTestRelay, testDatabase } from './relay-harness';
@@ -223,6 +225,25 @@ describe('request sessions', () => {
     const path = `/v1/mailboxes/${mailbox}/envelopes`;
     expect(await send(url, ed25519Signer(sodium, grandma.keys.signing), 'GET', path, clock)).toMatchObject({ status: 200 });
     expect(await send(url, ed25519Signer(sodium, grandma.keys.signing), 'GET', path, clock - 301_000)).toMatchObject({ status: 401, error: 'EXPIRED_SIGNATURE' });
+  });
+
+  it('refuse a signature that sets its own expires (the window is the relay\'s, by its clock)', async () => {
+    const url = relays[0]!.url;
+    const path = `/v1/mailboxes/${mailbox}/envelopes`;
+    const key = grandma.keys.signing;
+    const signed = await httpbis.signMessage(
+      {
+        key: { id: toBase64Url(key.publicKey), alg: 'ed25519', sign: async (data) => Buffer.from(sodium.crypto_sign_detached(data, key.secretKey)) },
+        fields: ['@method', '@path', '@query'],
+        params: ['created', 'nonce', 'keyid', 'alg', 'expires'],
+        paramValues: { created: new Date(clock), expires: new Date(clock + 3_600_000), nonce: toBase64Url(sodium.randombytes_buf(16)) },
+      },
+      { method: 'GET', url: `${url}${path}`, headers: {} },
+    );
+    const headers = Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
+    expect(headers['signature-input']).toContain('expires=');
+    const { status, error } = await resend(url, 'GET', path, headers);
+    expect({ status, error }).toEqual({ status: 401, error: 'BAD_SIGNATURE' });
   });
 
   it('refuse malformed session signature headers with a 4xx and a reason, never a 500', async () => {
