@@ -26,8 +26,11 @@ export interface ReceiverOptions {
 }
 
 export type ReceiverEvent =
-  /** A transfer started or resumed; `bytesDone` already held from before. */
-  | { readonly type: 'offer'; readonly hash: Uint8Array; readonly total: number; readonly bytesDone: number }
+  /**
+   * A transfer started or resumed; `bytesDone` already held from before. `headBytes`: a stream's
+   * head, held and stored besides its `total` body bytes (0 for a whole envelope).
+   */
+  | { readonly type: 'offer'; readonly hash: Uint8Array; readonly total: number; readonly bytesDone: number; readonly headBytes: number }
   | { readonly type: 'progress'; readonly bytesDone: number; readonly total: number }
   | { readonly type: 'complete'; readonly hash: Uint8Array; readonly envelope: Uint8Array }
   /** The transfer ended without an envelope (TOO_LARGE, INTEGRITY, CORRUPT offer, ABORTED). */
@@ -250,7 +253,7 @@ export class TransferReceiver {
       };
     }
     const current = this.partial as Partial;
-    out.events.push({ type: 'offer', hash: current.hash.slice(), total: current.total, bytesDone: current.bytesDone });
+    out.events.push({ type: 'offer', hash: current.hash.slice(), total: current.total, bytesDone: current.bytesDone, headBytes: current.stream?.head.length ?? 0 });
     this.sinceAck = 0;
     // A restored or re-chunked transfer may already hold every byte: check it now.
     if (current.next >= current.count && !(current.stream && !current.stream.ended)) return this.finish(current, out);

@@ -487,7 +487,7 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     }
     const out = this.upload.receive(bytes);
     for (const event of out.events) {
-      if (event.type === 'offer' && event.total - event.bytesDone > this.storage.flash.usage().freeBytes) {
+      if (event.type === 'offer' && event.headBytes + event.total - event.bytesDone > this.storage.flash.usage().freeBytes) {
         // Refuse before the bytes travel: a full toy says so (first, so the phone hears why)
         // instead of dropping the message.
         this.rejectMessage(link, 'FLASH_FULL');

@@ -119,7 +119,7 @@ describe('the transfer receiver', () => {
     // The MTU changed: 500 bytes kept are 3 whole 150-byte chunks.
     const out = send(restored, offer(1000, 150));
     expect(out.replies).toEqual([expect.objectContaining({ type: 'state', next: 3 })]);
-    expect(out.events).toEqual([{ type: 'offer', hash, total: 1000, bytesDone: 450 }]);
+    expect(out.events).toEqual([{ type: 'offer', hash, total: 1000, bytesDone: 450, headBytes: 0 }]);
   });
 
   it('refuses a persisted state larger than maxBytes or malformed with a typed error', () => {

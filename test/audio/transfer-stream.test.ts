@@ -176,7 +176,8 @@ describe('streamed transfers of streamed envelopes', () => {
     const refused = receiver.receive(open(1000));
     expect(refused.events).toEqual([expect.objectContaining({ type: 'failed', error: expect.objectContaining({ code: 'TOO_LARGE' }) })]);
     expect(receiver.memoryBytes()).toBe(0);
-    receiver.receive(open(900));
+    // The offer tells the toy what it will hold and store: the head besides the bound.
+    expect(receiver.receive(open(900)).events).toEqual([expect.objectContaining({ type: 'offer', total: 900, bytesDone: 0, headBytes: 100 })]);
     expect(receiver.memoryBytes()).toBeGreaterThanOrEqual(1000);
     expect(receiver.memoryBytes()).toBeLessThanOrEqual(1000 + Math.ceil(1000 / 50 / 8));
     const snapshot = receiver.snapshot();
