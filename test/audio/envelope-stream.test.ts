@@ -87,7 +87,8 @@ describe('streamed voice envelopes (version 4)', () => {
     const extended = concatBytes([envelope, new Uint8Array([0, 17]), new Uint8Array(17)]);
     // The header's bound still allows a few more bytes: the trailing record itself is refused.
     const header = readEnvelopeHeader(envelope);
-    if (extended.length - (envelope.length - header.bodyLength) <= header.maxBodyLength!) expect(thrown(() => openEnvelope(sodium, extended, toy)).code).toBe('CORRUPT');
+    expect(extended.length - (envelope.length - header.bodyLength)).toBeLessThanOrEqual(header.maxBodyLength!);
+    expect(thrown(() => openEnvelope(sodium, extended, toy)).code).toBe('CORRUPT');
     for (let i = 0; i < envelope.length; i += 37) {
       const altered = envelope.slice();
       altered[i] = altered[i]! ^ 0x40;
