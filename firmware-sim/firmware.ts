@@ -543,6 +543,8 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
       const code = (error as AudioError).code;
       const reason: MessageRejection =
         code === 'NOT_A_RECIPIENT' ? 'NOT_FOR_THIS_TOY' : code === 'UNKNOWN_SENDER' ? 'UNKNOWN_SENDER' : code === 'REPLAYED' || code === 'STALE' ? 'REPLAYED' : 'CORRUPT';
+      const kept = reason === 'REPLAYED' ? this.storedBefore(hash, envelope) : undefined;
+      if (kept) return this.answerStored(link, hash, kept);
       this.rejectMessage(link, reason, hash);
       return;
     }
@@ -564,6 +566,30 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
     this.emit('message-stored', { id: toHex(message.id), envelope });
     link.send({ kind: 'event', event: { event: 'message-stored', id: message.id } });
     await this.play(link, message.id, message.audio, message.durationSeconds, message.sender);
+  }
+
+  /**
+   * The id this very envelope was stored under, when its replay record says it came before: the
+   * phone sends a message again when it never heard "stored" (the link or the power went first,
+   * maybe before the outcome was saved), and must hear "stored", not REPLAYED.
+   */
+  private storedBefore(hash: Uint8Array, envelope: Uint8Array): Uint8Array | undefined {
+    const outcome = this.storage.loadUploadOutcome();
+    if (outcome && this.sodium.memcmp(outcome.hash, hash) && 'stored' in outcome.result) return outcome.result.stored;
+    const { id } = readEnvelopeHeader(envelope);
+    try {
+      const kept = this.storage.getVoice('messages', id);
+      return kept && Buffer.compare(kept, envelope) === 0 ? id : undefined;
+    } catch (error) {
+      if (error instanceof FlashError) return undefined; // unreadable: judged as a replay, as before
+      throw error;
+    }
+  }
+
+  private answerStored(link: ToyLink, hash: Uint8Array, id: Uint8Array): void {
+    this.log(`voice message ${toHex(id)} sent again: already stored`);
+    this.rememberOutcome({ hash, result: { stored: id } });
+    link.send({ kind: 'event', event: { event: 'message-stored', id } });
   }
 
   private async play(link: ToyLink, id: Uint8Array, ogg: Uint8Array, durationSeconds: number, sender: EnvelopeSender): Promise<void> {
