@@ -77,14 +77,9 @@ export interface SecureTransferResult {
 /** Sealed voice messages by length, made once per process (encoding 40 s takes a while). */
 const wavCache = new Map<number, Uint8Array>();
 
-interface Call {
+/** One call's figures: those the result averages over calls, and its simulated seconds. */
+interface Call extends Pick<SecureTransferResult, 'timeline' | 'startSeconds' | 'dataPhaseBitsPerSecond' | 'phonePackets' | 'toyPackets' | 'events'> {
   readonly seconds: number;
-  readonly timeline: TransferTimeline;
-  readonly startSeconds: number;
-  readonly dataPhaseBitsPerSecond: number;
-  readonly phonePackets: number;
-  readonly toyPackets: number;
-  readonly events: readonly ConnectionEventSummary[];
 }
 
 export async function measureSecureTransfer(run: SecureTransferRun): Promise<SecureTransferResult> {
