@@ -514,10 +514,16 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
   private repeatOutcome(link: ToyLink, sent: readonly Uint8Array[]): void {
     const done = sent.map(decodeTransferMessage).find((m) => m.type === 'done');
     if (!done) return;
+    const result = this.outcomeOf(done.hash);
+    if (!result) return;
+    if ('stored' in result) link.send({ kind: 'event', event: { event: 'message-stored', id: result.stored } });
+    else link.send({ kind: 'event', event: { event: 'message-rejected', reason: result.rejected } });
+  }
+
+  /** What became of the upload named `hash`, when it is the last one whose outcome was saved. */
+  private outcomeOf(hash: Uint8Array): UploadOutcome['result'] | undefined {
     const outcome = this.storage.loadUploadOutcome();
-    if (!outcome || !this.sodium.memcmp(outcome.hash, done.hash)) return;
-    if ('stored' in outcome.result) link.send({ kind: 'event', event: { event: 'message-stored', id: outcome.result.stored } });
-    else link.send({ kind: 'event', event: { event: 'message-rejected', reason: outcome.result.rejected } });
+    return outcome && this.sodium.memcmp(outcome.hash, hash) ? outcome.result : undefined;
   }
 
   private rememberOutcome(outcome: UploadOutcome): void {
@@ -574,8 +580,8 @@ export class ToyFirmware extends EventEmitter<ToyFirmwareEvents> {
    * maybe before the outcome was saved), and must hear "stored", not REPLAYED.
    */
   private storedBefore(hash: Uint8Array, envelope: Uint8Array): Uint8Array | undefined {
-    const outcome = this.storage.loadUploadOutcome();
-    if (outcome && this.sodium.memcmp(outcome.hash, hash) && 'stored' in outcome.result) return outcome.result.stored;
+    const result = this.outcomeOf(hash);
+    if (result && 'stored' in result) return result.stored;
     const { id } = readEnvelopeHeader(envelope);
     try {
       const kept = this.storage.getVoice('messages', id);
