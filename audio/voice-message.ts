@@ -12,7 +12,7 @@ import { type EncodeOptions, type OpusRate, decodeOpus, encodeOpus } from './opu
 import { OPUS_RATE } from './opus-packet';
 import type { Pcm } from './pcm';
 import { type ReplayGuard, admitEnvelope } from './replay-guard';
-import { type WavSampleFormat, readWav, writeWav } from './wav';
+import { type WavSampleFormat, isWav, readWav, writeWav } from './wav';
 
 export interface RecordingOptions extends EncodeOptions {
   readonly tags?: OpusTags;
@@ -29,7 +29,7 @@ export function recordingToOgg(recording: Uint8Array, options: RecordingOptions 
     readOggOpus(recording);
     return recording;
   }
-  if (bytesEqual(magic, asciiBytes('RIFF'))) {
+  if (isWav(recording)) {
     return writeOggOpus(encodeOpus(readWav(recording), options), options.tags ? { tags: options.tags } : {});
   }
   throw new AudioError('UNSUPPORTED_FORMAT', 'a recording must be a WAV or an Ogg Opus file');

@@ -85,11 +85,18 @@ function decodeSamples(data: Uint8Array, format: WavFormat): Pcm {
   return { sampleRate: format.sampleRate, channels };
 }
 
+const RIFF = asciiBytes('RIFF');
+
+/** Whether `bytes` start like a WAV (RIFF) file: what sends a recording down the encoding path. */
+export function isWav(bytes: Uint8Array): boolean {
+  return bytesEqual(bytes.subarray(0, 4), RIFF);
+}
+
 /** Parses a WAV file into PCM at its own rate and channel count. */
 export function readWav(bytes: Uint8Array): Pcm {
   const r = new ByteReader(bytes, 'WAV');
   if (r.remaining < 12) throw new AudioError('TRUNCATED', `WAV is ${bytes.length} bytes, shorter than a RIFF header`);
-  if (!bytesEqual(r.bytes(4, 'RIFF tag'), asciiBytes('RIFF'))) throw new AudioError('CORRUPT', 'not a RIFF file');
+  if (!bytesEqual(r.bytes(4, 'RIFF tag'), RIFF)) throw new AudioError('CORRUPT', 'not a RIFF file');
   r.u32le('RIFF size');
   if (!bytesEqual(r.bytes(4, 'WAVE tag'), asciiBytes('WAVE'))) throw new AudioError('CORRUPT', 'RIFF file is not WAVE');
   let format: WavFormat | undefined;

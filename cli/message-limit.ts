@@ -3,7 +3,7 @@
 // long encode is announced, and its progress shown as it goes.
 import { VOICE_BITRATE } from '../audio/opus-codec';
 import { durationSeconds } from '../audio/pcm';
-import { readWav } from '../audio/wav';
+import { isWav, readWav } from '../audio/wav';
 import { MAX_MESSAGE_BYTES } from '../firmware-sim/firmware';
 
 /** Envelope overhead (header, signature, sealed keys) and Ogg framing, with room to spare. */
@@ -24,8 +24,7 @@ export class TooLarge extends Error {}
  * before a long encode, if any. Throws TooLarge, naming the limit, for anything over it.
  */
 export function checkMessageSize(file: string, recording: Uint8Array): string | undefined {
-  const isWav = recording.length >= 4 && Buffer.from(recording.subarray(0, 4)).toString('latin1') === 'RIFF';
-  if (!isWav) {
+  if (!isWav(recording)) {
     if (recording.length + OVERHEAD_BYTES > MAX_MESSAGE_BYTES) {
       throw new TooLarge(`${file} is ${kB(recording.length)} kB: the toy takes messages up to ${kB(MAX_MESSAGE_BYTES - OVERHEAD_BYTES)} kB (TOO_LARGE)`);
     }

@@ -5,6 +5,7 @@
 // then emits `closed` once. Long calls take an AbortSignal.
 import { EventEmitter } from 'node:events';
 import { readEnvelopeHeader } from '../audio/envelope';
+import { isWav } from '../audio/wav';
 import { STREAM_ENVELOPE_VERSION } from '../audio/envelope-stream';
 import { isAudioError } from '../audio/errors';
 import { OutgoingStream } from '../audio/transfer-stream';
@@ -261,8 +262,9 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
    * transfers; otherwise, and for Ogg Opus, the envelope is sealed whole first (version 3).
    */
   async sendMessage(recording: Uint8Array, options: StreamOptions = {}): Promise<string> {
-    const wav = recording.length >= 4 && String.fromCharCode(...recording.subarray(0, 4)) === 'RIFF';
-    if (!wav || !(await this.takesStreams())) return this.sendSealed(this.sealMessage(recording), options);
+    // The recording sealed whole (version 3): for Ogg input, older toys, and the fallbacks below.
+    const whole = (): Promise<string> => this.sendSealed(this.sealMessage(recording), options);
+    if (!isWav(recording) || !(await this.takesStreams())) return whole();
     let message: MessageStream;
     try {
       message = new MessageStream(this.sodium, recording, this.keys, this.bond.peer, this.now(), options.boundBitrate === undefined ? {} : { boundBitrate: options.boundBitrate });
@@ -292,7 +294,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
         this.finishUpload(failure);
       }
       if (!tooLarge) throw failure;
-      return this.sendSealed(this.sealMessage(recording), options);
+      return whole();
     } finally {
       // Frees the encoder of a send that ended before its last frame (aborted, refused).
       message.close();
@@ -303,7 +305,7 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
       // The stream's bound (twice the voice bitrate) did not fit the toy's free flash; the
       // envelope itself may: send it whole, sized exactly.
       if (!(error instanceof ToyClientError && error.code === 'TOY_FULL')) throw error;
-      return this.sendSealed(this.sealMessage(recording), options);
+      return whole();
     }
   }
 
@@ -342,9 +344,9 @@ export class ToySession extends EventEmitter<ToySessionEvents> {
     // toy that takes streams can take it (an older one would not even answer its OPEN).
     return this.takesStreams().then((streams) => {
       if (!streams) throw new ToyClientError('PROTOCOL', 'this toy predates streamed envelopes (version 4): send the recording again with sendMessage()');
+      if (header.bodyLength === 0) throw new ToyClientError('BAD_INPUT', 'not a sealed voice message: a streamed envelope without a body');
       const stream = new OutgoingStream(this.sodium, envelope.subarray(0, envelope.length - header.bodyLength), Math.max(1, header.maxBodyLength ?? 0));
       stream.append(envelope.subarray(envelope.length - header.bodyLength));
-      if (header.bodyLength === 0) throw new ToyClientError('BAD_INPUT', 'not a sealed voice message: a streamed envelope without a body');
       stream.end();
       return this.startUpload(new TransferSender(this.sodium, stream, this.senderOptions()), id, () => envelope, options);
     });
